@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"lore/app"
+	"lore/storage"
+)
+
+func migrate(ctx context.Context, env Env, args []string) error {
+	flags := newFlagSet("migrate", " status|up|down",
+		"Shows the database's migrations (status), applies the pending ones (up) or rolls back the newest (down).\nup and down refuse to run while a server holds the data directory.")
+	var c commonFlags
+	c.register(flags, env)
+	sub, err := subcommand(flags, env, args, "status", "up", "down")
+	if err != nil {
+		return err
+	}
+	logger, err := c.logger(env)
+	if err != nil {
+		return err
+	}
+	cfg := app.Config{DataDir: c.dataDir}
+	if sub != "status" {
+		if err := app.EnsureDataDir(cfg.DataDir); err != nil {
+			return err
+		}
+		lock, err := lockDataDir(cfg.DataDir, "migrating "+sub)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+	} else if err := mustExist(cfg.DatabasePath()); err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, cfg.DatabasePath(), env.Migrations, logger, storage.SkipMigrations())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	switch sub {
+	case "status":
+		list, err := store.Migrations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			state := "pending"
+			if m.Applied {
+				state = "applied " + m.AppliedAt.UTC().Format("2006-01-02 15:04:05 UTC")
+			}
+			fmt.Fprintf(env.Stdout, "%05d  %-40s %s\n", m.Version, m.Name, state)
+		}
+	case "up":
+		if err := store.MigrateUp(ctx); err != nil {
+			return err
+		}
+	case "down":
+		if _, err := store.MigrateDown(ctx); err != nil {
+			return err
+		}
+	}
+	if sub != "status" {
+		v, err := store.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "schema version %d\n", v)
+	}
+	return nil
+}
+
+// subcommand parses flags that may stand before or after a subcommand and
+// returns the subcommand, which must be one of allowed.
+func subcommand(flags *flag.FlagSet, env Env, args []string, allowed ...string) (string, error) {
+	var sub string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	if err := parse(flags, env, args); err != nil {
+		return "", err
+	}
+	rest := flags.Args()
+	if sub == "" && len(rest) > 0 {
+		sub, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		return "", usagef("unexpected argument %q", rest[0])
+	}
+	for _, a := range allowed {
+		if sub == a {
+			return sub, nil
+		}
+	}
+	if sub == "" {
+		return "", usagef("%s needs one of: %s", strings.TrimPrefix(flags.Name(), "lore "), strings.Join(allowed, ", "))
+	}
+	return "", usagef("unknown %s command %q; want one of: %s", strings.TrimPrefix(flags.Name(), "lore "), sub, strings.Join(allowed, ", "))
+}
+
+// mustExist reports a missing database by its path rather than creating an
+// empty one, for commands that only read.
+func mustExist(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no database at %s (check --data or LORE_DATA_DIR)", path)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"lore/app"
+	"lore/app/lockfile"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func serve(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet("serve", "", "Runs Lore in one process: the web pages and API, the scheduler and the Slack connections.")
+	var c commonFlags
+	c.register(fs, env)
+	addr := fs.String("addr", envOr(env, "LORE_ADDR", "127.0.0.1:8080"), "address to listen on (env LORE_ADDR)")
+	if err := parse(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	logger, err := c.logger(env)
+	if err != nil {
+		return err
+	}
+	cfg := app.Config{DataDir: c.dataDir, Addr: *addr, LogLevel: c.logLevel, LogFormat: c.logFormat}
+	if err := app.EnsureDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	lock, err := lockDataDir(cfg.DataDir, "starting another: two would split Slack's events")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+
+	a, err := app.Open(ctx, cfg, env.Migrations, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           env.NewHandler(a),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	url := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(env.Stdout, "Lore is running at %s\n", url)
+	logger.Info("serving", "url", url, "data_dir", cfg.DataDir)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Shutdown order: HTTP server (drain requests), scheduler, database.
+	logger.Info("shutting down")
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		logger.Warn("requests still running at shutdown were cut off", slog.Any("error", err))
+	}
+	if err := a.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// lockDataDir takes the data directory's lock; when a server holds it, the
+// error names that server and why this command needs it stopped.
+func lockDataDir(dir, why string) (*lockfile.Lock, error) {
+	lock, err := lockfile.Acquire(filepath.Join(dir, "lore.lock"))
+	var held *lockfile.HeldError
+	if errors.As(err, &held) {
+		who := "another lore"
+		if held.PID != 0 {
+			who = fmt.Sprintf("another lore (pid %d)", held.PID)
+		}
+		return nil, fmt.Errorf("%s is using %s; stop it before %s", who, dir, why)
+	}
+	return lock, err
+}
+
+// displayAddr turns a listening address into one a browser can open: a
+// wildcard host becomes localhost.
+func displayAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,94 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Config is what every command needs to find and describe its data.
+type Config struct {
+	// DataDir holds lore.db, the lock file and, on a development setup, the key file.
+	DataDir string
+	// Addr is the host:port the HTTP server listens on.
+	Addr string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// LogFormat is text or json.
+	LogFormat string
+}
+
+// DatabasePath is the SQLite file inside the data directory.
+func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "lore.db") }
+
+// DefaultDataDir is the per-user data directory, so that a double-clicked
+// binary keeps its data in the same place whatever the working directory:
+// %LocalAppData%\Lore on Windows, ~/Library/Application Support/Lore on macOS,
+// $XDG_DATA_HOME/lore or ~/.local/share/lore elsewhere.
+func DefaultDataDir(getenv func(string) string) string {
+	home := getenv("HOME")
+	switch runtime.GOOS {
+	case "windows":
+		if d := getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "Lore")
+		}
+		return filepath.Join(getenv("USERPROFILE"), "AppData", "Local", "Lore")
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "Lore")
+	}
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "lore")
+	}
+	if home == "" {
+		return "lore-data"
+	}
+	return filepath.Join(home, ".local", "share", "lore")
+}
+
+// EnsureDataDir creates the data directory (private to the user) if needed
+// and checks that Lore can write in it, so that an unusable directory is
+// reported by its path before anything else happens.
+func EnsureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, unwrapPathError(err))
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, unwrapPathError(err))
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// unwrapPathError drops the path from an *fs.PathError whose path the
+// caller's message already names.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// NewLogger builds the one logger of the process.
+func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
+}

@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Organization is a tenant: everything else belongs to exactly one.
+type Organization struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// CreateOrganization inserts an organization; a trigger gives it its default
+// settings row in the same statement, so none exists without settings.
+func (tx *Tx) CreateOrganization(ctx context.Context, name string) (Organization, error) {
+	var o Organization
+	var created string
+	err := tx.tx.QueryRowContext(ctx,
+		`INSERT INTO organizations (name) VALUES (?) RETURNING org_id, name, created_at`, name).
+		Scan(&o.ID, &o.Name, &created)
+	if err != nil {
+		return Organization{}, fmt.Errorf("storage: create organization: %w", err)
+	}
+	o.CreatedAt, err = parseTime(created)
+	return o, err
+}
+
+// CreateOrganization inserts an organization in its own transaction.
+func (s *Store) CreateOrganization(ctx context.Context, name string) (o Organization, err error) {
+	err = s.Tx(ctx, func(tx *Tx) error {
+		o, err = tx.CreateOrganization(ctx, name)
+		return err
+	})
+	return o, err
+}
+
+// Organization returns one organization by id, or ErrNotFound.
+func (s *Store) Organization(ctx context.Context, orgID int64) (Organization, error) {
+	var o Organization
+	var created string
+	err := s.read.QueryRowContext(ctx,
+		`SELECT org_id, name, created_at FROM organizations WHERE org_id = ?`, orgID).
+		Scan(&o.ID, &o.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Organization{}, fmt.Errorf("storage: organization %d: %w", orgID, ErrNotFound)
+	}
+	if err != nil {
+		return Organization{}, fmt.Errorf("storage: organization %d: %w", orgID, err)
+	}
+	o.CreatedAt, err = parseTime(created)
+	return o, err
+}

@@ -1,0 +1,245 @@
+// Package storage is Lore's SQLite layer: opening the database file with the
+// right pragmas, migrating it, and the queries of every entity. It knows SQL
+// and nothing of HTTP or Slack.
+package storage
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist (or belongs to
+// another organization, which callers must not be able to tell apart).
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a row would break a uniqueness rule.
+var ErrConflict = errors.New("already exists")
+
+// sqliteHeader starts every SQLite database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// Store is an open Lore database: one connection that writes and a pool that
+// reads. SQLite allows one writer at a time; funnelling every write through a
+// single connection makes writers queue in Go instead of failing with
+// "database is locked", while WAL lets the readers go on beside it.
+type Store struct {
+	path       string
+	write      *sql.DB
+	read       *sql.DB
+	migrations fs.FS
+	logger     *slog.Logger
+}
+
+// Option changes how Open behaves.
+type Option func(*options)
+
+type options struct {
+	skipMigrations bool
+}
+
+// SkipMigrations opens the database without migrating it up, for commands
+// that inspect or copy it (migrate status, backup) and must not change it.
+func SkipMigrations() Option { return func(o *options) { o.skipMigrations = true } }
+
+// Open opens (creating if needed) the SQLite database at path, checks that it
+// is a Lore database this binary understands, and migrates it to the newest
+// schema in migrations. A file that is not SQLite, or whose schema is newer
+// than the binary, is refused before anything is written.
+func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logger, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+
+	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger}
+	if err := s.write.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if err := s.checkVersion(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if !o.skipMigrations {
+		if err := s.MigrateUp(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// dsn builds the connection string. Order matters: busy_timeout first, so
+// that the pragmas after it wait for a lock rather than fail on one.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)", // wait up to 10 s for a lock instead of failing at once
+		"journal_mode(WAL)",   // readers never block the writer, nor the writer them
+		"synchronous(NORMAL)", // durable at each checkpoint; safe with WAL
+		"foreign_keys(ON)",    // the fourth layer of tenant isolation
+		"secure_delete(ON)",   // overwrite deleted content: cleared secrets must not linger in free pages
+		"temp_store(MEMORY)",  // sorts and temp indexes stay off the disk
+		"cache_size(-16000)",  // 16 MB page cache per connection
+		"trusted_schema(OFF)", // SQL functions in the schema run only if marked safe
+	} {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	} else {
+		// BEGIN IMMEDIATE takes the write lock up front, so a transaction that
+		// reads then writes never fails half-way with SQLITE_BUSY.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + uriPath(path) + "?" + q.Encode()
+}
+
+// checkHeader refuses a file that exists and is not a SQLite database, before
+// the driver touches it (it would otherwise leave -wal and -shm files beside it).
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	if n == 0 && (err == io.EOF || err == nil) {
+		return nil // an empty file becomes a new database
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("storage: read %s: %w", path, err)
+	}
+	if !bytes.Equal(head[:n], sqliteHeader) {
+		return fmt.Errorf("storage: %s is not a SQLite database", path)
+	}
+	return nil
+}
+
+// uriPath escapes the characters that would end the path part of a SQLite URI.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both connection pools, checkpointing the WAL into the main file.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Tx is one write transaction. Entity methods that must commit together (a
+// change and its audit row) are methods of Tx; Store's own write methods each
+// run one Tx.
+type Tx struct {
+	tx *sql.Tx
+}
+
+// Tx runs fn in one write transaction (BEGIN IMMEDIATE) and commits it, or
+// rolls it back if fn returns an error or panics.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqlTx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: sqlTx}); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint copies the WAL into the main file and truncates it, so that
+// overwritten pages (cleared secrets among them) leave the WAL file too.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	var busy, logPages, checkpointed int
+	err := s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &checkpointed)
+	if err != nil {
+		return fmt.Errorf("storage: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("storage: checkpoint: readers kept %d of %d WAL pages busy", logPages-checkpointed, logPages)
+	}
+	return nil
+}
+
+// formatTime formats t the way every timestamp column stores it.
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// timeLayout is the text form of every timestamp column: UTC, milliseconds,
+// sorting as a string. strftime('%Y-%m-%dT%H:%M:%fZ') writes the same.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// parseTime reads a timestamp column.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: bad timestamp %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// isUniqueViolation tells a UNIQUE or PRIMARY KEY failure from other errors.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// IsConstraintViolation tells whether err is a CHECK, NOT NULL, FOREIGN KEY
+// or UNIQUE failure: the schema's last line of defence turned a value away.
+func IsConstraintViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
