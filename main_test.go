@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the server's goroutine
+// while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func envWith(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// startServer runs lore serve as main does, on a free port, and returns its
+// URL once /healthz answers, and a function that stops it and returns run's error.
+func startServer(t *testing.T, dataDir string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"lore", "serve", "--addr", "127.0.0.1:0"}, envWith(map[string]string{"LORE_DATA_DIR": dataDir}),
+			strings.NewReader(""), &stdout, &stderr)
+	}()
+	urlPattern := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited early: %v\nstderr: %s", err, stderr.String())
+		default:
+		}
+		if url := urlPattern.FindString(stdout.String()); url != "" {
+			resp, err := http.Get(url + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return url, func() error {
+						cancel()
+						select {
+						case err := <-done:
+							return err
+						case <-time.After(20 * time.Second):
+							t.Fatal("serve did not stop within 20 s of cancel")
+							return nil
+						}
+					}
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	t.Fatalf("no healthy server within 10 s; stdout: %q stderr: %q", stdout.String(), stderr.String())
+	return "", nil
+}
+
+func TestServeStartsHealthyAndStopsCleanly(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "nested", "data") // created on first run
+	url, stop := startServer(t, dataDir)
+
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Status        string `json:"status"`
+		SchemaVersion int64  `json:"schema_version"`
+	}
+	json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if health.Status != "ok" || health.SchemaVersion < 6 {
+		t.Fatalf("healthz: %+v", health)
+	}
+
+	// A second server on the same data directory refuses to start.
+	var stderr bytes.Buffer
+	err = run(context.Background(), []string{"lore", "serve", "--addr", "127.0.0.1:0", "--data", dataDir}, envWith(nil),
+		strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "is using "+dataDir) {
+		t.Fatalf("second serve: got %v, want a refusal naming %s", err, dataDir)
+	}
+	if code := exitCode(err, &bytes.Buffer{}); code != 1 {
+		t.Errorf("second serve exit code %d, want 1", code)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after cancel, want nil", err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "lore.db")); err != nil {
+		t.Fatal(err)
+	}
+	// Stopped: the lock is free again.
+	_, stop = startServer(t, dataDir)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lore runs one command line and returns its exit code, stdout and stderr.
+func lore(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), append([]string{"lore"}, args...), envWith(env), strings.NewReader(""), &stdout, &stderr)
+	code := exitCode(err, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notdb")
+	os.MkdirAll(notDB, 0o700)
+	os.WriteFile(filepath.Join(notDB, "lore.db"), []byte("hello, not sqlite"), 0o600)
+	readOnly := filepath.Join(dir, "ro")
+	os.MkdirAll(readOnly, 0o500)
+	fileAsDir := filepath.Join(dir, "file")
+	os.WriteFile(fileAsDir, nil, 0o600)
+
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"serve", "--frob"}, 2, "flag provided but not defined: -frob"},
+		{"unknown migrate command", []string{"migrate", "sideways", "--data", dir}, 2, `unknown migrate command "sideways"`},
+		{"backup without path", []string{"backup", "--data", dir}, 2, "exactly one PATH"},
+		{"bad log level", []string{"migrate", "status", "--data", dir, "--log-level", "loud"}, 2, `log level "loud"`},
+		{"not a database", []string{"serve", "--addr", "127.0.0.1:0", "--data", notDB}, 1, filepath.Join(notDB, "lore.db") + " is not a SQLite database"},
+		{"data dir is a file", []string{"serve", "--addr", "127.0.0.1:0", "--data", fileAsDir}, 1, "data directory " + fileAsDir},
+		{"no database to back up", []string{"backup", "--data", filepath.Join(dir, "empty"), filepath.Join(dir, "b.db")}, 1, "no database at"},
+		{"help", []string{"--help"}, 0, ""},
+		{"command help", []string{"backup", "--help"}, 0, ""},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		cases = append(cases, struct {
+			name     string
+			args     []string
+			code     int
+			inStderr string
+		}{"unwritable data dir", []string{"serve", "--addr", "127.0.0.1:0", "--data", readOnly}, 1, readOnly + " is not writable"})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := lore(t, nil, c.args...)
+			if code != c.code {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, c.code, stderr)
+			}
+			if !strings.Contains(stderr, c.inStderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, c.inStderr)
+			}
+			if c.code == 1 && strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("want one line on stderr, got %q", stderr)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(filepath.Join(notDB, "lore.db")); string(b) != "hello, not sqlite" {
+		t.Error("the non-SQLite file was modified")
+	}
+}
+
+func TestMigrateAndBackupCommands(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	env := map[string]string{"LORE_DATA_DIR": dataDir}
+	if code, _, stderr := lore(t, env, "migrate", "status"); code != 1 || !strings.Contains(stderr, "no database at") {
+		t.Fatalf("status before any database: %d %q", code, stderr)
+	}
+	code, out, stderr := lore(t, env, "migrate", "up")
+	if code != 0 {
+		t.Fatalf("migrate up: %d %s", code, stderr)
+	}
+	if !regexp.MustCompile(`schema version \d+`).MatchString(out) {
+		t.Fatalf("migrate up printed %q", out)
+	}
+	_, out, _ = lore(t, env, "migrate", "status")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 6 || !strings.HasPrefix(lines[5], "00006  00006_settings_and_encryption.sql") || !strings.Contains(lines[5], "applied") {
+		t.Fatalf("status:\n%s", out)
+	}
+	_, out, _ = lore(t, env, "migrate", "down")
+	_, status, _ := lore(t, env, "migrate", "status")
+	if !strings.Contains(status, "pending") {
+		t.Fatalf("after down (%q) status shows nothing pending:\n%s", out, status)
+	}
+	lore(t, env, "migrate", "up")
+
+	dest := filepath.Join(t.TempDir(), "backup.db")
+	code, out, stderr = lore(t, env, "backup", dest)
+	if code != 0 || !strings.Contains(out, "integrity ok") {
+		t.Fatalf("backup: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr = lore(t, env, "backup", dest); code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("backup over an existing file: %d %q", code, stderr)
+	}
+	if code, out, _ := lore(t, env, "version"); code != 0 || !strings.HasPrefix(out, "lore ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}

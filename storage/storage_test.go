@@ -1,0 +1,468 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func migrationsFS() fs.FS { return os.DirFS("../migrations") }
+
+// openTest opens a fresh, fully migrated database file in a temporary directory.
+func openTest(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "lore.db"), migrationsFS(), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func tables(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.read.Query(`SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	return names
+}
+
+func TestOpenSetsPragmas(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	for _, db := range []*sql.DB{s.write, s.read} {
+		for pragma, want := range map[string]string{
+			"journal_mode":  "wal",
+			"foreign_keys":  "1",
+			"synchronous":   "1", // NORMAL
+			"secure_delete": "1",
+			"busy_timeout":  "10000",
+		} {
+			var got string
+			if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+			}
+		}
+	}
+	if _, err := s.read.ExecContext(ctx, `INSERT INTO organizations (name) VALUES ('x')`); err == nil {
+		t.Error("the read pool accepted a write")
+	}
+}
+
+func TestMigrationsUpDownUp(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	latest, err := s.LatestVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.SchemaVersion(ctx); v != latest || latest < 6 {
+		t.Fatalf("after Open: version %d, latest %d", v, latest)
+	}
+	full := tables(t, s)
+	if err := s.MigrateTo(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.SchemaVersion(ctx); v != 0 {
+		t.Fatalf("after down to 0: version %d", v)
+	}
+	if left := tables(t, s); len(left) != 1 || left[0] != "goose_db_version" {
+		t.Fatalf("after down to 0, left: %v", left)
+	}
+	if err := s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again := tables(t, s); strings.Join(again, ",") != strings.Join(full, ",") {
+		t.Fatalf("up again gave %v, first time %v", again, full)
+	}
+}
+
+func TestMigrateFiveToSixGivesDefaultSettings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lore.db")
+	s, err := Open(ctx, path, migrationsFS(), discard, SkipMigrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.MigrateTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Acme", "Globex", "Initech"} {
+		if _, err := s.write.ExecContext(ctx, `INSERT INTO organizations (name) VALUES (?)`, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.write.ExecContext(ctx,
+		`INSERT INTO installations (workspace_id, org_id, bot_token) VALUES ('T1', 1, 'xoxb-legacy')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MigrateTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT o.name, ai_tone, ai_response_length, confidence_threshold, custom_system_prompt IS NULL,
+		       backfill_schedule, backfill_days_back, auto_backfill_enabled, slack_commands_enabled,
+		       web_qa_enabled, document_upload_enabled, email_notifications_enabled,
+		       notify_on_failed_backfill, weekly_digest_enabled, message_retention_days
+		FROM organizations o JOIN org_settings USING (org_id) ORDER BY o.org_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var name, tone, length, sched string
+		var conf, days, retention int
+		var nullPrompt, auto, cmds, web, docs, email, notify, digest bool
+		if err := rows.Scan(&name, &tone, &length, &conf, &nullPrompt, &sched, &days, &auto, &cmds, &web, &docs, &email, &notify, &digest, &retention); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintln(name, tone, length, conf, nullPrompt, sched, days, auto, cmds, web, docs, email, notify, digest, retention))
+	}
+	want := []string{
+		"Acme professional balanced 40 true 0 2 * * * 90 true true true true true true false 365",
+		"Globex professional balanced 40 true 0 2 * * * 90 true true true true true true false 365",
+		"Initech professional balanced 40 true 0 2 * * * 90 true true true true true true false 365",
+	}
+	if strings.Join(got, "") != strings.Join(want, "\n")+"\n" {
+		t.Fatalf("settings after 5→6:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var encrypted, valid, version int
+	var plain string
+	err = s.read.QueryRowContext(ctx, `SELECT credentials_encrypted, is_valid, encryption_version, bot_token FROM installations`).
+		Scan(&encrypted, &valid, &version, &plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if encrypted != 0 || valid != 1 || version != 1 || plain != "xoxb-legacy" {
+		t.Errorf("installation after 5→6: encrypted=%d valid=%d version=%d plaintext kept=%v", encrypted, valid, version, plain == "xoxb-legacy")
+	}
+
+	// An organization created after 6 gets its settings row too.
+	org, err := s.CreateOrganization(ctx, "Hooli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	s.read.QueryRowContext(ctx, `SELECT count(*) FROM org_settings WHERE org_id = ?`, org.ID).Scan(&n)
+	if n != 1 {
+		t.Errorf("new organization has %d settings rows, want 1", n)
+	}
+}
+
+func TestSettingsChecksRejectOutOfRange(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	org, err := s.CreateOrganization(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		column string
+		value  any
+	}{
+		{"ai_tone", "sarcastic"},
+		{"ai_tone", ""},
+		{"ai_response_length", "endless"},
+		{"confidence_threshold", -1},
+		{"confidence_threshold", 101},
+		{"confidence_threshold", "forty"},
+		{"confidence_threshold", 40.5},
+		{"custom_system_prompt", strings.Repeat("x", 4001)},
+		{"backfill_schedule", ""},
+		{"backfill_days_back", 0},
+		{"backfill_days_back", 366},
+		{"auto_backfill_enabled", 2},
+		{"slack_commands_enabled", -1},
+		{"web_qa_enabled", 2},
+		{"document_upload_enabled", 2},
+		{"email_notifications_enabled", 2},
+		{"notify_on_failed_backfill", 2},
+		{"weekly_digest_enabled", 2},
+		{"message_retention_days", 29},
+		{"message_retention_days", nil},
+	}
+	for _, c := range cases {
+		_, err := s.write.ExecContext(ctx, `UPDATE org_settings SET `+c.column+` = ? WHERE org_id = ?`, c.value, org.ID)
+		if err == nil {
+			t.Errorf("%s = %v was accepted", c.column, c.value)
+		} else if !IsConstraintViolation(err) {
+			t.Errorf("%s = %v: got %v, want a constraint violation", c.column, c.value, err)
+		}
+	}
+	// The edges of every range are accepted.
+	for _, set := range []string{
+		"confidence_threshold = 0", "confidence_threshold = 100", "backfill_days_back = 1",
+		"backfill_days_back = 365", "message_retention_days = 30", "custom_system_prompt = NULL",
+		"ai_tone = 'technical'", "ai_response_length = 'concise'",
+	} {
+		if _, err := s.write.ExecContext(ctx, `UPDATE org_settings SET `+set+` WHERE org_id = ?`, org.ID); err != nil {
+			t.Errorf("%s rejected: %v", set, err)
+		}
+	}
+	// Roles, job statuses and progress are checked too.
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO jobs (org_id, kind, progress) VALUES (?, 'backfill', 101)`, org.ID); !IsConstraintViolation(err) {
+		t.Errorf("job progress 101: %v", err)
+	}
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO jobs (org_id, kind, status) VALUES (?, 'backfill', 'exploded')`, org.ID); !IsConstraintViolation(err) {
+		t.Errorf("job status exploded: %v", err)
+	}
+}
+
+func TestSettingsUpdatedAtMoves(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	org, err := s.CreateOrganization(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		var v string
+		if err := s.read.QueryRowContext(ctx, `SELECT updated_at FROM org_settings WHERE org_id = ?`, org.ID).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := read()
+	time.Sleep(5 * time.Millisecond) // the column has millisecond precision
+	if _, err := s.write.ExecContext(ctx, `UPDATE org_settings SET ai_tone = 'casual' WHERE org_id = ?`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	after := read()
+	if after <= before {
+		t.Fatalf("updated_at %s did not move past %s", after, before)
+	}
+	if _, err := parseTime(after); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenRefusesNonSQLiteFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lore.db")
+	content := []byte("this is a text file, not a database\n")
+	os.WriteFile(path, content, 0o600)
+	_, err := Open(context.Background(), path, migrationsFS(), discard)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "not a SQLite database") {
+		t.Fatalf("got %v, want an error naming %s as not SQLite", err, path)
+	}
+	got, _ := os.ReadFile(path)
+	entries, _ := os.ReadDir(dir)
+	if string(got) != string(content) || len(entries) != 1 {
+		t.Fatalf("the file or its directory changed: %d entries", len(entries))
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lore.db")
+	s, err := Open(ctx, path, migrationsFS(), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	before, _ := os.ReadFile(path)
+	_, err = Open(ctx, path, migrationsFS(), discard)
+	if err == nil || !strings.Contains(err.Error(), "schema version 999, newer than") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("got %v, want a newer-schema error naming the path", err)
+	}
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Error("the refused database file changed")
+	}
+}
+
+func TestFailedMigrationRollsBackWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	broken := fstest.MapFS{}
+	entries, _ := fs.ReadDir(migrationsFS(), ".")
+	for _, e := range entries {
+		b, _ := fs.ReadFile(migrationsFS(), e.Name())
+		broken[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	broken["00099_broken.sql"] = &fstest.MapFile{Data: []byte(`-- +goose Up
+CREATE TABLE half_done (id INTEGER);
+INSERT INTO organizations (name) VALUES ('ghost');
+INSERT INTO no_such_table VALUES (1);
+-- +goose Down
+DROP TABLE half_done;
+`)}
+	path := filepath.Join(t.TempDir(), "lore.db")
+	_, err := Open(ctx, path, broken, discard)
+	if err == nil || !strings.Contains(err.Error(), "no_such_table") {
+		t.Fatalf("got %v, want the broken migration's error", err)
+	}
+	s, err := Open(ctx, path, migrationsFS(), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	s.read.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'half_done'`).Scan(&n)
+	var ghosts int
+	s.read.QueryRow(`SELECT count(*) FROM organizations WHERE name = 'ghost'`).Scan(&ghosts)
+	latest, _ := s.LatestVersion()
+	if v, _ := s.SchemaVersion(ctx); n != 0 || ghosts != 0 || v != latest {
+		t.Fatalf("after the failed migration: half_done tables=%d ghost rows=%d version=%d", n, ghosts, v)
+	}
+}
+
+// TestConcurrentWritersAndReaders runs writers and readers at once and
+// expects every statement to succeed: no "database is locked", ever.
+func TestConcurrentWritersAndReaders(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	org, err := s.CreateOrganization(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateWorkspace(ctx, org.ID, "T1", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	s.write.Exec(`INSERT INTO channels (workspace_id, channel_id) VALUES ('T1', 'C1')`)
+
+	const writers, readers, perWriter = 2, 4, 200
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*perWriter+readers*perWriter)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				err := s.Tx(ctx, func(tx *Tx) error {
+					_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text) VALUES ('T1', 'C1', ?, ?)`,
+						fmt.Sprintf("%d.%06d", w, i), "hello world")
+					if err != nil {
+						return err
+					}
+					return tx.AddAudit(ctx, AuditEntry{OrgID: org.ID, Actor: "test", Action: "write"})
+				})
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for range readers {
+		wg.Go(func() {
+			for range perWriter {
+				var n int
+				if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'hello'`).Scan(&n); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent statement failed: %v", err)
+	}
+	var n int
+	s.read.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+	if n != writers*perWriter {
+		t.Fatalf("%d messages stored, want %d", n, writers*perWriter)
+	}
+}
+
+func TestBackupDuringWritesIsConsistent(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	org, _ := s.CreateOrganization(ctx, "Acme")
+	s.CreateWorkspace(ctx, org.ID, "T1", "Acme")
+	s.write.Exec(`INSERT INTO channels (workspace_id, channel_id) VALUES ('T1', 'C1')`)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s.Tx(ctx, func(tx *Tx) error {
+				_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text) VALUES ('T1', 'C1', ?, 'x')`, fmt.Sprint(i))
+				return err
+			})
+		}
+	})
+	time.Sleep(20 * time.Millisecond)
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	err := s.Backup(ctx, dest)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := IntegrityCheck(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	copyStore, err := Open(ctx, dest, migrationsFS(), discard, SkipMigrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyStore.Close()
+	var msgs, fts int
+	copyStore.read.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
+	copyStore.read.QueryRow(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'x'`).Scan(&fts)
+	if msgs == 0 || msgs != fts {
+		t.Fatalf("copy has %d messages and %d indexed: not one consistent snapshot", msgs, fts)
+	}
+	if err := s.Backup(ctx, dest); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("second backup to the same path: %v", err)
+	}
+}
+
+func TestCreateWorkspaceTeamIDUniqueAcrossOrgs(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	a, _ := s.CreateOrganization(ctx, "A")
+	b, _ := s.CreateOrganization(ctx, "B")
+	if _, err := s.CreateWorkspace(ctx, a.ID, "T1", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateWorkspace(ctx, b.ID, "T1", "two"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("same team id in another organization: %v, want ErrConflict", err)
+	}
+	if _, err := s.Workspace(ctx, b.ID, "T1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another organization's workspace: %v, want ErrNotFound", err)
+	}
+}
