@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	testdata = "../../../shared/testdata"
+	testdata = "testdata"
 	// specSecret is the key of the Fernet spec's vectors.
 	specSecret = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
 	// otherSecret is any other Fernet key.
