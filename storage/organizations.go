@@ -55,3 +55,27 @@ func (s *Store) Organization(ctx context.Context, orgID int64) (Organization, er
 	o.CreatedAt, err = parseTime(created)
 	return o, err
 }
+
+// OrganizationsByName returns the organizations with exactly that name
+// (names are not unique), oldest first.
+func (tx *Tx) OrganizationsByName(ctx context.Context, name string) ([]Organization, error) {
+	rows, err := tx.tx.QueryContext(ctx,
+		`SELECT org_id, name, created_at FROM organizations WHERE name = ? ORDER BY org_id`, name)
+	if err != nil {
+		return nil, fmt.Errorf("storage: organizations named %q: %w", name, err)
+	}
+	defer rows.Close()
+	var out []Organization
+	for rows.Next() {
+		var o Organization
+		var created string
+		if err := rows.Scan(&o.ID, &o.Name, &created); err != nil {
+			return nil, fmt.Errorf("storage: organizations named %q: %w", name, err)
+		}
+		if o.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,289 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// EncryptedCredentials are a workspace's three Slack secrets as vault tokens,
+// all made with the key of Version. An empty field is a secret not set.
+type EncryptedCredentials struct {
+	BotToken      string
+	AppToken      string
+	SigningSecret string
+	Version       int
+}
+
+// LegacyCredentials are the plaintext secrets of the original system's
+// columns. Printing or logging them shows only whether each is set.
+type LegacyCredentials struct {
+	BotToken      string
+	AppToken      string
+	SigningSecret string
+}
+
+// IsZero reports whether no legacy secret is set.
+func (c LegacyCredentials) IsZero() bool {
+	return c.BotToken == "" && c.AppToken == "" && c.SigningSecret == ""
+}
+
+// String shows which secrets are set, never their values.
+func (c LegacyCredentials) String() string {
+	return fmt.Sprintf("{BotToken:%s AppToken:%s SigningSecret:%s}",
+		redacted(c.BotToken), redacted(c.AppToken), redacted(c.SigningSecret))
+}
+
+// GoString is String, so that %#v does not print the values either.
+func (c LegacyCredentials) GoString() string { return "storage.LegacyCredentials" + c.String() }
+
+// Format redacts c for every fmt verb.
+func (c LegacyCredentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, c.GoString())
+		return
+	}
+	fmt.Fprint(f, c.String())
+}
+
+// LogValue shows which secrets are set, never their values.
+func (c LegacyCredentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("bot_token", redacted(c.BotToken)),
+		slog.String("app_token", redacted(c.AppToken)),
+		slog.String("signing_secret", redacted(c.SigningSecret)),
+	)
+}
+
+func redacted(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// CredentialRecord is the credential columns of one installation. Encrypted
+// (credentials_encrypted) chooses which of the two sets is the one in use.
+type CredentialRecord struct {
+	WorkspaceID    string
+	OrgID          int64
+	TeamName       string
+	TeamURL        string
+	Encrypted      bool
+	Sealed         EncryptedCredentials
+	Legacy         LegacyCredentials
+	BotUserID      string
+	LastVerifiedAt time.Time // zero when never verified
+	IsValid        bool
+}
+
+const credentialColumns = `workspace_id, org_id, team_name, team_url, credentials_encrypted,
+	coalesce(bot_token_encrypted, ''), coalesce(app_token_encrypted, ''), coalesce(signing_secret_encrypted, ''),
+	encryption_version, coalesce(bot_token, ''), coalesce(app_token, ''), coalesce(signing_secret, ''),
+	coalesce(bot_user_id, ''), coalesce(last_verified_at, ''), is_valid`
+
+func scanCredentials(row interface{ Scan(...any) error }) (CredentialRecord, error) {
+	var c CredentialRecord
+	var verified string
+	err := row.Scan(&c.WorkspaceID, &c.OrgID, &c.TeamName, &c.TeamURL, &c.Encrypted,
+		&c.Sealed.BotToken, &c.Sealed.AppToken, &c.Sealed.SigningSecret, &c.Sealed.Version,
+		&c.Legacy.BotToken, &c.Legacy.AppToken, &c.Legacy.SigningSecret,
+		&c.BotUserID, &verified, &c.IsValid)
+	if err != nil {
+		return CredentialRecord{}, err
+	}
+	if verified != "" {
+		if c.LastVerifiedAt, err = parseTime(verified); err != nil {
+			return CredentialRecord{}, err
+		}
+	}
+	return c, nil
+}
+
+// credentialReader is what reads need from *sql.DB and *sql.Tx.
+type credentialReader interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func credentials(ctx context.Context, q credentialReader, orgID int64, id string) (CredentialRecord, error) {
+	c, err := scanCredentials(q.QueryRowContext(ctx,
+		`SELECT `+credentialColumns+` FROM installations WHERE workspace_id = ? AND org_id = ?`, id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return CredentialRecord{}, fmt.Errorf("storage: workspace %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return CredentialRecord{}, fmt.Errorf("storage: credentials of workspace %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Credentials returns the credential columns of a workspace of the
+// organization, or ErrNotFound, also when it exists in another organization.
+func (s *Store) Credentials(ctx context.Context, orgID int64, id string) (CredentialRecord, error) {
+	return credentials(ctx, s.read, orgID, id)
+}
+
+// Credentials reads the credential columns inside the transaction, so that a
+// change based on them cannot race another writer.
+func (tx *Tx) Credentials(ctx context.Context, orgID int64, id string) (CredentialRecord, error) {
+	return credentials(ctx, tx.tx, orgID, id)
+}
+
+// CredentialState says, without any secret, what a workspace holds.
+type CredentialState struct {
+	WorkspaceID  string
+	OrgID        int64
+	Encrypted    bool
+	HasPlaintext bool
+}
+
+// ListCredentialStates returns every workspace of every organization (or of
+// orgID when it is not 0) by team id, with whether it still holds plaintext
+// secrets: the work list of the plaintext migration.
+func (s *Store) ListCredentialStates(ctx context.Context, orgID int64) ([]CredentialState, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT workspace_id, org_id, credentials_encrypted,
+		       (bot_token IS NOT NULL OR app_token IS NOT NULL OR signing_secret IS NOT NULL)
+		FROM installations WHERE ?1 = 0 OR org_id = ?1 ORDER BY workspace_id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list credential states: %w", err)
+	}
+	defer rows.Close()
+	var out []CredentialState
+	for rows.Next() {
+		var c CredentialState
+		if err := rows.Scan(&c.WorkspaceID, &c.OrgID, &c.Encrypted, &c.HasPlaintext); err != nil {
+			return nil, fmt.Errorf("storage: list credential states: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SaveEncryptedCredentials makes c the workspace's credentials: it sets the
+// encrypted columns and their version, marks them as the set in use and
+// clears the legacy plaintext columns (to NULL; secure_delete overwrites the
+// old values). The verification state starts over: botUserID is stored when
+// known (else NULL), last_verified_at is cleared.
+func (tx *Tx) SaveEncryptedCredentials(ctx context.Context, orgID int64, id string, c EncryptedCredentials, botUserID string) error {
+	if c.Version < 1 {
+		return fmt.Errorf("storage: save credentials of workspace %s: encryption version %d, want ≥ 1", id, c.Version)
+	}
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE installations SET
+			bot_token_encrypted = ?, app_token_encrypted = ?, signing_secret_encrypted = ?,
+			encryption_version = ?, credentials_encrypted = 1,
+			bot_token = NULL, app_token = NULL, signing_secret = NULL,
+			bot_user_id = ?, last_verified_at = NULL, is_valid = 1,
+			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE workspace_id = ? AND org_id = ?`,
+		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret),
+		c.Version, nullString(botUserID), id, orgID)
+	return checkUpdated(res, err, "save credentials of", id)
+}
+
+// EncryptCredentialsInPlace replaces the plaintext set by c, which must be
+// the same secrets encrypted, keeping the verification state: the step of the
+// plaintext migration.
+func (tx *Tx) EncryptCredentialsInPlace(ctx context.Context, orgID int64, id string, c EncryptedCredentials) error {
+	if c.Version < 1 {
+		return fmt.Errorf("storage: encrypt credentials of workspace %s: encryption version %d, want ≥ 1", id, c.Version)
+	}
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE installations SET
+			bot_token_encrypted = ?, app_token_encrypted = ?, signing_secret_encrypted = ?,
+			encryption_version = ?, credentials_encrypted = 1,
+			bot_token = NULL, app_token = NULL, signing_secret = NULL,
+			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE workspace_id = ? AND org_id = ?`,
+		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret), c.Version, id, orgID)
+	return checkUpdated(res, err, "encrypt credentials of", id)
+}
+
+// ClearLegacyCredentials sets the plaintext columns to NULL and leaves the
+// rest alone.
+func (tx *Tx) ClearLegacyCredentials(ctx context.Context, orgID int64, id string) error {
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE installations SET bot_token = NULL, app_token = NULL, signing_secret = NULL,
+			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE workspace_id = ? AND org_id = ?`, id, orgID)
+	return checkUpdated(res, err, "clear plaintext credentials of", id)
+}
+
+// SetLegacyCredentials writes the original system's plaintext columns, for
+// importing its rows (and for tests of the migration). It marks the
+// plaintext set as the one in use.
+func (tx *Tx) SetLegacyCredentials(ctx context.Context, orgID int64, id string, c LegacyCredentials) error {
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE installations SET bot_token = ?, app_token = ?, signing_secret = ?,
+			bot_token_encrypted = NULL, app_token_encrypted = NULL, signing_secret_encrypted = NULL,
+			credentials_encrypted = 0,
+			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE workspace_id = ? AND org_id = ?`,
+		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret), id, orgID)
+	return checkUpdated(res, err, "set plaintext credentials of", id)
+}
+
+// DeleteCredentials clears every secret of the workspace, encrypted and
+// plaintext, and its verification state; the workspace itself stays.
+func (tx *Tx) DeleteCredentials(ctx context.Context, orgID int64, id string) error {
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE installations SET
+			bot_token_encrypted = NULL, app_token_encrypted = NULL, signing_secret_encrypted = NULL,
+			credentials_encrypted = 0, bot_token = NULL, app_token = NULL, signing_secret = NULL,
+			bot_user_id = NULL, last_verified_at = NULL, is_valid = 0,
+			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE workspace_id = ? AND org_id = ?`, id, orgID)
+	return checkUpdated(res, err, "delete credentials of", id)
+}
+
+// Verification is what Slack said about a workspace's credentials.
+type Verification struct {
+	Valid     bool
+	At        time.Time
+	BotUserID string
+	TeamName  string
+	TeamURL   string
+}
+
+// SetVerification records a verification. A valid one stores is_valid,
+// last_verified_at, the bot user and the team's name and URL (each only when
+// not empty); an invalid one only clears is_valid, so that last_verified_at
+// keeps saying when the credentials last worked.
+func (tx *Tx) SetVerification(ctx context.Context, orgID int64, id string, v Verification) error {
+	var res sql.Result
+	var err error
+	if v.Valid {
+		res, err = tx.tx.ExecContext(ctx, `
+			UPDATE installations SET is_valid = 1, last_verified_at = ?,
+				bot_user_id = coalesce(?, bot_user_id), team_name = coalesce(?, team_name),
+				team_url = coalesce(?, team_url),
+				updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			WHERE workspace_id = ? AND org_id = ?`,
+			formatTime(v.At), nullString(v.BotUserID), nullString(v.TeamName), nullString(v.TeamURL), id, orgID)
+	} else {
+		res, err = tx.tx.ExecContext(ctx, `
+			UPDATE installations SET is_valid = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			WHERE workspace_id = ? AND org_id = ?`, id, orgID)
+	}
+	return checkUpdated(res, err, "record verification of", id)
+}
+
+// checkUpdated turns an UPDATE of one installation into nil, ErrNotFound or
+// a wrapped error.
+func checkUpdated(res sql.Result, err error, what, id string) error {
+	if err != nil {
+		return fmt.Errorf("storage: %s workspace %s: %w", what, id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("storage: %s workspace %s: %w", what, id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("storage: workspace %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
