@@ -8,6 +8,11 @@ import (
 	"io/fs"
 	"log/slog"
 
+	"lore/app/accounts"
+	"lore/app/credentials"
+	"lore/app/keys"
+	"lore/app/settings"
+	"lore/app/vault"
 	"lore/storage"
 )
 
@@ -17,6 +22,17 @@ type App struct {
 	Config Config
 	Logger *slog.Logger
 	Store  *storage.Store
+	// Keyring holds the key of every key version in use, derived once.
+	Keyring *vault.Keyring
+	// Warnings are problems found at startup that leave Lore running but
+	// degraded, such as a key that does not open some stored secrets.
+	Warnings []string
+	// Accounts signs people in and manages organizations and members.
+	Accounts *accounts.Service
+	// Settings reads and changes organizations' settings.
+	Settings *settings.Service
+	// Credentials stores, reads and verifies workspaces' Slack secrets.
+	Credentials *credentials.Service
 }
 
 // Open creates the data directory if needed, opens and migrates the database.
@@ -24,14 +40,30 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	if err := EnsureDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	if cfg.Keys.DataDir == "" {
+		cfg.Keys.DataDir = cfg.DataDir
+	}
 	store, err := storage.Open(ctx, cfg.DatabasePath(), migrations, logger)
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, Store: store}, nil
+	loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: logger, Store: store, Keyring: loaded.Keyring, Warnings: loaded.Problems}
+	a.Accounts = accounts.New(store, logger)
+	a.Settings = settings.New(store)
+	if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{SlackAPIURL: cfg.SlackAPIURL}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 // Close releases what Open acquired.
 func (a *App) Close() error {
+	a.Keyring.Destroy()
 	return a.Store.Close()
 }

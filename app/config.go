@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"lore/app/keys"
 )
 
 // Config is what every command needs to find and describe its data.
@@ -21,6 +23,12 @@ type Config struct {
 	LogLevel string
 	// LogFormat is text or json.
 	LogFormat string
+	// Keys says where the encryption key comes from. Its DataDir defaults
+	// to DataDir.
+	Keys keys.Source
+	// SlackAPIURL is Slack's Web API base URL (LORE_SLACK_API_URL); "" is
+	// Slack's own. Tests and proxies stand in for Slack with it.
+	SlackAPIURL string
 }
 
 // DatabasePath is the SQLite file inside the data directory.

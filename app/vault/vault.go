@@ -11,7 +11,7 @@ var (
 	ErrMalformed = errors.New("vault: malformed token")
 	// ErrBadSignature reports a token whose HMAC does not match: it was tampered
 	// with or made with another key.
-	ErrBadSignature = errors.New("vault: bad token signature")
+	ErrBadSignature = errors.New("vault: bad token signature: wrong key, or the token was altered")
 	// ErrWrongKey reports that the key for a version is known not to match the
 	// data, for example because its fingerprint differs from the stored one.
 	ErrWrongKey = errors.New("vault: wrong key")

@@ -1,0 +1,440 @@
+// Package accounts is who may use Lore: users and their passwords, sessions
+// and personal API tokens, organizations, their members and roles, and the
+// Slack workspaces each organization connects.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"lore/storage"
+)
+
+var (
+	// ErrInvalidCredentials is a login with an unknown email or a wrong password;
+	// the two are not told apart.
+	ErrInvalidCredentials = errors.New("accounts: wrong email or password")
+	// ErrUnauthenticated is a session or API token that is unknown, expired or revoked.
+	ErrUnauthenticated = errors.New("accounts: not signed in")
+	// ErrSignupClosed is a signup once the instance has its first user.
+	ErrSignupClosed = errors.New("accounts: signup is closed: this instance already has users; ask an admin to add you")
+	// ErrForbidden is an action the caller's role does not allow.
+	ErrForbidden = errors.New("accounts: your role does not allow this")
+	// ErrLastOwner is removing an organization's only owner.
+	ErrLastOwner = errors.New("accounts: an organization needs at least one owner")
+)
+
+// ValidationError names every field of an input that is wrong, and why.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	names := make([]string, 0, len(e.Fields))
+	for n := range e.Fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + ": " + e.Fields[n]
+	}
+	return "accounts: invalid " + strings.Join(parts, "; ")
+}
+
+// FieldErrors returns the failing fields, for the HTTP layer.
+func (e *ValidationError) FieldErrors() map[string]string { return e.Fields }
+
+// RateLimitError is a login refused because of too many failed attempts.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("too many failed logins; try again in %d s", e.Seconds())
+}
+
+// Seconds is RetryAfter rounded up to whole seconds, at least 1.
+func (e *RateLimitError) Seconds() int {
+	s := int((e.RetryAfter + time.Second - 1) / time.Second)
+	return max(s, 1)
+}
+
+// Rate limits on failed logins, per account and per client address.
+const (
+	accountAttempts = 5
+	addressAttempts = 20
+	attemptWindow   = 15 * time.Minute
+)
+
+// DefaultSessionTTL is how long a browser stays signed in.
+const DefaultSessionTTL = 14 * 24 * time.Hour
+
+// tokenTouchInterval limits how often using a token writes its last_used_at.
+const tokenTouchInterval = 5 * time.Minute
+
+// APITokenPrefix starts every personal API token, so a leaked one is recognisable.
+const APITokenPrefix = "lore_"
+
+// Service signs people in and manages organizations and their members.
+type Service struct {
+	store      *storage.Store
+	logger     *slog.Logger
+	now        func() time.Time
+	hashParams HashParams
+	sessionTTL time.Duration
+	byAccount  *Limiter
+	byAddress  *Limiter
+
+	dummyOnce sync.Once
+	dummyHash string // verified against for unknown emails, so they take as long as known ones
+}
+
+// Option changes a Service built by New.
+type Option func(*Service)
+
+// WithClock makes the service read time from now (sessions, rate limits).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithHashParams sets argon2id's cost for new hashes; tests use it to go faster.
+func WithHashParams(p HashParams) Option { return func(s *Service) { s.hashParams = p } }
+
+// New returns the accounts service over store.
+func New(store *storage.Store, logger *slog.Logger, opts ...Option) *Service {
+	s := &Service{store: store, logger: logger, now: time.Now, hashParams: DefaultHashParams, sessionTTL: DefaultSessionTTL}
+	for _, o := range opts {
+		o(s)
+	}
+	s.byAccount = NewLimiter(accountAttempts, attemptWindow, s.now)
+	s.byAddress = NewLimiter(addressAttempts, attemptWindow, s.now)
+	return s
+}
+
+// SessionTTL is how long a new session lasts.
+func (s *Service) SessionTTL() time.Duration { return s.sessionTTL }
+
+// SignedIn is the result of a signup, login or password change: the user
+// and a new session whose Token goes into the browser's cookie.
+type SignedIn struct {
+	User    storage.User
+	Session storage.Session
+	Token   string
+}
+
+// SignupInput is the first user of an instance and their organization.
+type SignupInput struct {
+	Email            string
+	Password         string
+	OrganizationName string
+}
+
+// Signup creates the first user of the instance as its instance owner and
+// owner of a new organization, and signs them in. Once any user exists it
+// is ErrSignupClosed.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage.Organization, error) {
+	fields := map[string]string{}
+	email := checkEmail(fields, "email", in.Email)
+	checkPassword(fields, "password", in.Password)
+	orgName := checkOrgName(fields, "organization_name", in.OrganizationName)
+	if len(fields) > 0 {
+		return SignedIn{}, storage.Organization{}, &ValidationError{Fields: fields}
+	}
+	hash, err := HashPassword(in.Password, s.hashParams)
+	if err != nil {
+		return SignedIn{}, storage.Organization{}, err
+	}
+	var out SignedIn
+	var org storage.Organization
+	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
+		n, err := tx.CountUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrSignupClosed
+		}
+		if out.User, err = tx.CreateUser(ctx, email, hash, true); err != nil {
+			return err
+		}
+		if org, err = tx.CreateOrganization(ctx, orgName); err != nil {
+			return err
+		}
+		if _, err = tx.AddMembership(ctx, org.ID, out.User.ID, storage.RoleOwner); err != nil {
+			return err
+		}
+		if out.Session, out.Token, err = s.newSession(ctx, tx, out.User.ID); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: org.ID, Actor: Actor(out.User.ID), Action: "user.signup",
+			Detail: map[string]any{"email": email, "organization": orgName}})
+	})
+	return out, org, err
+}
+
+// Login checks an email and password and opens a session. Failures are
+// counted per account and per client address (addr); past the limit the
+// answer is a *RateLimitError saying when to try again.
+func (s *Service) Login(ctx context.Context, email, password, addr string) (SignedIn, error) {
+	accountKey := strings.ToLower(strings.TrimSpace(email))
+	if wait := max(s.byAccount.Wait(accountKey), s.byAddress.Wait(addr)); wait > 0 {
+		return SignedIn{}, &RateLimitError{RetryAfter: wait}
+	}
+	// Count the attempt before the slow hash, so concurrent guesses cannot
+	// slip past the limit; a success takes it back.
+	if wait := s.byAccount.Take(accountKey); wait > 0 {
+		return SignedIn{}, &RateLimitError{RetryAfter: wait}
+	}
+	if wait := s.byAddress.Take(addr); wait > 0 {
+		s.byAccount.Undo(accountKey)
+		return SignedIn{}, &RateLimitError{RetryAfter: wait}
+	}
+	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	if errors.Is(err, storage.ErrNotFound) {
+		VerifyPassword(password, s.dummy())
+		s.logger.Info("login failed", "reason", "unknown email", "addr", addr)
+		return SignedIn{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return SignedIn{}, err
+	}
+	ok, err := VerifyPassword(password, u.PasswordHash)
+	if err != nil {
+		return SignedIn{}, fmt.Errorf("accounts: user %d: %w", u.ID, err)
+	}
+	if !ok {
+		s.logger.Info("login failed", "reason", "wrong password", "user_id", u.ID, "addr", addr)
+		return SignedIn{}, ErrInvalidCredentials
+	}
+	s.byAccount.Reset(accountKey)
+	s.byAddress.Undo(addr)
+	out := SignedIn{User: u}
+	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
+		if err := tx.DeleteExpiredSessions(ctx, s.now()); err != nil {
+			return err
+		}
+		out.Session, out.Token, err = s.newSession(ctx, tx, u.ID)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, _ = HashPassword("not a password anyone has", s.hashParams)
+	})
+	return s.dummyHash
+}
+
+// newSession creates a session and returns it with the token for the cookie.
+func (s *Service) newSession(ctx context.Context, tx *storage.Tx, userID int64) (storage.Session, string, error) {
+	token, err := randomToken()
+	if err != nil {
+		return storage.Session{}, "", err
+	}
+	sess, err := tx.CreateSession(ctx, userID, hashToken(token), s.now().Add(s.sessionTTL))
+	return sess, token, err
+}
+
+// Logout revokes one session of the user.
+func (s *Service) Logout(ctx context.Context, userID, sessionID int64) error {
+	return s.store.Tx(ctx, func(tx *storage.Tx) error { return tx.DeleteSession(ctx, userID, sessionID) })
+}
+
+// SessionUser returns the live session a cookie's token names and its user,
+// or ErrUnauthenticated.
+func (s *Service) SessionUser(ctx context.Context, token string) (storage.Session, storage.User, error) {
+	if token == "" {
+		return storage.Session{}, storage.User{}, ErrUnauthenticated
+	}
+	sess, u, err := s.store.SessionByHash(ctx, hashToken(token), s.now())
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{}, storage.User{}, ErrUnauthenticated
+	}
+	return sess, u, err
+}
+
+// ChangePassword replaces the user's password after checking the current
+// one, revokes every session of the user (signing out other browsers) and
+// opens a new one for the caller.
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next string) (SignedIn, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	ok, err := VerifyPassword(current, u.PasswordHash)
+	if err != nil {
+		return SignedIn{}, fmt.Errorf("accounts: user %d: %w", u.ID, err)
+	}
+	fields := map[string]string{}
+	if !ok {
+		fields["current_password"] = "is wrong"
+	}
+	checkPassword(fields, "new_password", next)
+	if len(fields) > 0 {
+		return SignedIn{}, &ValidationError{Fields: fields}
+	}
+	hash, err := HashPassword(next, s.hashParams)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	out := SignedIn{User: u}
+	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SetPasswordHash(ctx, userID, hash); err != nil {
+			return err
+		}
+		n, err := tx.DeleteUserSessions(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if out.Session, out.Token, err = s.newSession(ctx, tx, userID); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{Actor: Actor(userID), Action: "user.password_change",
+			Detail: map[string]any{"sessions_revoked": n}})
+	})
+	out.User.PasswordHash = hash
+	return out, err
+}
+
+// CreateToken makes a personal API token for the user and returns it with
+// its secret, which is not stored and cannot be shown again.
+func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (storage.APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
+		return storage.APIToken{}, "", &ValidationError{Fields: map[string]string{"name": "must be 1-100 characters"}}
+	}
+	random, err := randomToken()
+	if err != nil {
+		return storage.APIToken{}, "", err
+	}
+	secret := APITokenPrefix + random
+	var t storage.APIToken
+	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
+		if t, err = tx.CreateAPIToken(ctx, userID, name, secret[:len(APITokenPrefix)+6], hashToken(secret)); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{Actor: Actor(userID), Action: "token.create",
+			Detail: map[string]any{"token_id": t.ID, "name": name}})
+	})
+	return t, secret, err
+}
+
+// ListTokens returns the user's API tokens (never their secrets).
+func (s *Service) ListTokens(ctx context.Context, userID int64) ([]storage.APIToken, error) {
+	return s.store.ListAPITokens(ctx, userID)
+}
+
+// RevokeToken deletes one of the user's tokens; another user's is ErrNotFound.
+func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
+	return s.store.Tx(ctx, func(tx *storage.Tx) error {
+		t, err := tx.DeleteAPIToken(ctx, userID, tokenID)
+		if err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{Actor: Actor(userID), Action: "token.revoke",
+			Detail: map[string]any{"token_id": t.ID, "name": t.Name}})
+	})
+}
+
+// TokenUser returns the API token a Bearer secret names and its user, or
+// ErrUnauthenticated.
+func (s *Service) TokenUser(ctx context.Context, secret string) (storage.APIToken, storage.User, error) {
+	if !strings.HasPrefix(secret, APITokenPrefix) {
+		return storage.APIToken{}, storage.User{}, ErrUnauthenticated
+	}
+	t, u, err := s.store.APITokenByHash(ctx, hashToken(secret))
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.APIToken{}, storage.User{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return storage.APIToken{}, storage.User{}, err
+	}
+	if now := s.now(); now.Sub(t.LastUsedAt) > tokenTouchInterval {
+		if err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
+			s.logger.Warn("could not record api token use", "token_id", t.ID, slog.Any("error", err))
+		}
+	}
+	return t, u, nil
+}
+
+// Actor is how audit rows name a user.
+func Actor(userID int64) string { return fmt.Sprintf("user:%d", userID) }
+
+// randomToken returns 32 random bytes, base64url without padding.
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("accounts: random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// hashToken is what the database keeps of a session or API token: tokens
+// are 256 random bits, so a fast hash is enough (unlike passwords).
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func checkEmail(fields map[string]string, name, email string) string {
+	email = strings.TrimSpace(email)
+	a, err := mail.ParseAddress(email)
+	if email == "" {
+		fields[name] = "is required"
+	} else if err != nil || a.Address != email || len(email) > 254 {
+		fields[name] = "must be an email address like name@example.com"
+	}
+	return email
+}
+
+// Password length limits: NIST SP 800-63B's minimum, and a maximum that
+// keeps hashing cheap to refuse.
+const (
+	minPasswordLen = 8
+	maxPasswordLen = 1024
+)
+
+func checkPassword(fields map[string]string, name, password string) {
+	switch {
+	case password == "":
+		fields[name] = "is required"
+	case utf8.RuneCountInString(password) < minPasswordLen:
+		fields[name] = fmt.Sprintf("must be at least %d characters", minPasswordLen)
+	case len(password) > maxPasswordLen:
+		fields[name] = fmt.Sprintf("must be at most %d bytes", maxPasswordLen)
+	}
+}
+
+func checkOrgName(fields map[string]string, name, v string) string {
+	v = strings.TrimSpace(v)
+	if n := utf8.RuneCountInString(v); n < 1 || n > 200 {
+		fields[name] = "must be 1-200 characters"
+	}
+	return v
+}
+
+func checkRole(fields map[string]string, name, role string) {
+	switch role {
+	case storage.RoleOwner, storage.RoleAdmin, storage.RoleMember:
+	case "":
+		fields[name] = "is required"
+	default:
+		fields[name] = "must be owner, admin or member"
+	}
+}
+
+// workspaceIDPattern is a Slack team id (T…) or Enterprise Grid id (E…).
+var workspaceIDPattern = regexp.MustCompile(`^[TE][A-Z0-9]{2,31}$`)

@@ -1,0 +1,311 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lore/app/accounts"
+	"lore/app/apptest"
+	"lore/storage"
+)
+
+// fastHash keeps tests quick; DefaultHashParams is tested in password_test.go.
+var fastHash = accounts.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func newService(t *testing.T) (*accounts.Service, *storage.Store, *clock) {
+	t.Helper()
+	a := apptest.Open(t)
+	c := &clock{now: time.Now()}
+	return accounts.New(a.Store, a.Logger, accounts.WithClock(c.Now), accounts.WithHashParams(fastHash)), a.Store, c
+}
+
+func signup(t *testing.T, s *accounts.Service) (accounts.SignedIn, storage.Organization) {
+	t.Helper()
+	in, org, err := s.Signup(context.Background(), accounts.SignupInput{
+		Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme"})
+	if err != nil {
+		t.Fatalf("Signup: %v", err)
+	}
+	return in, org
+}
+
+func TestSignupOnlyOnce(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	in, org := signup(t, s)
+	if !in.User.InstanceOwner || in.User.Email != "owner@example.com" || org.Name != "Acme" {
+		t.Fatalf("Signup = %+v, %+v", in.User, org)
+	}
+	m, err := store.Membership(ctx, org.ID, in.User.ID)
+	if err != nil || m.Role != storage.RoleOwner {
+		t.Fatalf("membership = %+v, %v; want owner", m, err)
+	}
+	if _, u, err := s.SessionUser(ctx, in.Token); err != nil || u.ID != in.User.ID {
+		t.Fatalf("SessionUser(signup token) = %+v, %v", u, err)
+	}
+	_, _, err = s.Signup(ctx, accounts.SignupInput{Email: "second@example.com", Password: "second-password", OrganizationName: "Other"})
+	if !errors.Is(err, accounts.ErrSignupClosed) {
+		t.Fatalf("second Signup: %v, want ErrSignupClosed", err)
+	}
+}
+
+func TestSignupValidation(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newService(t)
+	_, _, err := s.Signup(context.Background(), accounts.SignupInput{Email: "not an email", Password: "short", OrganizationName: " "})
+	var ve *accounts.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Signup(bad) = %v, want a ValidationError", err)
+	}
+	for _, f := range []string{"email", "password", "organization_name"} {
+		if ve.Fields[f] == "" {
+			t.Errorf("field %s not named: %v", f, ve.Fields)
+		}
+	}
+}
+
+func TestLoginAndRateLimits(t *testing.T) {
+	t.Parallel()
+	s, _, clk := newService(t)
+	ctx := context.Background()
+	in, _ := signup(t, s)
+
+	got, err := s.Login(ctx, "OWNER@example.com", "owner-password", "10.0.0.1")
+	if err != nil || got.User.ID != in.User.ID || got.Token == "" || got.Token == in.Token {
+		t.Fatalf("Login = %+v, %v", got, err)
+	}
+	if _, err := s.Login(ctx, "nobody@example.com", "owner-password", "10.0.0.1"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+		t.Fatalf("Login(unknown email) = %v", err)
+	}
+	for i := range 5 {
+		if _, err := s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+			t.Fatalf("failed login %d = %v", i+1, err)
+		}
+	}
+	// The account is now locked, even with the right password and from elsewhere.
+	_, err = s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.3")
+	var rl *accounts.RateLimitError
+	if !errors.As(err, &rl) || rl.Seconds() < 14*60 || rl.Seconds() > 15*60 {
+		t.Fatalf("6th login = %v, want a RateLimitError of about 15 min", err)
+	}
+	if !strings.Contains(rl.Error(), "try again in") {
+		t.Fatalf("message %q does not say when to try again", rl.Error())
+	}
+	clk.Advance(15*time.Minute + time.Second)
+	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.3"); err != nil {
+		t.Fatalf("login after the window: %v", err)
+	}
+
+	// Per address: 20 failures over many accounts lock the address out.
+	for i := range 20 {
+		s.Login(ctx, "user"+string(rune('a'+i))+"@example.com", "wrong", "10.9.9.9")
+	}
+	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.9.9.9"); !errors.As(err, &rl) {
+		t.Fatalf("login from a flooding address = %v, want a RateLimitError", err)
+	}
+	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.4"); err != nil {
+		t.Fatalf("login from another address: %v", err)
+	}
+}
+
+func TestSessionsLogoutExpiryAndPasswordChange(t *testing.T) {
+	t.Parallel()
+	s, _, clk := newService(t)
+	ctx := context.Background()
+	in, _ := signup(t, s)
+	other, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.Logout(ctx, in.User.ID, in.Session.ID); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	if _, _, err := s.SessionUser(ctx, in.Token); !errors.Is(err, accounts.ErrUnauthenticated) {
+		t.Fatalf("SessionUser after logout = %v", err)
+	}
+	if _, _, err := s.SessionUser(ctx, other.Token); err != nil {
+		t.Fatalf("the other session was revoked too: %v", err)
+	}
+
+	changed, err := s.ChangePassword(ctx, in.User.ID, "owner-password", "a-new-password")
+	if err != nil {
+		t.Fatalf("ChangePassword: %v", err)
+	}
+	if _, _, err := s.SessionUser(ctx, other.Token); !errors.Is(err, accounts.ErrUnauthenticated) {
+		t.Fatalf("old session after password change = %v, want revoked", err)
+	}
+	if _, _, err := s.SessionUser(ctx, changed.Token); err != nil {
+		t.Fatalf("new session after password change: %v", err)
+	}
+	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.1"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+		t.Fatalf("old password still works: %v", err)
+	}
+	var ve *accounts.ValidationError
+	if _, err := s.ChangePassword(ctx, in.User.ID, "wrong", "x"); !errors.As(err, &ve) ||
+		ve.Fields["current_password"] == "" || ve.Fields["new_password"] == "" {
+		t.Fatalf("ChangePassword(wrong, short) = %v", err)
+	}
+
+	clk.Advance(accounts.DefaultSessionTTL + time.Second)
+	if _, _, err := s.SessionUser(ctx, changed.Token); !errors.Is(err, accounts.ErrUnauthenticated) {
+		t.Fatalf("expired session = %v", err)
+	}
+}
+
+func TestAPITokens(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	in, org := signup(t, s)
+	tok, secret, err := s.CreateToken(ctx, in.User.ID, "ci script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, accounts.APITokenPrefix) || len(secret) < 40 || !strings.HasPrefix(secret, tok.Prefix) {
+		t.Fatalf("token %q prefix %q", secret, tok.Prefix)
+	}
+	got, u, err := s.TokenUser(ctx, secret)
+	if err != nil || u.ID != in.User.ID || got.ID != tok.ID {
+		t.Fatalf("TokenUser = %+v, %+v, %v", got, u, err)
+	}
+	list, _ := s.ListTokens(ctx, in.User.ID)
+	if len(list) != 1 || list[0].LastUsedAt.IsZero() {
+		t.Fatalf("ListTokens = %+v; want one, marked used", list)
+	}
+	if _, _, err := s.TokenUser(ctx, secret+"x"); !errors.Is(err, accounts.ErrUnauthenticated) {
+		t.Fatalf("TokenUser(wrong) = %v", err)
+	}
+
+	m, err := s.AddMember(ctx, org.ID, in.User.ID, storage.RoleOwner, accounts.MemberInput{Email: "b@example.com", Role: "member", Password: "b-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, m.UserID, tok.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("another user revoking = %v, want ErrNotFound", err)
+	}
+	if err := s.RevokeToken(ctx, in.User.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.TokenUser(ctx, secret); !errors.Is(err, accounts.ErrUnauthenticated) {
+		t.Fatalf("revoked token = %v", err)
+	}
+	audit, _ := store.ListAudit(ctx, storage.AuditFilter{Action: "token.create"})
+	if len(audit) != 1 || strings.Contains(audit[0].Detail["name"].(string), secret) {
+		t.Fatalf("audit = %+v", audit)
+	}
+}
+
+func TestMembers(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	in, org := signup(t, s)
+	owner := in.User.ID
+
+	admin, err := s.AddMember(ctx, org.ID, owner, storage.RoleOwner, accounts.MemberInput{Email: "admin@example.com", Role: "admin", Password: "admin-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ve *accounts.ValidationError
+	_, err = s.AddMember(ctx, org.ID, owner, storage.RoleOwner, accounts.MemberInput{Email: "new@example.com", Role: "boss"})
+	if !errors.As(err, &ve) || ve.Fields["role"] == "" {
+		t.Fatalf("AddMember(bad role) = %v", err)
+	}
+	_, err = s.AddMember(ctx, org.ID, owner, storage.RoleOwner, accounts.MemberInput{Email: "new@example.com", Role: "member"})
+	if !errors.As(err, &ve) || ve.Fields["password"] == "" {
+		t.Fatalf("AddMember(new user, no password) = %v", err)
+	}
+	if _, err := s.AddMember(ctx, org.ID, admin.UserID, storage.RoleAdmin, accounts.MemberInput{Email: "x@example.com", Role: "owner", Password: "x-password"}); !errors.Is(err, accounts.ErrForbidden) {
+		t.Fatalf("admin making an owner = %v", err)
+	}
+	if _, err := s.AddMember(ctx, org.ID, owner, storage.RoleOwner, accounts.MemberInput{Email: "ADMIN@example.com", Role: "member"}); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("adding a member twice = %v", err)
+	}
+	if err := s.RemoveMember(ctx, org.ID, admin.UserID, storage.RoleAdmin, owner); !errors.Is(err, accounts.ErrForbidden) {
+		t.Fatalf("admin removing the owner = %v", err)
+	}
+	if err := s.RemoveMember(ctx, org.ID, owner, storage.RoleOwner, owner); !errors.Is(err, accounts.ErrLastOwner) {
+		t.Fatalf("removing the last owner = %v", err)
+	}
+	if err := s.RemoveMember(ctx, org.ID, owner, storage.RoleOwner, admin.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Membership(ctx, org.ID, admin.UserID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("membership after removal = %v", err)
+	}
+	if err := s.RemoveMember(ctx, org.ID, owner, storage.RoleOwner, admin.UserID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("removing twice = %v", err)
+	}
+}
+
+func TestAddUserFromCLI(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	u1, o1, err := s.AddUser(ctx, accounts.NewUser{Email: "a@example.com", Password: "a-password", OrgName: "Acme", Role: "owner"}, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u2, o2, err := s.AddUser(ctx, accounts.NewUser{Email: "b@example.com", Password: "b-password", OrgName: "Acme", Role: "member"}, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, o3, err := s.AddUser(ctx, accounts.NewUser{Email: "c@example.com", Password: "c-password", OrgName: "Beta", Role: "admin"}, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !u1.InstanceOwner || u2.InstanceOwner || o1.ID != o2.ID || o3.ID == o1.ID {
+		t.Fatalf("users %+v %+v, orgs %d %d %d", u1, u2, o1.ID, o2.ID, o3.ID)
+	}
+	members, _ := store.ListMembers(ctx, o1.ID)
+	if len(members) != 2 || members[0].Role != "owner" || members[1].Role != "member" {
+		t.Fatalf("members of Acme = %+v", members)
+	}
+	if _, _, err := s.AddUser(ctx, accounts.NewUser{Email: "A@example.com", Password: "a-password", OrgName: "Acme", Role: "owner"}, "cli"); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("same email again = %v", err)
+	}
+}
+
+func TestWorkspaces(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	_, org := signup(t, s)
+	other, err := store.CreateOrganization(ctx, "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateWorkspace(ctx, org.ID, "user:1", "T0123ABCD", "Acme Slack"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateWorkspace(ctx, other.ID, "user:1", "T0123ABCD", "dup"); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("same team id in another org = %v", err)
+	}
+	var ve *accounts.ValidationError
+	if _, err := s.CreateWorkspace(ctx, org.ID, "user:1", "not-a-team", ""); !errors.As(err, &ve) || ve.Fields["workspace_id"] == "" {
+		t.Fatalf("bad team id = %v", err)
+	}
+	if err := s.DeleteWorkspace(ctx, other.ID, "user:1", "T0123ABCD"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("deleting from another org = %v", err)
+	}
+	if err := s.DeleteWorkspace(ctx, org.ID, "user:1", "T0123ABCD"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.WorkspaceOrg(ctx, "T0123ABCD"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("after delete = %v", err)
+	}
+}

@@ -1,0 +1,97 @@
+package accounts
+
+import (
+	"sync"
+	"time"
+)
+
+// Limiter counts attempts per key in a sliding window and refuses a key that
+// has used up its allowance until its oldest attempt leaves the window. It
+// lives in memory: a restart forgives everyone, which is acceptable for
+// slowing down password guessing.
+type Limiter struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	limit    int
+	window   time.Duration
+	attempts map[string][]time.Time
+}
+
+// maxLimiterKeys bounds the memory a flood of distinct keys can take before
+// stale keys are swept.
+const maxLimiterKeys = 10000
+
+// NewLimiter allows limit attempts per key within window, reading time from now.
+func NewLimiter(limit int, window time.Duration, now func() time.Time) *Limiter {
+	return &Limiter{now: now, limit: limit, window: window, attempts: make(map[string][]time.Time)}
+}
+
+// Take records an attempt for key and returns 0, or, when the key has used
+// up its allowance, records nothing and returns how long until it may try again.
+func (l *Limiter) Take(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	list := l.recent(key, now)
+	if len(list) >= l.limit {
+		return list[0].Add(l.window).Sub(now)
+	}
+	if len(l.attempts) >= maxLimiterKeys {
+		l.sweep(now)
+	}
+	l.attempts[key] = append(list, now)
+	return 0
+}
+
+// Wait returns how long until key may try again, 0 if it may now, without
+// recording an attempt.
+func (l *Limiter) Wait(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	list := l.recent(key, now)
+	if len(list) >= l.limit {
+		return list[0].Add(l.window).Sub(now)
+	}
+	return 0
+}
+
+// Undo forgets the newest attempt of key: a success that should not count.
+func (l *Limiter) Undo(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if list := l.attempts[key]; len(list) > 1 {
+		l.attempts[key] = list[:len(list)-1]
+	} else {
+		delete(l.attempts, key)
+	}
+}
+
+// Reset forgets every attempt of key.
+func (l *Limiter) Reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.attempts, key)
+}
+
+// recent drops key's attempts older than the window and returns the rest.
+func (l *Limiter) recent(key string, now time.Time) []time.Time {
+	list := l.attempts[key]
+	cut := 0
+	for cut < len(list) && !list[cut].Add(l.window).After(now) {
+		cut++
+	}
+	if cut == len(list) {
+		delete(l.attempts, key)
+		return nil
+	}
+	list = list[cut:]
+	l.attempts[key] = list
+	return list
+}
+
+func (l *Limiter) sweep(now time.Time) {
+	for k := range l.attempts {
+		l.recent(k, now)
+	}
+}

@@ -1,0 +1,45 @@
+package accounts
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := NewLimiter(3, time.Minute, func() time.Time { return now })
+	for i := range 3 {
+		if d := l.Take("k"); d != 0 {
+			t.Fatalf("attempt %d refused (%v); want allowed", i+1, d)
+		}
+		now = now.Add(10 * time.Second)
+	}
+	// attempts at 0s, 10s, 20s; now 30s: the first leaves the window at 60s
+	if d := l.Take("k"); d != 30*time.Second {
+		t.Fatalf("4th attempt: wait %v, want 30s", d)
+	}
+	if d := l.Wait("k"); d != 30*time.Second {
+		t.Fatalf("Wait = %v, want 30s", d)
+	}
+	if d := l.Take("other"); d != 0 {
+		t.Fatalf("another key refused: %v", d)
+	}
+	now = now.Add(30 * time.Second)
+	if d := l.Take("k"); d != 0 {
+		t.Fatalf("after the window: wait %v, want 0", d)
+	}
+	l.Reset("k")
+	for i := range 3 {
+		if d := l.Take("k"); d != 0 {
+			t.Fatalf("after reset, attempt %d refused", i+1)
+		}
+	}
+	l.Undo("k")
+	if d := l.Take("k"); d != 0 {
+		t.Fatalf("after undo: refused %v", d)
+	}
+	if d := l.Take("k"); d == 0 {
+		t.Fatal("past the limit again: allowed")
+	}
+}

@@ -1,0 +1,241 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"lore/storage"
+)
+
+// RoleAtLeast tells whether role is min or stronger (member < admin < owner).
+func RoleAtLeast(role, min string) bool { return rank(role) >= rank(min) && rank(min) > 0 }
+
+func rank(role string) int {
+	switch role {
+	case storage.RoleMember:
+		return 1
+	case storage.RoleAdmin:
+		return 2
+	case storage.RoleOwner:
+		return 3
+	}
+	return 0
+}
+
+// CreateOrganization creates an organization with userID as its owner.
+func (s *Service) CreateOrganization(ctx context.Context, userID int64, name string) (storage.Organization, error) {
+	fields := map[string]string{}
+	name = checkOrgName(fields, "name", name)
+	if len(fields) > 0 {
+		return storage.Organization{}, &ValidationError{Fields: fields}
+	}
+	var org storage.Organization
+	err := s.store.Tx(ctx, func(tx *storage.Tx) (err error) {
+		if org, err = tx.CreateOrganization(ctx, name); err != nil {
+			return err
+		}
+		if _, err = tx.AddMembership(ctx, org.ID, userID, storage.RoleOwner); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: org.ID, Actor: Actor(userID), Action: "organization.create",
+			Detail: map[string]any{"name": name}})
+	})
+	return org, err
+}
+
+// MemberInput adds a person to an organization. Password is needed only
+// when no user has that email yet; for an existing user it is ignored, so
+// that an admin cannot learn whether an email has an account elsewhere.
+type MemberInput struct {
+	Email    string
+	Role     string
+	Password string
+}
+
+// AddMember gives a user (created if the email is new) a role in the
+// organization. actorRole is the caller's role there: only an owner may make
+// an owner.
+func (s *Service) AddMember(ctx context.Context, orgID int64, actorID int64, actorRole string, in MemberInput) (storage.Membership, error) {
+	fields := map[string]string{}
+	email := checkEmail(fields, "email", in.Email)
+	checkRole(fields, "role", in.Role)
+	if len(fields) > 0 {
+		return storage.Membership{}, &ValidationError{Fields: fields}
+	}
+	if in.Role == storage.RoleOwner && actorRole != storage.RoleOwner {
+		return storage.Membership{}, ErrForbidden
+	}
+	var hash string
+	if _, err := s.store.UserByEmail(ctx, email); errors.Is(err, storage.ErrNotFound) {
+		checkPassword(fields, "password", in.Password)
+		if len(fields) > 0 {
+			if fields["password"] == "is required" {
+				fields["password"] = "is required to create a new user"
+			}
+			return storage.Membership{}, &ValidationError{Fields: fields}
+		}
+		if hash, err = HashPassword(in.Password, s.hashParams); err != nil {
+			return storage.Membership{}, err
+		}
+	} else if err != nil {
+		return storage.Membership{}, err
+	}
+	var m storage.Membership
+	err := s.store.Tx(ctx, func(tx *storage.Tx) error {
+		u, created, err := findOrCreateUser(ctx, tx, email, hash)
+		if err != nil {
+			return err
+		}
+		if m, err = tx.AddMembership(ctx, orgID, u.ID, in.Role); err != nil {
+			return err
+		}
+		m.Email = u.Email
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, Actor: Actor(actorID), Action: "member.add",
+			Detail: map[string]any{"user_id": u.ID, "role": in.Role, "user_created": created}})
+	})
+	return m, err
+}
+
+// findOrCreateUser returns the user with email, creating it with hash if
+// there is none (hash empty: the caller saw the user a moment ago, so a
+// missing one now is ErrNotFound).
+func findOrCreateUser(ctx context.Context, tx *storage.Tx, email, hash string) (storage.User, bool, error) {
+	u, err := tx.UserByEmail(ctx, email)
+	if err == nil || !errors.Is(err, storage.ErrNotFound) || hash == "" {
+		return u, false, err
+	}
+	n, err := tx.CountUsers(ctx)
+	if err != nil {
+		return storage.User{}, false, err
+	}
+	u, err = tx.CreateUser(ctx, email, hash, n == 0)
+	return u, err == nil, err
+}
+
+// RemoveMember takes a user out of the organization. Only an owner may
+// remove an owner, and the last owner stays.
+func (s *Service) RemoveMember(ctx context.Context, orgID, actorID int64, actorRole string, userID int64) error {
+	return s.store.Tx(ctx, func(tx *storage.Tx) error {
+		m, err := tx.Membership(ctx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		if m.Role == storage.RoleOwner {
+			if actorRole != storage.RoleOwner {
+				return ErrForbidden
+			}
+			n, err := tx.CountOwners(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return ErrLastOwner
+			}
+		}
+		if err := tx.RemoveMembership(ctx, orgID, userID); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, Actor: Actor(actorID), Action: "member.remove",
+			Detail: map[string]any{"user_id": userID, "role": m.Role}})
+	})
+}
+
+// NewUser is a user created from the command line, with their organization.
+type NewUser struct {
+	Email    string
+	Password string
+	OrgName  string
+	Role     string
+}
+
+// AddUser creates a user and makes them a member of the organization named
+// OrgName, creating it if no organization has that name. The first user of
+// the instance becomes its instance owner. It is for headless installs.
+func (s *Service) AddUser(ctx context.Context, in NewUser, actor string) (storage.User, storage.Organization, error) {
+	fields := map[string]string{}
+	email := checkEmail(fields, "email", in.Email)
+	checkPassword(fields, "password", in.Password)
+	orgName := checkOrgName(fields, "org", in.OrgName)
+	checkRole(fields, "role", in.Role)
+	if len(fields) > 0 {
+		return storage.User{}, storage.Organization{}, &ValidationError{Fields: fields}
+	}
+	hash, err := HashPassword(in.Password, s.hashParams)
+	if err != nil {
+		return storage.User{}, storage.Organization{}, err
+	}
+	var u storage.User
+	var org storage.Organization
+	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
+		n, err := tx.CountUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if u, err = tx.CreateUser(ctx, email, hash, n == 0); err != nil {
+			return err
+		}
+		orgs, err := tx.OrganizationsByName(ctx, orgName)
+		switch {
+		case err != nil:
+			return err
+		case len(orgs) > 1:
+			return fmt.Errorf("accounts: %d organizations are named %q", len(orgs), orgName)
+		case len(orgs) == 1:
+			org = orgs[0]
+		default:
+			if org, err = tx.CreateOrganization(ctx, orgName); err != nil {
+				return err
+			}
+			if err := tx.AddAudit(ctx, storage.AuditEntry{OrgID: org.ID, Actor: actor, Action: "organization.create",
+				Detail: map[string]any{"name": orgName}}); err != nil {
+				return err
+			}
+		}
+		if _, err = tx.AddMembership(ctx, org.ID, u.ID, in.Role); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: org.ID, Actor: actor, Action: "member.add",
+			Detail: map[string]any{"user_id": u.ID, "role": in.Role, "user_created": true}})
+	})
+	return u, org, err
+}
+
+// CreateWorkspace connects a Slack workspace (team id and display name) to
+// the organization. A team id connected anywhere already is storage.ErrConflict.
+func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, name string) (storage.Workspace, error) {
+	fields := map[string]string{}
+	id = strings.TrimSpace(id)
+	if !workspaceIDPattern.MatchString(id) {
+		fields["workspace_id"] = "must be a Slack team id like T0123ABCD"
+	}
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) > 200 {
+		fields["name"] = "must be at most 200 characters"
+	}
+	if len(fields) > 0 {
+		return storage.Workspace{}, &ValidationError{Fields: fields}
+	}
+	var w storage.Workspace
+	err := s.store.Tx(ctx, func(tx *storage.Tx) (err error) {
+		if w, err = tx.CreateWorkspace(ctx, orgID, id, name); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, WorkspaceID: id, Actor: actor, Action: "workspace.create",
+			Detail: map[string]any{"name": name}})
+	})
+	return w, err
+}
+
+// DeleteWorkspace disconnects a workspace of the organization and deletes
+// its channels and messages.
+func (s *Service) DeleteWorkspace(ctx context.Context, orgID int64, actor, id string) error {
+	return s.store.Tx(ctx, func(tx *storage.Tx) error {
+		if err := tx.DeleteWorkspace(ctx, orgID, id); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, WorkspaceID: id, Actor: actor, Action: "workspace.delete"})
+	})
+}

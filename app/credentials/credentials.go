@@ -1,0 +1,408 @@
+// Package credentials keeps each workspace's Slack secrets: it validates and
+// stores them encrypted, reads them for use, verifies them against Slack,
+// migrates the original system's plaintext columns and deletes them, writing
+// an audit row for each of these and never a secret to a log or an error.
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"lore/app/vault"
+	"lore/storage"
+)
+
+// Audit actions of this package. Key rotation writes ActionRotate.
+const (
+	ActionStore   = "credentials.store"
+	ActionView    = "credentials.view"
+	ActionRead    = "credentials.read"
+	ActionVerify  = "credentials.verify"
+	ActionMigrate = "credentials.migrate"
+	ActionRotate  = "credentials.rotate"
+	ActionDelete  = "credentials.delete"
+)
+
+var (
+	// ErrNoCredentials reports a workspace that has no Slack credentials stored.
+	ErrNoCredentials = errors.New("credentials: the workspace has no Slack credentials")
+	// ErrNoKey reports a Service built without an encryption key.
+	ErrNoKey = errors.New("credentials: no encryption key is loaded")
+)
+
+// Keyring is what the Service needs of *vault.Keyring: the active key to
+// encrypt with, and every version's key to decrypt.
+type Keyring interface {
+	Active() (int, *vault.Key, error)
+	Decrypt(token string, version int) (string, error)
+}
+
+// Options tune a Service; the zero value talks to Slack itself.
+type Options struct {
+	// SlackAPIURL is Slack's Web API base URL (LORE_SLACK_API_URL), so that
+	// tests and proxies can stand in for Slack. "" is Slack's own.
+	SlackAPIURL string
+	// HTTPClient calls Slack; nil is a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Service is the credential service over the installations table.
+type Service struct {
+	store  *storage.Store
+	keys   Keyring
+	slack  slackAPI
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// New returns a Service. keys may be nil until a key is loaded; every
+// operation that needs it then fails with ErrNoKey. An invalid
+// opts.SlackAPIURL is an error.
+func New(store *storage.Store, keys Keyring, logger *slog.Logger, opts Options) (*Service, error) {
+	base, err := NormalizeAPIURL(opts.SlackAPIURL)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: slackTimeout}
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{
+		store:  store,
+		keys:   keys,
+		slack:  slackAPI{base: base, client: client},
+		logger: logger,
+		now:    now,
+	}, nil
+}
+
+// ValidationError names each bad field of a request (bot_token, app_token,
+// signing_secret) and why, never its value.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	names := make([]string, 0, len(e.Fields))
+	for n := range e.Fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + " " + e.Fields[n]
+	}
+	return "credentials: invalid " + strings.Join(parts, "; ")
+}
+
+// Normalize trims the whitespace a paste brings along from each secret.
+func Normalize(c vault.SlackCredentials) vault.SlackCredentials {
+	return vault.SlackCredentials{
+		BotToken:      strings.TrimSpace(c.BotToken),
+		AppToken:      strings.TrimSpace(c.AppToken),
+		SigningSecret: strings.TrimSpace(c.SigningSecret),
+	}
+}
+
+// Validate checks the formats of the three secrets, after Normalize, and
+// returns a *ValidationError naming every bad one.
+func Validate(c vault.SlackCredentials) error {
+	fields := map[string]string{}
+	check := func(name, v, prefix, what string) {
+		switch {
+		case v == "":
+			fields[name] = "is required"
+		case strings.HasPrefix(v, "xoxb-") && prefix != "xoxb-":
+			fields[name] = "must start with " + prefix + " (this looks like the bot token)"
+		case strings.HasPrefix(v, "xapp-") && prefix != "xapp-":
+			fields[name] = "must start with " + prefix + " (this looks like the app-level token)"
+		case strings.HasPrefix(v, "xoxp-"):
+			fields[name] = "must start with " + prefix + " (this looks like a user token; Lore needs the " + what + ")"
+		case !strings.HasPrefix(v, prefix):
+			fields[name] = "must start with " + prefix
+		case len(v) > 512:
+			fields[name] = "is too long for a Slack token"
+		case strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }):
+			fields[name] = "must not contain spaces or other characters Slack tokens do not have"
+		case len(v) < len(prefix)+8:
+			fields[name] = "is too short for a Slack token"
+		}
+	}
+	check("bot_token", c.BotToken, "xoxb-", "bot token")
+	check("app_token", c.AppToken, "xapp-", "app-level token")
+	switch s := c.SigningSecret; {
+	case s == "":
+		fields["signing_secret"] = "is required"
+	case len(s) != 32 || strings.Trim(s, "0123456789abcdefABCDEF") != "":
+		fields["signing_secret"] = "must be 32 hexadecimal characters"
+	}
+	if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
+	}
+	return nil
+}
+
+// View is what may be shown of a workspace's credentials: masked values
+// (xoxb-…9f3a) and their state.
+type View struct {
+	WorkspaceID       string
+	Configured        bool // some secret is stored
+	BotToken          string
+	AppToken          string
+	SigningSecret     string
+	Encrypted         bool
+	EncryptionVersion int
+	IsValid           bool
+	LastVerifiedAt    time.Time // zero when never verified
+	BotUserID         string
+}
+
+func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
+	v := View{
+		WorkspaceID:    rec.WorkspaceID,
+		Configured:     c != (vault.SlackCredentials{}),
+		BotToken:       vault.Mask(c.BotToken),
+		AppToken:       vault.Mask(c.AppToken),
+		SigningSecret:  vault.Mask(c.SigningSecret),
+		Encrypted:      rec.Encrypted,
+		IsValid:        rec.IsValid,
+		LastVerifiedAt: rec.LastVerifiedAt,
+		BotUserID:      rec.BotUserID,
+	}
+	if rec.Encrypted {
+		v.EncryptionVersion = rec.Sealed.Version
+	}
+	return v
+}
+
+// Store validates c, encrypts its three secrets with the active key and
+// makes them the workspace's credentials, clearing any legacy plaintext in
+// the same transaction. It returns the masked view.
+func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c vault.SlackCredentials) (View, error) {
+	c = Normalize(c)
+	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionStore}
+	if err := Validate(c); err != nil {
+		var ve *ValidationError
+		errors.As(err, &ve)
+		s.auditFailure(ctx, entry, "invalid", map[string]any{"fields": sortedKeys(ve.Fields)})
+		return View{}, err
+	}
+	sealed, err := s.seal(c)
+	if err != nil {
+		s.auditFailure(ctx, entry, "encrypt_failed", nil)
+		return View{}, err
+	}
+	var rec storage.CredentialRecord
+	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if rec, err = tx.Credentials(ctx, orgID, workspaceID); err != nil {
+			return err
+		}
+		if err := tx.SaveEncryptedCredentials(ctx, orgID, workspaceID, sealed, ""); err != nil {
+			return err
+		}
+		entry.Detail = map[string]any{"encryption_version": sealed.Version, "replaced_plaintext": !rec.Legacy.IsZero()}
+		return tx.AddAudit(ctx, entry)
+	})
+	if err != nil {
+		s.auditFailure(ctx, entry, outcomeOf(err), nil)
+		return View{}, fmt.Errorf("credentials: store for workspace %s: %w", workspaceID, err)
+	}
+	if !rec.Legacy.IsZero() {
+		s.checkpoint(ctx) // the cleared plaintext must leave the WAL too
+	}
+	s.logger.Info("slack credentials stored", "org_id", orgID, "workspace_id", workspaceID, "actor", actor,
+		"encryption_version", sealed.Version)
+	rec.Encrypted, rec.Sealed.Version, rec.IsValid, rec.LastVerifiedAt, rec.BotUserID = true, sealed.Version, true, time.Time{}, ""
+	return viewOf(rec, c), nil
+}
+
+// View returns the masked credentials of a workspace of the organization;
+// ErrNotFound wraps a workspace the organization does not have.
+func (s *Service) View(ctx context.Context, actor string, orgID int64, workspaceID string) (View, error) {
+	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionView}
+	rec, c, err := s.open(ctx, orgID, workspaceID)
+	if err != nil && !errors.Is(err, ErrNoCredentials) {
+		s.auditFailure(ctx, entry, outcomeOf(err), nil)
+		return View{}, err
+	}
+	s.audit(ctx, entry)
+	return viewOf(rec, c), nil
+}
+
+// Get returns a workspace's credentials for use (to talk to Slack): the
+// decrypted set when they are encrypted, else the legacy plaintext set,
+// never a mix. Each call writes an audit row. The result masks itself when
+// printed or logged; do not copy its fields into anything that is.
+func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceID string) (vault.SlackCredentials, error) {
+	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionRead}
+	_, c, err := s.open(ctx, orgID, workspaceID)
+	if err != nil {
+		s.auditFailure(ctx, entry, outcomeOf(err), nil)
+		return vault.SlackCredentials{}, err
+	}
+	s.audit(ctx, entry)
+	return c, nil
+}
+
+// Delete wipes every secret of the workspace, encrypted and plaintext
+// (secure_delete overwrites them in the file, a checkpoint in the WAL).
+func (s *Service) Delete(ctx context.Context, actor string, orgID int64, workspaceID string) error {
+	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionDelete}
+	err := s.store.Tx(ctx, func(tx *storage.Tx) error {
+		if err := tx.DeleteCredentials(ctx, orgID, workspaceID); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, entry)
+	})
+	if err != nil {
+		s.auditFailure(ctx, entry, outcomeOf(err), nil)
+		return fmt.Errorf("credentials: delete for workspace %s: %w", workspaceID, err)
+	}
+	s.checkpoint(ctx)
+	s.logger.Info("slack credentials deleted", "org_id", orgID, "workspace_id", workspaceID, "actor", actor)
+	return nil
+}
+
+// open reads and decrypts a workspace's credentials. With ErrNoCredentials
+// it still returns the record.
+func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (storage.CredentialRecord, vault.SlackCredentials, error) {
+	rec, err := s.store.Credentials(ctx, orgID, workspaceID)
+	if err != nil {
+		return storage.CredentialRecord{}, vault.SlackCredentials{}, fmt.Errorf("credentials: %w", err)
+	}
+	if !rec.Encrypted {
+		c := vault.SlackCredentials(rec.Legacy)
+		if c == (vault.SlackCredentials{}) {
+			return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
+		}
+		return rec, c, nil
+	}
+	c, err := s.unseal(rec.Sealed)
+	if err != nil {
+		return rec, vault.SlackCredentials{}, fmt.Errorf("credentials: workspace %s: %w", workspaceID, err)
+	}
+	if c == (vault.SlackCredentials{}) {
+		return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
+	}
+	return rec, c, nil
+}
+
+// seal encrypts the three secrets with one key, so that the row's single
+// encryption_version holds for all of them.
+func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, error) {
+	if s.keys == nil {
+		return storage.EncryptedCredentials{}, ErrNoKey
+	}
+	version, key, err := s.keys.Active()
+	if err != nil {
+		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
+	}
+	out := storage.EncryptedCredentials{Version: version}
+	for _, f := range []struct {
+		dst   *string
+		value string
+		name  string
+	}{
+		{&out.BotToken, c.BotToken, "bot token"},
+		{&out.AppToken, c.AppToken, "app token"},
+		{&out.SigningSecret, c.SigningSecret, "signing secret"},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if *f.dst, err = key.Encrypt(f.value); err != nil {
+			return storage.EncryptedCredentials{}, fmt.Errorf("credentials: encrypt %s: %w", f.name, err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) unseal(e storage.EncryptedCredentials) (vault.SlackCredentials, error) {
+	if s.keys == nil {
+		return vault.SlackCredentials{}, ErrNoKey
+	}
+	var c vault.SlackCredentials
+	var err error
+	if c.BotToken, err = s.keys.Decrypt(e.BotToken, e.Version); err != nil {
+		return vault.SlackCredentials{}, fmt.Errorf("decrypt bot token: %w", err)
+	}
+	if c.AppToken, err = s.keys.Decrypt(e.AppToken, e.Version); err != nil {
+		return vault.SlackCredentials{}, fmt.Errorf("decrypt app token: %w", err)
+	}
+	if c.SigningSecret, err = s.keys.Decrypt(e.SigningSecret, e.Version); err != nil {
+		return vault.SlackCredentials{}, fmt.Errorf("decrypt signing secret: %w", err)
+	}
+	return c, nil
+}
+
+// audit writes an entry on its own; a failure to do so is logged, not
+// returned, since the action it records has already happened.
+func (s *Service) audit(ctx context.Context, e storage.AuditEntry) {
+	if err := s.store.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.logger.Error("could not write an audit row", "action", e.Action, "workspace_id", e.WorkspaceID, slog.Any("error", err))
+	}
+}
+
+func (s *Service) auditFailure(ctx context.Context, e storage.AuditEntry, outcome string, detail map[string]any) {
+	e.Outcome, e.Detail = outcome, detail
+	s.audit(ctx, e)
+}
+
+// checkpoint moves the WAL into the main file and truncates it, retrying
+// briefly while readers hold old pages.
+func (s *Service) checkpoint(ctx context.Context) error {
+	var err error
+	for range 5 {
+		if err = s.store.Checkpoint(ctx); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	s.logger.Warn("could not checkpoint the WAL after clearing secrets; the next checkpoint will", slog.Any("error", err))
+	return err
+}
+
+// outcomeOf is the audit outcome of a failed action.
+func outcomeOf(err error) string {
+	var ve *ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return "invalid"
+	case errors.Is(err, storage.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrNoCredentials):
+		return "no_credentials"
+	case errors.Is(err, ErrNoKey), errors.Is(err, vault.ErrNoActiveKey), errors.Is(err, vault.ErrUnknownVersion),
+		errors.Is(err, vault.ErrWrongKey), errors.Is(err, vault.ErrBadSignature), errors.Is(err, vault.ErrMalformed):
+		return "key_error"
+	case errors.Is(err, ErrSlackUnavailable):
+		return "slack_unavailable"
+	}
+	return "error"
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

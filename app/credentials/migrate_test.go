@@ -1,0 +1,115 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"lore/app/vault"
+	"lore/storage"
+)
+
+func TestMigrateAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, closedURL(t), nil)
+	for _, id := range []string{"T0B", "T0C", "T0D", "T0E"} {
+		e.addWorkspace(t, id)
+	}
+	e.seedPlaintext(t, "T0123ABCD", legacyA)
+	e.seedPlaintext(t, "T0B", legacyB)
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0C", good); err != nil {
+		t.Fatal(err)
+	}
+	// T0D has nothing; T0E is encrypted with plaintext left beside it.
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0E", good); err != nil {
+		t.Fatal(err)
+	}
+	e.seedLeftover(t, "T0E", legacyA)
+
+	res, err := e.svc.Migrate(ctx, "cli", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Migrated != 3 || res.Skipped != 2 || res.Failed != 0 || len(res.Errors) != 0 {
+		t.Errorf("Migrate = %+v, want 3 migrated, 2 skipped", res)
+	}
+	for id, want := range map[string]vault.SlackCredentials{"T0123ABCD": legacyA, "T0B": legacyB, "T0C": good, "T0E": good} {
+		rec := e.record(t, id)
+		if !rec.Encrypted || !rec.Legacy.IsZero() {
+			t.Errorf("%s after Migrate: encrypted=%v legacy=%v", id, rec.Encrypted, rec.Legacy)
+		}
+		if got, err := e.svc.Get(ctx, "system", e.org, id); err != nil || got != want {
+			t.Errorf("%s: Get after Migrate = %v, %v", id, got, err)
+		}
+	}
+	if rec := e.record(t, "T0B"); rec.Sealed.AppToken != "" {
+		t.Errorf("a missing legacy app token became %q", rec.Sealed.AppToken)
+	}
+	if list := e.audit(t, ActionMigrate); len(list) != 3 {
+		t.Errorf("migrate audit rows = %d, want 3", len(list))
+	}
+
+	res, err = e.svc.Migrate(ctx, "cli", "")
+	if err != nil || !sameCounts(res, 0, 5, 0) {
+		t.Errorf("second Migrate = %+v, %v; want all skipped", res, err)
+	}
+}
+
+func TestMigrateOneWorkspace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, closedURL(t), nil)
+	e.addWorkspace(t, "T0B")
+	e.seedPlaintext(t, "T0123ABCD", legacyA)
+	e.seedPlaintext(t, "T0B", legacyB)
+
+	res, err := e.svc.Migrate(ctx, "cli", "T0B")
+	if err != nil || !sameCounts(res, 1, 0, 0) {
+		t.Fatalf("Migrate T0B = %+v, %v", res, err)
+	}
+	if e.record(t, "T0123ABCD").Encrypted {
+		t.Error("migrating T0B migrated T0123ABCD too")
+	}
+	if _, err := e.svc.Migrate(ctx, "cli", "T0NOPE"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Migrate of an unknown workspace: %v, want ErrNotFound", err)
+	}
+}
+
+// liar decrypts to something else than what was encrypted.
+type liar struct{ *vault.Keyring }
+
+func (l liar) Decrypt(token string, version int) (string, error) {
+	p, err := l.Keyring.Decrypt(token, version)
+	return p + "x", err
+}
+
+func TestMigrateLeavesAWorkspaceWhoseCheckFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, closedURL(t), nil)
+	e.seedPlaintext(t, "T0123ABCD", legacyA)
+	svc, err := New(e.store, liar{e.keys}, e.svc.logger, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Migrate(ctx, "cli", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 1 || res.Migrated != 0 || len(res.Errors) != 1 || res.Errors[0].WorkspaceID != "T0123ABCD" ||
+		!strings.Contains(res.Errors[0].Err, "did not give back the same bytes") {
+		t.Fatalf("Migrate = %+v", res)
+	}
+	if rec := e.record(t, "T0123ABCD"); rec.Encrypted || vault.SlackCredentials(rec.Legacy) != legacyA || rec.Sealed.BotToken != "" {
+		t.Errorf("a failed migration changed the row: encrypted=%v", rec.Encrypted)
+	}
+	if list := e.audit(t, ActionMigrate); len(list) != 1 || list[0].Outcome != "error" {
+		t.Errorf("audit = %+v", list)
+	}
+}
+
+func sameCounts(r MigrateResult, migrated, skipped, failed int) bool {
+	return r.Migrated == migrated && r.Skipped == skipped && r.Failed == failed && len(r.Errors) == failed
+}

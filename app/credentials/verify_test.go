@@ -1,0 +1,171 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/slacktest"
+
+	"lore/app/vault"
+)
+
+func TestVerifyAgainstSlacktest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := slacktest.NewTestServer()
+	srv.Start()
+	t.Cleanup(srv.Stop)
+	e := newEnv(t, srv.GetAPIURL(), nil)
+	e.addWorkspace(t, "T024BE7LD") // slacktest's team
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T024BE7LD", good); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.svc.Verify(ctx, "user:1", e.org, "T024BE7LD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Valid || r.TeamID != "T024BE7LD" || r.Team == "" || r.BotUserID == "" || r.Error != "" {
+		t.Fatalf("Verify = %+v", r)
+	}
+	rec := e.record(t, "T024BE7LD")
+	if !rec.IsValid || rec.BotUserID != r.BotUserID || rec.TeamName != r.Team || rec.LastVerifiedAt.IsZero() {
+		t.Errorf("record after Verify: %+v", rec)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		creds vault.SlackCredentials
+		mode  string // fakeSlack mode; "closed" for no server at all
+		want  Result
+		// wantErr is a substring of the error when Slack cannot answer.
+		wantErr string
+	}{
+		{name: "valid", creds: good,
+			want: Result{Valid: true, Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT"}},
+		{name: "bot token revoked", creds: vault.SlackCredentials{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+			want: Result{Error: "token_revoked"}},
+		{name: "bot token unknown", creds: vault.SlackCredentials{BotToken: "xoxb-0000000000-0000000000-UnknownToken", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+			want: Result{Error: "invalid_auth"}},
+		{name: "app token revoked", creds: vault.SlackCredentials{BotToken: good.BotToken, AppToken: revokedApp, SigningSecret: good.SigningSecret},
+			want: Result{Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT", Error: "app_token: token_revoked"}},
+		{name: "token of another workspace", creds: vault.SlackCredentials{BotToken: otherWorkspaceBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+			want: Result{Team: "Other", TeamID: "T0OTHER", Error: "wrong_workspace"}},
+		{name: "unreachable", creds: good, mode: "closed", wantErr: "could not reach Slack: "},
+		{name: "server error", creds: good, mode: "500", wantErr: "could not reach Slack: HTTP 500"},
+		{name: "rate limited", creds: good, mode: "429", wantErr: "rate limiting Lore; retry after 30s"},
+		{name: "timeout", creds: good, mode: "slow", wantErr: "could not reach Slack: no answer within"},
+		{name: "not slack", creds: good, mode: "html", wantErr: "the reply was not Slack's API"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			fake := newFakeSlack(t)
+			url := fake.URL()
+			if tt.mode == "closed" {
+				url = closedURL(t)
+			}
+			e := newEnv(t, url, nil)
+			if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", tt.creds); err != nil {
+				t.Fatal(err)
+			}
+			// A verified state to see what each outcome changes.
+			e.record(t, "T0123ABCD")
+			before := e.record(t, "T0123ABCD")
+			fake.setMode(tt.mode)
+
+			r, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD")
+			after := e.record(t, "T0123ABCD")
+			audit := e.audit(t, ActionVerify)
+			if len(audit) != 1 {
+				t.Fatalf("audit rows = %+v, want 1", audit)
+			}
+			for _, s := range secretNeedles(tt.creds) {
+				if err != nil && strings.Contains(err.Error(), s) {
+					t.Errorf("error %q contains a secret", err)
+				}
+			}
+
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrSlackUnavailable) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Verify error = %v, want ErrSlackUnavailable with %q", err, tt.wantErr)
+				}
+				if after != before {
+					t.Errorf("Slack unavailable changed the record:\n%+v\n%+v", before, after)
+				}
+				if audit[0].Outcome != "slack_unavailable" {
+					t.Errorf("audit outcome = %q", audit[0].Outcome)
+				}
+				var ue *UnavailableError
+				if tt.mode == "429" && (!errors.As(err, &ue) || ue.RetryAfter != 30*time.Second) {
+					t.Errorf("429: RetryAfter not reported: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r != tt.want {
+				t.Errorf("Verify = %+v\nwant   %+v", r, tt.want)
+			}
+			if after.IsValid != tt.want.Valid {
+				t.Errorf("is_valid = %v, want %v", after.IsValid, tt.want.Valid)
+			}
+			if tt.want.Valid {
+				if !after.LastVerifiedAt.Equal(now) || after.BotUserID != "U0BOT" || after.TeamName != "Acme" || after.TeamURL != "https://acme.slack.com/" {
+					t.Errorf("record after a valid verification: %+v", after)
+				}
+				if audit[0].Outcome != "valid" {
+					t.Errorf("audit outcome = %q", audit[0].Outcome)
+				}
+			} else {
+				if !after.LastVerifiedAt.Equal(before.LastVerifiedAt) || after.TeamName != before.TeamName {
+					t.Errorf("a rejection changed more than is_valid: %+v", after)
+				}
+				if audit[0].Outcome != "invalid" || audit[0].Detail["reason"] != tt.want.Error {
+					t.Errorf("audit = %+v", audit[0])
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyChecksAppTokenOnlyWhenPresent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := newFakeSlack(t)
+	e := newEnv(t, fake.URL(), nil)
+	e.seedPlaintext(t, "T0123ABCD", legacyB) // no app token: an HTTP-mode install
+	r, err := e.svc.Verify(ctx, "system", e.org, "T0123ABCD")
+	if err != nil || !r.Valid {
+		t.Fatalf("Verify = %+v, %v", r, err)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if strings.Join(fake.calls, ",") != "auth.test" {
+		t.Errorf("calls = %v, want auth.test only", fake.calls)
+	}
+}
+
+func TestVerifyWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, closedURL(t), nil)
+	if _, err := e.svc.Verify(context.Background(), "user:1", e.org, "T0123ABCD"); !errors.Is(err, ErrNoCredentials) {
+		t.Errorf("Verify = %v, want ErrNoCredentials", err)
+	}
+}
+
+func TestScrubMasksTokens(t *testing.T) {
+	t.Parallel()
+	got := scrub("post https://x/?t=xoxb-1234-5678-abcdefgh failed; secret s3cr3tvalue123", "s3cr3tvalue123")
+	if strings.Contains(got, "abcdefgh") || strings.Contains(got, "s3cr3tvalue123") {
+		t.Errorf("scrub left a secret: %s", got)
+	}
+}

@@ -1,0 +1,208 @@
+package keys
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"lore/app/vault"
+	"lore/storage"
+)
+
+// RotationAdvice is the age past which a key should be rotated (the
+// original system's advice).
+const RotationAdvice = 90 * 24 * time.Hour
+
+// Loaded is the result of Load: the keyring and what could not be loaded.
+type Loaded struct {
+	Keyring *vault.Keyring
+	// Problems name each key version the configured key does not open,
+	// e.g. "ENCRYPTION_KEY does not match key version 2 used by 3 workspaces".
+	Problems []string
+}
+
+// Load reads the key material once, derives the key of every key version
+// still in use (a passphrase is stretched once per process, here), checks
+// each against its stored fingerprint and returns the keyring. On a first
+// run it records the key as version 1. A key that does not match is not an
+// error: that version is marked unavailable, named in Problems and logged,
+// and everything that needs no secret keeps working.
+func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Logger) (*Loaded, error) {
+	m, err := src.Material(true)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	if m.Generated {
+		logger.Warn("development setup: no ENCRYPTION_KEY or ENCRYPTION_KEY_FILE, so secrets are encrypted with a key generated in the data directory; keep that key apart from database backups and set ENCRYPTION_KEY_FILE for production",
+			"key_file", m.Origin)
+	}
+	versions, err := store.KeyVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	if len(versions) == 0 {
+		return firstRun(ctx, store, src, m, logger)
+	}
+	usage, err := usageByVersion(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	ring := vault.NewKeyring()
+	loaded := &Loaded{Keyring: ring}
+	active := 0
+	for _, v := range versions {
+		if v.Active {
+			active = v.Version
+		}
+		if !v.Active && usage[v.Version].total() == 0 {
+			continue // nothing to open with it: skip the derivation
+		}
+		key, err := derive(m.Secret, v)
+		if err != nil || !sameFingerprint(key.Fingerprint(), v.Fingerprint) {
+			if key != nil {
+				key.Destroy()
+			}
+			problem := fmt.Sprintf("%s does not match key version %d%s", originName(m), v.Version, usage[v.Version].describe())
+			loaded.Problems = append(loaded.Problems, problem)
+			ring.MarkUnavailable(v.Version, errors.New(problem))
+			logger.Error("encryption key mismatch: secrets of this key version cannot be read", "problem", problem)
+			continue
+		}
+		ring.Add(v.Version, key)
+	}
+	if active != 0 {
+		if err := ring.SetActive(active); err != nil {
+			logger.Error("no usable active encryption key: new secrets cannot be stored", "version", active)
+		}
+	}
+	return loaded, nil
+}
+
+// firstRun records the configured key as version 1. If secrets are already
+// stored (a database from the original system), the key must open one of
+// them first, so a wrong key is never recorded as the right one.
+func firstRun(ctx context.Context, store *storage.Store, src Source, m Material, logger *slog.Logger) (*Loaded, error) {
+	kdfName, kdf, err := src.kdfFor(m.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	key, err := vault.ParseKey(m.Secret, kdf)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %s: %w", originName(m), err)
+	}
+	ring := vault.NewKeyring()
+	if token, _, err := store.SampleSecret(ctx); err == nil {
+		if _, derr := key.Decrypt(token); derr != nil {
+			key.Destroy()
+			usage, uerr := usageByVersion(ctx, store)
+			if uerr != nil {
+				return nil, uerr
+			}
+			problem := fmt.Sprintf("%s does not decrypt the stored secrets%s (check ENCRYPTION_SALT and ENCRYPTION_ITERATIONS for a passphrase)", originName(m), usage[1].describe())
+			ring.MarkUnavailable(1, errors.New(problem))
+			logger.Error("encryption key mismatch: stored secrets cannot be read", "problem", problem)
+			return &Loaded{Keyring: ring, Problems: []string{problem}}, nil
+		}
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	err = store.Tx(ctx, func(tx *storage.Tx) error {
+		v, err := tx.AddKeyVersion(ctx, storage.KeyVersion{Fingerprint: key.Fingerprint(), KDF: kdfName, Salt: kdf.Salt, Iterations: kdf.Iterations})
+		if err != nil {
+			return err
+		}
+		return tx.ActivateKeyVersion(ctx, v)
+	})
+	if err != nil {
+		key.Destroy()
+		return nil, fmt.Errorf("keys: record key version 1: %w", err)
+	}
+	ring.Add(1, key)
+	if err := ring.SetActive(1); err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	logger.Info("recorded encryption key version 1", "kdf", kdfName, "key_from", m.Origin)
+	return &Loaded{Keyring: ring}, nil
+}
+
+// derive re-creates a key version's key from material.
+func derive(material string, v storage.KeyVersion) (*vault.Key, error) {
+	if v.KDF == storage.KDFFernet && !vault.IsFernetKey(material) {
+		return nil, errors.New("not a Fernet key")
+	}
+	return vault.ParseKey(material, vault.KDF{Salt: v.Salt, Iterations: v.Iterations})
+}
+
+func sameFingerprint(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func originName(m Material) string {
+	if m.Generated {
+		return "the key file " + m.Origin
+	}
+	return m.Origin
+}
+
+// tableUsage counts rows per secret table for one key version.
+type tableUsage map[string]int
+
+func (u tableUsage) total() int {
+	n := 0
+	for _, c := range u {
+		n += c
+	}
+	return n
+}
+
+// describe reads " used by 3 workspaces" (or "" when nothing uses it).
+func (u tableUsage) describe() string {
+	if u.total() == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(u))
+	for t := range u {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(u))
+	for _, t := range names {
+		parts = append(parts, plural(u[t], rowNoun(t)))
+	}
+	return " used by " + strings.Join(parts, " and ")
+}
+
+// rowNoun names what a row of a secret table is to a person.
+func rowNoun(table string) string {
+	if table == "installations" {
+		return "workspace"
+	}
+	return table + " row"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func usageByVersion(ctx context.Context, store *storage.Store) (map[int]tableUsage, error) {
+	list, err := store.KeyUsage(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	out := map[int]tableUsage{}
+	for _, u := range list {
+		if out[u.Version] == nil {
+			out[u.Version] = tableUsage{}
+		}
+		out[u.Version][u.Table] += u.Rows
+	}
+	return out, nil
+}

@@ -1,0 +1,156 @@
+// Package keys connects the vault to the database: where the key material
+// comes from, which stored key version it matches, rotation to a new key and
+// the status of every version.
+package keys
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"lore/app/vault"
+	"lore/storage"
+)
+
+// DevKeyFile is the name of the key file generated in the data directory
+// when no key is configured.
+const DevKeyFile = "encryption.key"
+
+// Source says where the key material comes from and how to stretch a
+// passphrase that has no stored key version yet.
+type Source struct {
+	Key        string // ENCRYPTION_KEY: a Fernet key or a passphrase
+	KeyFile    string // ENCRYPTION_KEY_FILE: a file holding one
+	Salt       string // ENCRYPTION_SALT: a fixed salt (the original system's); random when empty
+	Iterations int    // ENCRYPTION_ITERATIONS: 0 means vault.DefaultIterations
+	DataDir    string // where the development key file is kept
+}
+
+// SourceFromEnv reads ENCRYPTION_KEY, ENCRYPTION_KEY_FILE, ENCRYPTION_SALT and
+// ENCRYPTION_ITERATIONS.
+func SourceFromEnv(getenv func(string) string, dataDir string) (Source, error) {
+	s := Source{
+		Key:     getenv("ENCRYPTION_KEY"),
+		KeyFile: getenv("ENCRYPTION_KEY_FILE"),
+		Salt:    getenv("ENCRYPTION_SALT"),
+		DataDir: dataDir,
+	}
+	if v := getenv("ENCRYPTION_ITERATIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Source{}, fmt.Errorf("ENCRYPTION_ITERATIONS %q: want a positive whole number", v)
+		}
+		s.Iterations = n
+	}
+	if s.Key != "" && s.KeyFile != "" {
+		return Source{}, errors.New("both ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are set: keep one")
+	}
+	return s, nil
+}
+
+// Material is key material and where it came from.
+type Material struct {
+	Secret string
+	Origin string // "ENCRYPTION_KEY", "ENCRYPTION_KEY_FILE (path)" or the development key file's path
+	// Generated is true for the development key file in the data directory.
+	Generated bool
+}
+
+// DevKeyPath is the development key file's path.
+func (s Source) DevKeyPath() string { return filepath.Join(s.DataDir, DevKeyFile) }
+
+// Material reads the key material: ENCRYPTION_KEY, else the file named by
+// ENCRYPTION_KEY_FILE, else the development key file, which is generated
+// (mode 0600) when create is true and it does not exist yet.
+func (s Source) Material(create bool) (Material, error) {
+	if s.Key != "" {
+		return Material{Secret: s.Key, Origin: "ENCRYPTION_KEY"}, nil
+	}
+	if s.KeyFile != "" {
+		secret, err := readKeyFile(s.KeyFile)
+		if err != nil {
+			return Material{}, fmt.Errorf("ENCRYPTION_KEY_FILE: %w", err)
+		}
+		return Material{Secret: secret, Origin: "ENCRYPTION_KEY_FILE (" + s.KeyFile + ")"}, nil
+	}
+	path := s.DevKeyPath()
+	secret, err := readKeyFile(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		if secret, err = vault.GenerateKey(); err == nil {
+			err = writeKeyFile(path, secret)
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return Material{}, errors.New("no key: set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE")
+	}
+	if err != nil {
+		return Material{}, err
+	}
+	return Material{Secret: secret, Origin: path, Generated: true}, nil
+}
+
+// ReadKeyFile reads key material from a file, without its trailing newline.
+func readKeyFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	secret := strings.TrimRight(string(b), "\r\n")
+	clear(b)
+	if secret == "" {
+		return "", fmt.Errorf("key file %s is empty", path)
+	}
+	return secret, nil
+}
+
+// writeKeyFile writes a key file readable only by its owner, atomically: a
+// crash leaves the old file or the new one, never half of one.
+func writeKeyFile(path, secret string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	if err != nil {
+		return fmt.Errorf("write key file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write key file: %w", err)
+	}
+	if _, err := tmp.WriteString(secret + "\n"); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write key file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write key file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write key file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write key file: %w", err)
+	}
+	return nil
+}
+
+// kdfFor returns how material becomes a key for a new key version.
+func (s Source) kdfFor(material string) (string, vault.KDF, error) {
+	if vault.IsFernetKey(material) {
+		return storage.KDFFernet, vault.KDF{}, nil
+	}
+	kdf := vault.KDF{Salt: []byte(s.Salt), Iterations: s.Iterations}
+	if len(kdf.Salt) == 0 {
+		salt, err := vault.NewSalt()
+		if err != nil {
+			return "", vault.KDF{}, err
+		}
+		kdf.Salt = salt
+	}
+	if kdf.Iterations == 0 {
+		kdf.Iterations = vault.DefaultIterations
+	}
+	return storage.KDFPBKDF2, kdf, nil
+}

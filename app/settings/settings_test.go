@@ -1,0 +1,102 @@
+package settings_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"lore/app/apptest"
+	"lore/app/settings"
+	"lore/storage"
+)
+
+func patch(t *testing.T, body string) map[string]json.RawMessage {
+	t.Helper()
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	good := []struct {
+		body  string
+		field string
+		want  any
+	}{
+		{`{"confidence_threshold": 0}`, "confidence_threshold", int64(0)},
+		{`{"confidence_threshold": 100}`, "confidence_threshold", int64(100)},
+		{`{"backfill_days_back": 365}`, "backfill_days_back", int64(365)},
+		{`{"message_retention_days": 30}`, "message_retention_days", int64(30)},
+		{`{"ai_response_length": "detailed"}`, "ai_response_length", "detailed"},
+		{`{"backfill_schedule": "*/15 * * * *"}`, "backfill_schedule", "*/15 * * * *"},
+		{`{"backfill_schedule": "0 2 * * MON-FRI"}`, "backfill_schedule", "0 2 * * MON-FRI"},
+		{`{"slack_commands_enabled": false}`, "slack_commands_enabled", false},
+	}
+	for _, tc := range good {
+		set, err := settings.Validate(patch(t, tc.body))
+		if err != nil || set[tc.field] != tc.want {
+			t.Errorf("Validate(%s) = %v, %v; want %s = %v", tc.body, set, err, tc.field, tc.want)
+		}
+	}
+	set, err := settings.Validate(patch(t, `{"custom_system_prompt": "   "}`))
+	if err != nil || set["custom_system_prompt"].(*string) != nil {
+		t.Errorf("blank prompt = %v, %v; want nil", set, err)
+	}
+
+	_, err = settings.Validate(patch(t, `{"confidence_threshold": 101, "ai_tone": "casual", "x": 1, "updated_at": "now"}`))
+	var ve *settings.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v", err)
+	}
+	if got := slices.Sorted(maps.Keys(ve.FieldErrors())); !slices.Equal(got, []string{"confidence_threshold", "updated_at", "x"}) {
+		t.Fatalf("fields %v", ve.Fields)
+	}
+	if ve.Fields["updated_at"] != "is read-only" || ve.Fields["x"] != "is not a setting" {
+		t.Fatalf("messages %v", ve.Fields)
+	}
+	if len(settings.Fields()) != 14 {
+		t.Fatalf("%d writable fields, want 14", len(settings.Fields()))
+	}
+}
+
+func TestPatchAuditsChangesOnly(t *testing.T) {
+	t.Parallel()
+	a := apptest.Open(t)
+	ctx := context.Background()
+	org, err := a.Store.CreateOrganization(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := a.Settings.Get(ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same values as stored: nothing to write, no audit row.
+	same, err := a.Settings.Patch(ctx, org.ID, "user:1", patch(t, `{"ai_tone": "professional", "confidence_threshold": 40}`))
+	if err != nil || !same.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Fatalf("no-op patch = %+v, %v", same, err)
+	}
+	time.Sleep(3 * time.Millisecond)
+	after, err := a.Settings.Patch(ctx, org.ID, "user:1", patch(t, `{"ai_tone": "casual", "confidence_threshold": 40}`))
+	if err != nil || after.AITone != "casual" || !after.UpdatedAt.After(before.UpdatedAt) {
+		t.Fatalf("patch = %+v, %v", after, err)
+	}
+	audit, _ := a.Store.ListAudit(ctx, storage.AuditFilter{OrgID: org.ID, Action: "settings.update"})
+	if len(audit) != 1 || audit[0].Actor != "user:1" {
+		t.Fatalf("audit = %+v", audit)
+	}
+	changes := audit[0].Detail["changes"].(map[string]any)
+	if len(changes) != 1 || changes["ai_tone"].(map[string]any)["old"] != "professional" || changes["ai_tone"].(map[string]any)["new"] != "casual" {
+		t.Fatalf("changes = %v", changes)
+	}
+	if _, err := a.Settings.Get(ctx, 999); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("Get(missing) = %v", err)
+	}
+}
