@@ -18,5 +18,5 @@ type handler struct {
 // New returns the HTTP handler serving every route of Lore.
 func New(a *app.App) http.Handler {
 	h := &handler{app: a, logger: a.Logger}
-	return h.routes()
+	return h.middleware(h.routes())
 }

@@ -1,0 +1,156 @@
+package ui
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"lore/app/accounts"
+	"lore/storage"
+)
+
+type userJSON struct {
+	ID            int64     `json:"id"`
+	Email         string    `json:"email"`
+	InstanceOwner bool      `json:"is_instance_owner"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func toUserJSON(u storage.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, InstanceOwner: u.InstanceOwner, CreatedAt: u.CreatedAt}
+}
+
+type meResponse struct {
+	User          userJSON           `json:"user"`
+	Organizations []organizationJSON `json:"organizations"`
+}
+
+type signupRequest struct {
+	Email            string `json:"email"`
+	Password         string `json:"password"`
+	OrganizationName string `json:"organization_name"`
+}
+
+// signup creates the instance's first user and organization and signs the
+// user in; once the instance has a user it is closed.
+func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
+	var req signupRequest
+	if err := decodeJSON(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in, _, err := h.app.Accounts.Signup(r.Context(), accounts.SignupInput(req))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.setSessionCookie(w, r, in)
+	h.writeMe(w, r, http.StatusCreated, in.User)
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// login checks an email and password and sets the session cookie.
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := decodeJSON(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in, err := h.app.Accounts.Login(r.Context(), req.Email, req.Password, clientAddr(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.setSessionCookie(w, r, in)
+	h.writeMe(w, r, http.StatusOK, in.User)
+}
+
+// clientAddr is the address rate limits count by: the TCP peer. Headers
+// such as X-Forwarded-For are not trusted, since anyone can send them.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// logout revokes the caller's session and clears the cookie. With an API
+// token there is no session to revoke: revoke the token instead.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	if p.SessionID != 0 {
+		if err := h.app.Accounts.Logout(r.Context(), p.UserID, p.SessionID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// showMe returns the caller and the organizations they belong to.
+func (h *handler) showMe(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	u, err := h.app.Store.User(r.Context(), p.UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeMe(w, r, http.StatusOK, u)
+}
+
+func (h *handler) writeMe(w http.ResponseWriter, r *http.Request, status int, u storage.User) {
+	orgs, err := h.app.Store.ListUserOrganizations(r.Context(), u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, meResponse{User: toUserJSON(u), Organizations: toOrganizationsJSON(orgs)})
+}
+
+type passwordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword replaces the caller's password and revokes all their
+// sessions; a browser gets a fresh session cookie.
+func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	var req passwordRequest
+	if err := decodeJSON(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in, err := h.app.Accounts.ChangePassword(r.Context(), p.UserID, req.CurrentPassword, req.NewPassword)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p.SessionID != 0 {
+		h.setSessionCookie(w, r, in)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// setSessionCookie hands the browser its session token: HttpOnly so scripts
+// cannot read it, SameSite=Lax so other sites' forms do not send it, Secure
+// when served over TLS.
+func (h *handler) setSessionCookie(w http.ResponseWriter, r *http.Request, in accounts.SignedIn) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    in.Token,
+		Path:     "/",
+		Expires:  in.Session.ExpiresAt,
+		MaxAge:   int(time.Until(in.Session.ExpiresAt).Seconds()),
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		Secure:   r.TLS != nil,
+	})
+}

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"lore/app/apptest"
+)
+
+// send sends a request with the given cookie and extra headers.
+func send(t testing.TB, h http.Handler, method, path, body string, cookie *http.Cookie, headers ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if cookie != nil {
+		r.AddCookie(cookie)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func sessionCookieOf(t testing.TB, w *httptest.ResponseRecorder) *http.Cookie {
+	t.Helper()
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie in %v", sessionCookie, w.Header()["Set-Cookie"])
+	return nil
+}
+
+func TestSignupLoginLogout(t *testing.T) {
+	t.Parallel()
+	a := apptest.Open(t)
+	h := New(a)
+
+	w := send(t, h, "POST", "/api/auth/signup", `{"email":"first@example.com","password":"first-password","organization_name":"Acme"}`, nil)
+	me := decodeBody[meResponse](t, w, http.StatusCreated)
+	if me.User.Email != "first@example.com" || !me.User.InstanceOwner || len(me.Organizations) != 1 ||
+		me.Organizations[0].Name != "Acme" || me.Organizations[0].Role != "owner" {
+		t.Fatalf("signup answered %+v", me)
+	}
+	c := sessionCookieOf(t, w)
+	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" || c.MaxAge <= 0 {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure over plain HTTP", c)
+	}
+
+	w = send(t, h, "GET", "/api/me", "", c)
+	if got := decodeBody[meResponse](t, w, http.StatusOK); got.User.ID != me.User.ID {
+		t.Fatalf("me with cookie = %+v", got)
+	}
+
+	e := wantError(t, send(t, h, "POST", "/api/auth/signup", `{"email":"second@example.com","password":"second-password","organization_name":"B"}`, nil),
+		http.StatusForbidden, "signup_closed")
+	if !strings.Contains(e.Error.Message, "closed") {
+		t.Fatalf("message %q", e.Error.Message)
+	}
+
+	w = send(t, h, "POST", "/api/auth/logout", "", c)
+	if w.Code != http.StatusNoContent || sessionCookieOf(t, w).MaxAge >= 0 {
+		t.Fatalf("logout: %d, cookie %v", w.Code, w.Header()["Set-Cookie"])
+	}
+	wantError(t, send(t, h, "GET", "/api/me", "", c), http.StatusUnauthorized, "unauthenticated")
+
+	wantError(t, send(t, h, "POST", "/api/auth/login", `{"email":"first@example.com","password":"wrong-password"}`, nil),
+		http.StatusUnauthorized, "invalid_credentials")
+	w = send(t, h, "POST", "/api/auth/login", `{"email":"first@example.com","password":"first-password"}`, nil)
+	decodeBody[meResponse](t, w, http.StatusOK)
+	c2 := sessionCookieOf(t, w)
+	if c2.Value == c.Value {
+		t.Fatal("login reused the revoked session token")
+	}
+	if w := send(t, h, "GET", "/api/me", "", c2); w.Code != http.StatusOK {
+		t.Fatalf("me after login: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestSessionCookieSecureOverTLS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := httptest.NewRequest("POST", "/api/auth/login", strings.NewReader(`{"email":"member-a@example.com","password":"`+testPassword+`"}`))
+	r.TLS = &tls.ConnectionState{}
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	if c := sessionCookieOf(t, w); !c.Secure || !c.HttpOnly {
+		t.Fatalf("cookie over TLS %+v: want Secure and HttpOnly", c)
+	}
+}
+
+func TestLoginRateLimitAnswers429(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for range 5 {
+		wantError(t, send(t, f.h, "POST", "/api/auth/login", `{"email":"member-a@example.com","password":"nope-nope"}`, nil),
+			http.StatusUnauthorized, "invalid_credentials")
+	}
+	w := send(t, f.h, "POST", "/api/auth/login", `{"email":"member-a@example.com","password":"`+testPassword+`"}`, nil)
+	e := wantError(t, w, http.StatusTooManyRequests, "rate_limited")
+	secs, err := strconv.Atoi(w.Header().Get("Retry-After"))
+	if err != nil || secs < 800 || secs > 900 {
+		t.Fatalf("Retry-After %q, want about 900", w.Header().Get("Retry-After"))
+	}
+	if !strings.Contains(e.Error.Message, "try again in "+strconv.Itoa(secs)+" s") {
+		t.Fatalf("message %q does not say when", e.Error.Message)
+	}
+	// another account from the same address is not locked by this one
+	w = send(t, f.h, "POST", "/api/auth/login", `{"email":"admin-a@example.com","password":"`+testPassword+`"}`, nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("another account: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestPasswordChangeRevokesSessions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	login := func() *http.Cookie {
+		w := send(t, f.h, "POST", "/api/auth/login", `{"email":"member-a@example.com","password":"`+testPassword+`"}`, nil)
+		return sessionCookieOf(t, w)
+	}
+	c1, c2 := login(), login()
+	wantError(t, send(t, f.h, "POST", "/api/me/password", `{"current_password":"wrong","new_password":"new-password-1"}`, c1),
+		http.StatusUnprocessableEntity, "invalid_request")
+	w := send(t, f.h, "POST", "/api/me/password", `{"current_password":"`+testPassword+`","new_password":"new-password-1"}`, c1)
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("change password: %d %s", w.Code, w.Body)
+	}
+	fresh := sessionCookieOf(t, w)
+	for _, c := range []*http.Cookie{c1, c2} {
+		wantError(t, send(t, f.h, "GET", "/api/me", "", c), http.StatusUnauthorized, "unauthenticated")
+	}
+	if w := send(t, f.h, "GET", "/api/me", "", fresh); w.Code != http.StatusOK {
+		t.Fatalf("fresh session: %d", w.Code)
+	}
+	// API tokens are not sessions: they stay until revoked.
+	if w := f.do(t, "GET", "/api/me", f.memberA.Token, ""); w.Code != http.StatusOK {
+		t.Fatalf("token after password change: %d", w.Code)
+	}
+}
+
+func TestCrossOriginProtection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	w := send(t, f.h, "POST", "/api/auth/login", `{"email":"owner-a@example.com","password":"`+testPassword+`"}`, nil)
+	c := sessionCookieOf(t, w)
+	body := `{"name":"from a page"}`
+
+	// A cookie-authenticated request from another site is refused, and changes nothing.
+	wantError(t, send(t, f.h, "POST", "/api/tokens", body, c, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "cross_origin")
+	wantError(t, send(t, f.h, "POST", "/api/tokens", body, c, "Origin", "https://evil.example"), http.StatusForbidden, "cross_origin")
+	// A login from another site too (login CSRF).
+	wantError(t, send(t, f.h, "POST", "/api/auth/login", `{"email":"owner-a@example.com","password":"`+testPassword+`"}`, nil,
+		"Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "cross_origin")
+	tokens, _ := f.app.Store.ListAPITokens(context.Background(), f.ownerA.ID)
+	if len(tokens) != 1 {
+		t.Fatalf("%d tokens: a cross-site request made one", len(tokens))
+	}
+	// Same origin passes; safe methods pass whatever the origin.
+	if w := send(t, f.h, "POST", "/api/tokens", body, c, "Sec-Fetch-Site", "same-origin"); w.Code != http.StatusCreated {
+		t.Fatalf("same-origin: %d %s", w.Code, w.Body)
+	}
+	if w := send(t, f.h, "GET", "/api/me", "", c, "Sec-Fetch-Site", "cross-site"); w.Code != http.StatusOK {
+		t.Fatalf("cross-site GET: %d", w.Code)
+	}
+	// Bearer requests are not cookie-based: unaffected.
+	if w := send(t, f.h, "POST", "/api/tokens", body, nil, "Authorization", "Bearer "+f.ownerA.Token, "Sec-Fetch-Site", "cross-site"); w.Code != http.StatusCreated {
+		t.Fatalf("Bearer cross-site: %d %s", w.Code, w.Body)
+	}
+}

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"lore/app/credentials"
+	"lore/app/vault"
+)
+
+// credentialsRequest is the body that stores a workspace's Slack secrets.
+type credentialsRequest struct {
+	BotToken      string `json:"bot_token"`
+	AppToken      string `json:"app_token"`
+	SigningSecret string `json:"signing_secret"`
+}
+
+// credentialsJSON shows a workspace's credentials masked (xoxb-…9f3a), never
+// in full.
+type credentialsJSON struct {
+	WorkspaceID          string     `json:"workspace_id"`
+	Configured           bool       `json:"configured"`
+	BotToken             string     `json:"bot_token"`
+	AppToken             string     `json:"app_token"`
+	SigningSecret        string     `json:"signing_secret"`
+	CredentialsEncrypted bool       `json:"credentials_encrypted"`
+	EncryptionVersion    int        `json:"encryption_version"`
+	IsValid              bool       `json:"is_valid"`
+	LastVerifiedAt       *time.Time `json:"last_verified_at"`
+	BotUserID            string     `json:"bot_user_id"`
+}
+
+func toCredentialsJSON(v credentials.View) credentialsJSON {
+	out := credentialsJSON{
+		WorkspaceID:          v.WorkspaceID,
+		Configured:           v.Configured,
+		BotToken:             v.BotToken,
+		AppToken:             v.AppToken,
+		SigningSecret:        v.SigningSecret,
+		CredentialsEncrypted: v.Encrypted,
+		EncryptionVersion:    v.EncryptionVersion,
+		IsValid:              v.IsValid,
+		BotUserID:            v.BotUserID,
+	}
+	if !v.LastVerifiedAt.IsZero() {
+		t := v.LastVerifiedAt
+		out.LastVerifiedAt = &t
+	}
+	return out
+}
+
+// verifyJSON is what Slack said of the stored credentials.
+type verifyJSON struct {
+	Valid     bool   `json:"valid"`
+	Team      string `json:"team"`
+	TeamID    string `json:"team_id"`
+	BotUserID string `json:"bot_user_id"`
+	Error     string `json:"error"`
+}
+
+// storeCredentials validates, encrypts and stores the workspace's Slack
+// secrets, and answers with the masked view.
+func (h *handler) storeCredentials(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	var req credentialsRequest
+	if err := decodeJSON(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := h.app.Credentials.Store(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"),
+		vault.SlackCredentials{BotToken: req.BotToken, AppToken: req.AppToken, SigningSecret: req.SigningSecret})
+	if err != nil {
+		h.failCredentials(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toCredentialsJSON(v))
+}
+
+// showCredentials answers the masked view and the verification state.
+func (h *handler) showCredentials(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	v, err := h.app.Credentials.View(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"))
+	if err != nil {
+		h.failCredentials(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toCredentialsJSON(v))
+}
+
+// verifyCredentials asks Slack whether the stored credentials work and
+// records the answer. A rejection is a 200 with valid false; Slack not
+// answering is a 502 and changes nothing.
+func (h *handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	res, err := h.app.Credentials.Verify(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"))
+	if err != nil {
+		h.failCredentials(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, verifyJSON{Valid: res.Valid, Team: res.Team, TeamID: res.TeamID, BotUserID: res.BotUserID, Error: res.Error})
+}
+
+// deleteCredentials wipes the workspace's Slack secrets.
+func (h *handler) deleteCredentials(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	if err := h.app.Credentials.Delete(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id")); err != nil {
+		h.failCredentials(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// failCredentials answers the credential service's own errors and leaves
+// the rest to fail. None of these messages can hold a secret: validation
+// names fields only, and Slack errors are scrubbed by the service.
+func (h *handler) failCredentials(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		ve *credentials.ValidationError
+		ue *credentials.UnavailableError
+	)
+	switch {
+	case errors.As(err, &ve):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_credentials", "some credentials are invalid; nothing was stored", ve.Fields)
+	case errors.Is(err, credentials.ErrNoCredentials):
+		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
+	case errors.As(err, &ue):
+		if ue.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ue.RetryAfter.Seconds()))))
+		}
+		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
+	default:
+		h.fail(w, r, err)
+	}
+}

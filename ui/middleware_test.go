@@ -1,0 +1,381 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"lore/app"
+	"lore/app/accounts"
+	"lore/app/apptest"
+	"lore/storage"
+)
+
+// testPassword is every fixture user's password.
+const testPassword = "fixture-password"
+
+var (
+	fixtureHashOnce sync.Once
+	fixtureHash     string
+)
+
+// passwordHash is testPassword hashed with cheap parameters (which the hash
+// carries, so login verifies it quickly); DefaultHashParams are tested in
+// package accounts.
+func passwordHash(t testing.TB) string {
+	fixtureHashOnce.Do(func() {
+		var err error
+		fixtureHash, err = accounts.HashPassword(testPassword, accounts.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+		if err != nil {
+			panic(err)
+		}
+	})
+	return fixtureHash
+}
+
+type testUser struct {
+	ID    int64
+	Email string
+	Token string // a personal API token
+}
+
+// fixture is two organizations: A with an owner (the instance owner), an
+// admin and a member and workspace TAAAA1; B with an owner and workspace TBBBB1.
+type fixture struct {
+	app                          *app.App
+	h                            http.Handler
+	orgA, orgB                   storage.Organization
+	ownerA, adminA, memberA      testUser
+	ownerB                       testUser
+	wsA, wsB                     string
+	ownerATokenID, ownerBTokenID int64
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	a := apptest.Open(t)
+	f := &fixture{app: a, h: New(a), wsA: "TAAAA1", wsB: "TBBBB1"}
+	var err error
+	if f.orgA, err = a.Store.CreateOrganization(ctx, "Org A"); err != nil {
+		t.Fatal(err)
+	}
+	if f.orgB, err = a.Store.CreateOrganization(ctx, "Org B"); err != nil {
+		t.Fatal(err)
+	}
+	f.ownerA = f.addUser(t, "owner-a@example.com", true, f.orgA.ID, storage.RoleOwner)
+	f.adminA = f.addUser(t, "admin-a@example.com", false, f.orgA.ID, storage.RoleAdmin)
+	f.memberA = f.addUser(t, "member-a@example.com", false, f.orgA.ID, storage.RoleMember)
+	f.ownerB = f.addUser(t, "owner-b@example.com", false, f.orgB.ID, storage.RoleOwner)
+	if _, err := a.Store.CreateWorkspace(ctx, f.orgA.ID, f.wsA, "A's Slack"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.CreateWorkspace(ctx, f.orgB.ID, f.wsB, "B's Slack"); err != nil {
+		t.Fatal(err)
+	}
+	tokens, _ := a.Store.ListAPITokens(ctx, f.ownerA.ID)
+	f.ownerATokenID = tokens[0].ID
+	tokens, _ = a.Store.ListAPITokens(ctx, f.ownerB.ID)
+	f.ownerBTokenID = tokens[0].ID
+	return f
+}
+
+func (f *fixture) addUser(t testing.TB, email string, instanceOwner bool, orgID int64, role string) testUser {
+	t.Helper()
+	ctx := context.Background()
+	var u storage.User
+	err := f.app.Store.Tx(ctx, func(tx *storage.Tx) (err error) {
+		if u, err = tx.CreateUser(ctx, email, passwordHash(t), instanceOwner); err != nil {
+			return err
+		}
+		_, err = tx.AddMembership(ctx, orgID, u.ID, role)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := f.app.Accounts.CreateToken(ctx, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testUser{ID: u.ID, Email: email, Token: secret}
+}
+
+// do sends a request with a Bearer token (none when token is empty).
+func (f *fixture) do(t testing.TB, method, path, token, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	return w
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+}
+
+// wantError checks a response's status and that its body is the one JSON
+// error shape with the given code.
+func wantError(t testing.TB, w *httptest.ResponseRecorder, status int, code string) errorBody {
+	t.Helper()
+	var e errorBody
+	if w.Code != status {
+		t.Fatalf("status %d, want %d; body %s", w.Code, status, w.Body)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("Content-Type %q, want application/json; body %s", ct, w.Body)
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code != code || e.Error.Message == "" {
+		t.Fatalf("body %s: want {\"error\":{\"code\":%q,...}} (%v)", w.Body, code, err)
+	}
+	return e
+}
+
+func decodeBody[T any](t testing.TB, w *httptest.ResponseRecorder, status int) T {
+	t.Helper()
+	if w.Code != status {
+		t.Fatalf("status %d, want %d; body %s", w.Code, status, w.Body)
+	}
+	var v T
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %s: %v", w.Body, err)
+	}
+	return v
+}
+
+var wildcard = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// fill replaces a pattern's wildcards with ids of organization A, and fails
+// the test on a wildcard it does not know, so that a route with a new kind
+// of path cannot skip these checks.
+func (f *fixture) fill(t testing.TB, path string) string {
+	t.Helper()
+	return wildcard.ReplaceAllStringFunc(path, func(m string) string {
+		switch m {
+		case "{org_id}":
+			return fmt.Sprint(f.orgA.ID)
+		case "{workspace_id}":
+			return f.wsA
+		case "{user_id}":
+			return fmt.Sprint(f.memberA.ID)
+		case "{token_id}":
+			return fmt.Sprint(f.ownerATokenID)
+		}
+		t.Fatalf("route path %s: the access test does not know wildcard %s; teach fixture.fill", path, m)
+		return ""
+	})
+}
+
+// wantAccess is who each route is for, written down apart from the route
+// table so that a route declared with the wrong access (or added without
+// thought) fails TestRouteAccess. Only signup, login and healthz are public.
+var wantAccess = map[string]access{
+	"GET /healthz":          public,
+	"POST /api/auth/signup": public,
+	"POST /api/auth/login":  public,
+	"/api/":                 public, // the JSON 404 for unknown API paths
+
+	"POST /api/auth/logout":         signedIn,
+	"GET /api/me":                   signedIn,
+	"POST /api/me/password":         signedIn,
+	"GET /api/tokens":               signedIn,
+	"POST /api/tokens":              signedIn,
+	"DELETE /api/tokens/{token_id}": signedIn,
+	"GET /api/organizations":        signedIn,
+
+	"POST /api/organizations": instanceOwner,
+
+	"GET /api/organizations/{org_id}":                      orgMember,
+	"GET /api/organizations/{org_id}/settings":             orgMember,
+	"GET /api/organizations/{org_id}/workspaces":           orgMember,
+	"GET /api/organizations/{org_id}/members":              orgAdmin,
+	"POST /api/organizations/{org_id}/members":             orgAdmin,
+	"DELETE /api/organizations/{org_id}/members":           orgAdmin,
+	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
+	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
+	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
+
+	"GET /api/workspaces/{workspace_id}":    workspaceMember,
+	"DELETE /api/workspaces/{workspace_id}": workspaceAdmin,
+
+	"POST /api/workspaces/{workspace_id}/credentials":        workspaceAdmin,
+	"GET /api/workspaces/{workspace_id}/credentials":         workspaceAdmin,
+	"POST /api/workspaces/{workspace_id}/credentials/verify": workspaceAdmin,
+	"DELETE /api/workspaces/{workspace_id}/credentials":      workspaceAdmin,
+}
+
+// TestRouteAccess walks the router's own route table: every /api route but
+// the public ones answers 401 without credentials, 404 to a member of
+// another organization (exactly like a missing resource) and 403 to a
+// member whose role is not enough; and the weakest allowed caller gets past
+// the guard.
+func TestRouteAccess(t *testing.T) {
+	t.Parallel()
+	routes := (&handler{}).routeTable()
+	if len(routes) < 15 {
+		t.Fatalf("route table has %d routes; is it the real one?", len(routes))
+	}
+	for _, rt := range routes {
+		t.Run(rt.pattern, func(t *testing.T) {
+			t.Parallel()
+			want, ok := wantAccess[rt.pattern]
+			if !ok {
+				t.Fatalf("route %s is not in wantAccess: add it with the access it needs", rt.pattern)
+			}
+			if rt.access != want {
+				t.Fatalf("route %s is declared %v, want %v", rt.pattern, rt.access, want)
+			}
+			if rt.access == public {
+				return
+			}
+			method, pattern, ok := strings.Cut(rt.pattern, " ")
+			if !ok {
+				t.Fatalf("%s has no method", rt.pattern)
+			}
+			f := newFixture(t)
+			path := f.fill(t, pattern)
+			body := "{}"
+
+			// (a) no credentials
+			wantError(t, f.do(t, method, path, "", body), http.StatusUnauthorized, "unauthenticated")
+			// a revoked or made-up token is no better
+			wantError(t, f.do(t, method, path, "lore_madeup", body), http.StatusUnauthorized, "unauthenticated")
+
+			// (b) a member (here the owner) of another organization
+			switch rt.access {
+			case orgMember, orgAdmin, workspaceMember, workspaceAdmin:
+				other := f.do(t, method, path, f.ownerB.Token, body)
+				wantError(t, other, http.StatusNotFound, "not_found")
+				missing := f.do(t, method, strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path), f.ownerB.Token, body)
+				if missing.Code != other.Code || missing.Body.String() != other.Body.String() {
+					t.Fatalf("another org's resource answers %d %s; a missing one %d %s", other.Code, other.Body, missing.Code, missing.Body)
+				}
+			case signedIn:
+				if strings.Contains(pattern, "{") {
+					wantError(t, f.do(t, method, path, f.ownerB.Token, body), http.StatusNotFound, "not_found")
+				}
+			}
+
+			// (c) a role that is not enough
+			var allowed string
+			switch rt.access {
+			case orgAdmin, workspaceAdmin:
+				wantError(t, f.do(t, method, path, f.memberA.Token, body), http.StatusForbidden, "forbidden")
+				allowed = f.adminA.Token
+			case instanceOwner:
+				wantError(t, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
+				allowed = f.ownerA.Token
+			case orgMember, workspaceMember:
+				allowed = f.memberA.Token
+			case signedIn:
+				allowed = f.ownerA.Token
+			default:
+				t.Fatalf("access %v has no test", rt.access)
+			}
+
+			// the weakest allowed caller gets past the guard
+			w := f.do(t, method, path, allowed, body)
+			if w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden || w.Code == http.StatusNotFound || w.Code >= 500 {
+				t.Fatalf("allowed caller (%v) got %d %s", rt.access, w.Code, w.Body)
+			}
+		})
+	}
+}
+
+func TestUnknownAPIPathIsJSON404(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	wantError(t, f.do(t, "GET", "/api/nothing/here", "", ""), http.StatusNotFound, "not_found")
+	wantError(t, f.do(t, "GET", "/api/organizations/abc", f.ownerA.Token, ""), http.StatusNotFound, "not_found")
+}
+
+func TestAuthorizationHeaderMustBeBearer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := httptest.NewRequest("GET", "/api/me", nil)
+	r.Header.Set("Authorization", "Basic "+f.ownerA.Token)
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	wantError(t, w, http.StatusUnauthorized, "unauthenticated")
+}
+
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	path := fmt.Sprintf("/api/organizations/%d/settings", f.orgA.ID)
+	big := `{"custom_system_prompt": "` + strings.Repeat("a", maxBodyBytes) + `"}`
+	// Content-Length announces it: refused before reading.
+	wantError(t, f.do(t, "PATCH", path, f.ownerA.Token, big), http.StatusRequestEntityTooLarge, "body_too_large")
+	// No Content-Length (chunked): refused when reading passes the limit.
+	r := httptest.NewRequest("PATCH", path, io.MultiReader(strings.NewReader(big)))
+	r.ContentLength = -1
+	r.Header.Set("Authorization", "Bearer "+f.ownerA.Token)
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	wantError(t, w, http.StatusRequestEntityTooLarge, "body_too_large")
+	// Exactly at the limit is read (and here refused for its content, not its size).
+	atLimit := `{"x":"` + strings.Repeat("a", maxBodyBytes-8) + `"}`
+	if len(atLimit) != maxBodyBytes {
+		t.Fatalf("len %d", len(atLimit))
+	}
+	wantError(t, f.do(t, "PATCH", path, f.ownerA.Token, atLimit), http.StatusUnprocessableEntity, "invalid_settings")
+}
+
+func TestBadJSONBodies(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, tc := range []struct {
+		body   string
+		status int
+		code   string
+		field  string
+	}{
+		{`{`, http.StatusBadRequest, "invalid_json", ""},
+		{``, http.StatusBadRequest, "invalid_json", ""},
+		{`[]`, http.StatusBadRequest, "invalid_json", ""},
+		{`{"name": "a"} {"name": "b"}`, http.StatusBadRequest, "invalid_json", ""},
+		{`{"name": 5}`, http.StatusUnprocessableEntity, "invalid_request", "name"},
+		{`{"name": "ok", "admin": true}`, http.StatusUnprocessableEntity, "invalid_request", "admin"},
+		{`{"name": ""}`, http.StatusUnprocessableEntity, "invalid_request", "name"},
+	} {
+		e := wantError(t, f.do(t, "POST", "/api/tokens", f.ownerA.Token, tc.body), tc.status, tc.code)
+		if tc.field != "" && e.Error.Fields[tc.field] == "" {
+			t.Errorf("body %s: field %s not named: %+v", tc.body, tc.field, e.Error)
+		}
+	}
+	tokens, _ := f.app.Store.ListAPITokens(context.Background(), f.ownerA.ID)
+	if len(tokens) != 1 {
+		t.Fatalf("%d tokens after bad requests, want the fixture's 1", len(tokens))
+	}
+}
+
+func TestPanicIsJSON500(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	h := &handler{app: f.app, logger: f.app.Logger}
+	srv := h.middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest("GET", "/api/x", bytes.NewReader(nil)))
+	e := wantError(t, w, http.StatusInternalServerError, "internal")
+	if strings.Contains(w.Body.String(), "boom") {
+		t.Fatalf("panic detail leaked: %+v", e)
+	}
+}

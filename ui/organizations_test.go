@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+func TestOrganizationsAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	created := decodeBody[organizationJSON](t, f.do(t, "POST", "/api/organizations", f.ownerA.Token, `{"name":"  Org C "}`), http.StatusCreated)
+	if created.Name != "Org C" || created.Role != "owner" {
+		t.Fatalf("created %+v", created)
+	}
+	e := wantError(t, f.do(t, "POST", "/api/organizations", f.ownerA.Token, `{"name":""}`), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["name"] == "" {
+		t.Fatalf("name not named: %+v", e)
+	}
+	list := decodeBody[struct{ Organizations []organizationJSON }](t, f.do(t, "GET", "/api/organizations", f.ownerA.Token, ""), http.StatusOK)
+	if len(list.Organizations) != 2 {
+		t.Fatalf("owner A's organizations %+v, want A and C", list.Organizations)
+	}
+	for _, o := range list.Organizations {
+		if o.ID == f.orgB.ID {
+			t.Fatalf("B listed for A's owner: %+v", list)
+		}
+	}
+	one := decodeBody[organizationJSON](t, f.do(t, "GET", fmt.Sprintf("/api/organizations/%d", f.orgA.ID), f.memberA.Token, ""), http.StatusOK)
+	if one.ID != f.orgA.ID || one.Name != "Org A" || one.Role != "member" {
+		t.Fatalf("org A for its member: %+v", one)
+	}
+}
+
+func TestMembersAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	base := fmt.Sprintf("/api/organizations/%d/members", f.orgA.ID)
+
+	added := decodeBody[memberJSON](t, f.do(t, "POST", base, f.adminA.Token, `{"email":"new@example.com","role":"member","password":"new-password"}`), http.StatusCreated)
+	if added.Email != "new@example.com" || added.Role != "member" {
+		t.Fatalf("added %+v", added)
+	}
+	// An existing user of another organization joins without a password.
+	decodeBody[memberJSON](t, f.do(t, "POST", base, f.adminA.Token, `{"email":"owner-b@example.com","role":"admin"}`), http.StatusCreated)
+	wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"new@example.com","role":"member"}`), http.StatusConflict, "conflict")
+	wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"x@example.com","role":"owner","password":"x-password"}`), http.StatusForbidden, "forbidden")
+	e := wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"bad","role":"king"}`), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["email"] == "" || e.Error.Fields["role"] == "" {
+		t.Fatalf("fields %+v", e.Error.Fields)
+	}
+
+	list := decodeBody[struct{ Members []memberJSON }](t, f.do(t, "GET", base, f.adminA.Token, ""), http.StatusOK)
+	if len(list.Members) != 5 {
+		t.Fatalf("members %+v", list.Members)
+	}
+	wantError(t, f.do(t, "DELETE", fmt.Sprintf("%s/%d", base, f.ownerA.ID), f.adminA.Token, ""), http.StatusForbidden, "forbidden")
+	wantError(t, f.do(t, "DELETE", fmt.Sprintf("%s/%d", base, f.ownerA.ID), f.ownerA.Token, ""), http.StatusConflict, "last_owner")
+	if w := f.do(t, "DELETE", fmt.Sprintf("%s/%d", base, added.UserID), f.adminA.Token, ""); w.Code != http.StatusNoContent {
+		t.Fatalf("remove: %d %s", w.Code, w.Body)
+	}
+	// Removing someone who is no longer a member is a 404.
+	wantError(t, f.do(t, "DELETE", fmt.Sprintf("%s/%d", base, added.UserID), f.adminA.Token, ""), http.StatusNotFound, "not_found")
+
+	// The same, with the person named in the body of DELETE …/members.
+	other := decodeBody[memberJSON](t, f.do(t, "POST", base, f.adminA.Token, `{"email":"other@example.com","role":"member","password":"other-password"}`), http.StatusCreated)
+	e = wantError(t, f.do(t, "DELETE", base, f.adminA.Token, `{}`), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["user_id"] == "" {
+		t.Fatalf("user_id not named: %+v", e)
+	}
+	if w := f.do(t, "DELETE", base, f.adminA.Token, fmt.Sprintf(`{"user_id":%d}`, other.UserID)); w.Code != http.StatusNoContent {
+		t.Fatalf("remove by body: %d %s", w.Code, w.Body)
+	}
+	wantError(t, f.do(t, "DELETE", base, f.adminA.Token, fmt.Sprintf(`{"user_id":%d}`, other.UserID)), http.StatusNotFound, "not_found")
+}
+
+func TestWorkspacesAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	base := fmt.Sprintf("/api/organizations/%d/workspaces", f.orgA.ID)
+	ws := decodeBody[workspaceJSON](t, f.do(t, "POST", base, f.adminA.Token, `{"workspace_id":"T0NEW1","name":"New"}`), http.StatusCreated)
+	if ws.WorkspaceID != "T0NEW1" || ws.OrgID != f.orgA.ID || ws.Name != "New" {
+		t.Fatalf("created %+v", ws)
+	}
+	// The team id is unique across the instance.
+	wantError(t, f.do(t, "POST", fmt.Sprintf("/api/organizations/%d/workspaces", f.orgB.ID), f.ownerB.Token, `{"workspace_id":"T0NEW1","name":"B's"}`),
+		http.StatusConflict, "conflict")
+	e := wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"workspace_id":"lower","name":"x"}`), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["workspace_id"] == "" {
+		t.Fatalf("fields %+v", e.Error.Fields)
+	}
+	list := decodeBody[struct{ Workspaces []workspaceJSON }](t, f.do(t, "GET", base, f.memberA.Token, ""), http.StatusOK)
+	if len(list.Workspaces) != 2 || list.Workspaces[0].WorkspaceID != "T0NEW1" || list.Workspaces[1].WorkspaceID != f.wsA {
+		t.Fatalf("A's workspaces %+v", list.Workspaces)
+	}
+	got := decodeBody[workspaceJSON](t, f.do(t, "GET", "/api/workspaces/T0NEW1", f.memberA.Token, ""), http.StatusOK)
+	if got.WorkspaceID != "T0NEW1" {
+		t.Fatalf("got %+v", got)
+	}
+	wantError(t, f.do(t, "DELETE", "/api/workspaces/T0NEW1", f.ownerB.Token, ""), http.StatusNotFound, "not_found")
+	if w := f.do(t, "DELETE", "/api/workspaces/T0NEW1", f.adminA.Token, ""); w.Code != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", w.Code, w.Body)
+	}
+	wantError(t, f.do(t, "GET", "/api/workspaces/T0NEW1", f.memberA.Token, ""), http.StatusNotFound, "not_found")
+}
