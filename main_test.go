@@ -41,11 +41,17 @@ func envWith(vars map[string]string) func(string) string {
 // URL once /healthz answers, and a function that stops it and returns run's error.
 func startServer(t *testing.T, dataDir string) (string, func() error) {
 	t.Helper()
+	return startServerEnv(t, map[string]string{"LORE_DATA_DIR": dataDir})
+}
+
+// startServerEnv is startServer with the whole environment given.
+func startServerEnv(t *testing.T, env map[string]string) (string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"lore", "serve", "--addr", "127.0.0.1:0"}, envWith(map[string]string{"LORE_DATA_DIR": dataDir}),
+		done <- run(ctx, []string{"lore", "serve", "--addr", "127.0.0.1:0"}, envWith(env),
 			strings.NewReader(""), &stdout, &stderr)
 	}()
 	urlPattern := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
@@ -224,5 +230,113 @@ func TestMigrateAndBackupCommands(t *testing.T) {
 	}
 	if code, out, _ := lore(t, env, "version"); code != 0 || !strings.HasPrefix(out, "lore ") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestVaultCommand(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	key := "1xW1QVDCOoNJBxGQxBtmG9hKYhH1BNivADY17ekNeGA=" // from the Python vectors
+	vault := func(env map[string]string, stdin string, args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"lore", "vault"}, args...), envWith(env), strings.NewReader(stdin), &stdout, &stderr)
+		return exitCode(err, &stderr), stdout.String(), stderr.String()
+	}
+	env := map[string]string{"ENCRYPTION_KEY": key, "LORE_DATA_DIR": dataDir}
+
+	code, token, stderr := vault(env, "xoxb-958667946125-595921190849-G2LmlZGEONYlgCtjfIZ4SOcM\n", "encrypt")
+	if code != 0 || !strings.HasPrefix(token, "gAAAAA") || strings.HasSuffix(token, "\n") {
+		t.Fatalf("encrypt: %d %q %q", code, token, stderr)
+	}
+	code, plain, _ := vault(env, token+"\n", "decrypt")
+	if code != 0 || plain != "xoxb-958667946125-595921190849-G2LmlZGEONYlgCtjfIZ4SOcM" {
+		t.Fatalf("decrypt: %d %q", code, plain)
+	}
+	// Python's token from the shared vectors.
+	python := "gAAAAABqo1W0UiWBm8uwhpGJdm3MwIlFVknx8e4K-rHaSsB2vC2vUPklcvHBOUBjhGsJhUX6x6QqB0fU2S6esCX5m0xeNtJXqxPyt3_1b2s4n1eR658uPxIVEgjQhK7wvxKqNg2c1ITXtGJxVcJxjXJTMfvVCs4bkg=="
+	if code, plain, _ := vault(env, python, "decrypt"); code != 0 || plain != "xoxb-958667946125-595921190849-G2LmlZGEONYlgCtjfIZ4SOcM" {
+		t.Fatalf("python token: %d %q", code, plain)
+	}
+	// A passphrase with the salt and iterations on the command line.
+	pass := map[string]string{"ENCRYPTION_KEY": "pass-6b1290a132c7", "LORE_DATA_DIR": dataDir}
+	pyPass := "gAAAAABqs-76sWAmeZeSJDOoRa5411ZOre3SDdoJtmxoDy_nmbUE1NifbIlufuthYmSPghLdBKQE71PzLy1lgmWFfLz5zX_1YnERF13t3JCAxXXK6iJ2bn8e32OHMQ7M-AwggxRQOJ1xRWlU3HfeUpvhk6hbLjEPpw=="
+	if code, plain, stderr := vault(pass, pyPass, "decrypt", "--salt", "salt-ac455616", "--iterations", "100000"); code != 0 || plain != "xapp-538010185524-598064842168-PVNPkNa1Hedcm4pMbXDuCL1m" {
+		t.Fatalf("passphrase: %d %q %q", code, plain, stderr)
+	}
+	if code, _, stderr := vault(pass, pyPass, "decrypt"); code != 2 || !strings.Contains(stderr, "--salt") {
+		t.Fatalf("passphrase without a salt: %d %q", code, stderr)
+	}
+
+	wrong := map[string]string{"ENCRYPTION_KEY": "A_ZowuweIj-0GQIPd8x8La6PMHKCMPy7xCFrpGIdZWs=", "LORE_DATA_DIR": dataDir}
+	for name, c := range map[string]struct {
+		env   map[string]string
+		input string
+		want  string
+	}{
+		"wrong key": {wrong, token, "bad token signature"},
+		"bad token": {env, "not a token", "malformed token"},
+	} {
+		code, out, stderr := vault(c.env, c.input, "decrypt")
+		if code != 1 || out != "" || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and one line with %q", name, code, out, stderr, c.want)
+		}
+		if strings.Contains(stderr, key) || strings.Contains(stderr, "xoxb-") {
+			t.Errorf("%s: stderr leaks a secret: %q", name, stderr)
+		}
+	}
+}
+
+func TestKeysCommandsAndWrongKeyAtStartup(t *testing.T) {
+	dataDir := t.TempDir()
+	oldKey := "1xW1QVDCOoNJBxGQxBtmG9hKYhH1BNivADY17ekNeGA="
+	env := map[string]string{"LORE_DATA_DIR": dataDir, "ENCRYPTION_KEY": oldKey}
+	if code, _, stderr := lore(t, env, "migrate", "up"); code != 0 {
+		t.Fatal(stderr)
+	}
+	// The first serve records the key as version 1.
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"lore", "--addr", "127.0.0.1:0"}, envWith(env), strings.NewReader(""), &stdout, &stderr)
+	}()
+	for i := 0; i < 500 && !strings.Contains(stdout.String(), "running at"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := lore(t, env, "keys", "status")
+	if code != 0 || !regexp.MustCompile(`(?m)^1\s+yes\s+fernet\s+0\s+0 days`).MatchString(out) {
+		t.Fatalf("keys status: %d\n%s", code, out)
+	}
+	newKeyFile := filepath.Join(t.TempDir(), "new.key")
+	os.WriteFile(newKeyFile, []byte("A_ZowuweIj-0GQIPd8x8La6PMHKCMPy7xCFrpGIdZWs=\n"), 0o600)
+	code, out, errOut := lore(t, env, "keys", "rotate", "--new-key-file", newKeyFile)
+	if code != 0 || !strings.Contains(out, "from version 1 to version 2") || !strings.Contains(out, "installations: 0 values") {
+		t.Fatalf("rotate: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := lore(t, env, "keys", "rotate"); code != 2 || !strings.Contains(errOut, "ENCRYPTION_KEY_NEW") {
+		t.Fatalf("rotate without a new key: %d %q", code, errOut)
+	}
+
+	// Starting with the old key, now wrong, still serves and says so on /healthz.
+	url, stop := startServerEnv(t, env)
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Status   string   `json:"status"`
+		Warnings []string `json:"warnings"`
+	}
+	json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if health.Status != "degraded" || len(health.Warnings) != 1 || !strings.Contains(health.Warnings[0], "ENCRYPTION_KEY does not match key version 2") {
+		t.Fatalf("healthz with the old key: %+v", health)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }

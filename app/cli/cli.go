@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"lore/app"
+	"lore/app/keys"
 )
 
 // Env is everything a command may read or write: main passes the process's
@@ -49,10 +50,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the server (the default with no command)", serve},
-		"migrate": {"show or change the database schema version: status|up|down", migrate},
-		"backup":  {"write a consistent copy of the database to PATH while it runs", backup},
-		"version": {"print the version", printVersion},
+		"serve":       {"run the server (the default with no command)", serve},
+		"migrate":     {"show or change the database schema version: status|up|down", migrate},
+		"backup":      {"write a consistent copy of the database to PATH while it runs", backup},
+		"version":     {"print the version", printVersion},
+		"credentials": {"encrypt plaintext Slack credentials, or import them from SLACK_*: migrate|import-env", credentialsCommand},
+		"keys":        {"show encryption key versions, or rotate to a new key: status|rotate", keysCommand},
+		"vault":       {"encrypt or decrypt one value from stdin with the configured key: encrypt|decrypt", vaultCommand},
+		"users":       {"add a user to an organization, or list users: add|list", users},
 	}
 }
 
@@ -122,6 +127,17 @@ func (c *commonFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&c.logFormat, "log-format", envOr(env, "LORE_LOG_FORMAT", "text"),
 		"text or json (env LORE_LOG_FORMAT)")
 }
+
+// config builds the app configuration these flags and the environment name.
+func (c *commonFlags) config(env Env) (app.Config, error) {
+	src, err := keys.SourceFromEnv(env.Getenv, c.dataDir)
+	if err != nil {
+		return app.Config{}, err
+	}
+	return app.Config{DataDir: c.dataDir, LogLevel: c.logLevel, LogFormat: c.logFormat, Keys: src}, nil
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func (c *commonFlags) logger(env Env) (*slog.Logger, error) {
 	l, err := app.NewLogger(env.Stderr, c.logLevel, c.logFormat)

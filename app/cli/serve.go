@@ -22,6 +22,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	var c commonFlags
 	c.register(fs, env)
 	addr := fs.String("addr", envOr(env, "LORE_ADDR", "127.0.0.1:8080"), "address to listen on (env LORE_ADDR)")
+	slackAPI := slackAPIFlag(fs, env)
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
@@ -32,7 +33,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := app.Config{DataDir: c.dataDir, Addr: *addr, LogLevel: c.logLevel, LogFormat: c.logFormat}
+	cfg, err := c.config(env)
+	if err != nil {
+		return err
+	}
+	cfg.Addr = *addr
+	cfg.SlackAPIURL = *slackAPI
 	if err := app.EnsureDataDir(cfg.DataDir); err != nil {
 		return err
 	}
@@ -60,6 +66,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(env.Stdout, "Lore is running at %s\n", url)
+	offerEnvImport(env)
 	logger.Info("serving", "url", url, "data_dir", cfg.DataDir)
 
 	served := make(chan error, 1)
