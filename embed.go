@@ -8,11 +8,19 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+//go:embed ui/static
+var staticFiles embed.FS
+
 // migrations is the migrations folder's content, without the folder prefix.
-func migrations() fs.FS {
-	sub, err := fs.Sub(migrationFiles, "migrations")
+func migrations() fs.FS { return sub(migrationFiles, "migrations") }
+
+// static is the web UI's static files, without the folder prefix.
+func static() fs.FS { return sub(staticFiles, "ui/static") }
+
+func sub(fsys fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(fsys, dir)
 	if err != nil {
-		panic(err) // the pattern above guarantees the folder exists
+		panic(err) // the embed patterns above guarantee the folder exists
 	}
-	return sub
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -104,6 +105,17 @@ func TestServeStartsHealthyAndStopsCleanly(t *testing.T) {
 	resp.Body.Close()
 	if health.Status != "ok" || health.SchemaVersion < 6 {
 		t.Fatalf("healthz: %+v", health)
+	}
+
+	// The start page comes from the embedded files.
+	resp, err = http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<h1>Lore is running</h1>") {
+		t.Fatalf("start page: %d %.200s", resp.StatusCode, page)
 	}
 
 	// A second server on the same data directory refuses to start.

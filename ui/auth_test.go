@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func sessionCookieOf(t testing.TB, w *httptest.ResponseRecorder) *http.Cookie {
 func TestSignupLoginLogout(t *testing.T) {
 	t.Parallel()
 	a := apptest.Open(t)
-	h := New(a)
+	h := New(a, os.DirFS("static"))
 
 	w := send(t, h, "POST", "/api/auth/signup", `{"email":"first@example.com","password":"first-password","organization_name":"Acme"}`, nil)
 	me := decodeBody[meResponse](t, w, http.StatusCreated)

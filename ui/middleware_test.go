@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -63,7 +64,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	a := apptest.Open(t)
-	f := &fixture{app: a, h: New(a), wsA: "TAAAA1", wsB: "TBBBB1"}
+	f := &fixture{app: a, h: New(a, os.DirFS("static")), wsA: "TAAAA1", wsB: "TBBBB1"}
 	var err error
 	if f.orgA, err = a.Store.CreateOrganization(ctx, "Org A"); err != nil {
 		t.Fatal(err)
@@ -168,6 +169,7 @@ var wildcard = regexp.MustCompile(`\{([a-z_]+)\}`)
 // of path cannot skip these checks.
 func (f *fixture) fill(t testing.TB, path string) string {
 	t.Helper()
+	path = strings.TrimSuffix(path, "{$}") // "/{$}" is the path "/" exactly
 	return wildcard.ReplaceAllStringFunc(path, func(m string) string {
 		switch m {
 		case "{org_id}":
@@ -188,6 +190,7 @@ func (f *fixture) fill(t testing.TB, path string) string {
 // table so that a route declared with the wrong access (or added without
 // thought) fails TestRouteAccess. Only signup, login and healthz are public.
 var wantAccess = map[string]access{
+	"GET /{$}":              public, // the start page
 	"GET /healthz":          public,
 	"POST /api/auth/signup": public,
 	"POST /api/auth/login":  public,

@@ -15,6 +15,7 @@ type route struct {
 // walk this same list, so a route cannot miss its checks.
 func (h *handler) routeTable() []route {
 	return []route{
+		{"GET /{$}", public, h.showHome},
 		{"GET /healthz", public, h.health},
 
 		{"POST /api/auth/signup", public, h.signup},

@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 
@@ -13,10 +14,12 @@ import (
 type handler struct {
 	app    *app.App
 	logger *slog.Logger
+	static fs.FS // the embedded ui/static folder
 }
 
-// New returns the HTTP handler serving every route of Lore.
-func New(a *app.App) http.Handler {
-	h := &handler{app: a, logger: a.Logger}
+// New returns the HTTP handler serving every route of Lore; static is the
+// embedded ui/static folder.
+func New(a *app.App, static fs.FS) http.Handler {
+	h := &handler{app: a, logger: a.Logger, static: static}
 	return h.middleware(h.routes())
 }
