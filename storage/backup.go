@@ -14,15 +14,22 @@ import (
 // existing file, and checks that the copy opens and passes integrity_check;
 // a copy that fails is removed.
 func (s *Store) Backup(ctx context.Context, dest string) error {
-	if _, err := os.Stat(dest); err == nil {
+	// Creating the file first, exclusively, refuses an existing file without
+	// a race and makes the copy private to its owner; VACUUM INTO accepts
+	// an empty file.
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("storage: backup: %s already exists; choose a new file name", dest)
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	}
+	if err != nil {
 		return fmt.Errorf("storage: backup: %w", err)
 	}
+	f.Close()
 	// VACUUM INTO writes, so it cannot run on the query_only readers; a
 	// dedicated connection keeps it from holding up the writer.
 	db, err := sql.Open("sqlite", dsn(s.path, false))
 	if err != nil {
+		os.Remove(dest)
 		return fmt.Errorf("storage: backup: %w", err)
 	}
 	defer db.Close()

@@ -67,6 +67,9 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
+	if err := restrictFile(path); err != nil {
+		return nil, err
+	}
 	write, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
@@ -156,6 +159,27 @@ func checkHeader(path string) error {
 // uriPath escapes the characters that would end the path part of a SQLite URI.
 func uriPath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+}
+
+// restrictFile makes the database file readable by its owner only, creating
+// it empty if needed (SQLite takes an empty file as a new database). SQLite
+// gives the -wal and -shm files the database file's permissions.
+func restrictFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("storage: %s is readable by other users and cannot be restricted: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // Path returns the database file's path.

@@ -466,3 +466,32 @@ func TestCreateWorkspaceTeamIDUniqueAcrossOrgs(t *testing.T) {
 		t.Fatalf("another organization's workspace: %v, want ErrNotFound", err)
 	}
 }
+
+func TestFilesArePrivate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lore.db")
+	os.WriteFile(path, nil, 0o644) // an empty file left world-readable
+	s, err := Open(ctx, path, migrationsFS(), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateOrganization(ctx, "Acme"); err != nil { // makes sure the WAL exists
+		t.Fatal(err)
+	}
+	dest := filepath.Join(dir, "copy.db")
+	if err := s.Backup(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", dest} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(p), perm)
+		}
+	}
+}

@@ -43,6 +43,10 @@ func Acquire(path string) (*Lock, error) {
 		return nil, fmt.Errorf("lockfile: %w", err)
 	}
 	if err := lock(f); err != nil {
+		if !isHeld(err) {
+			f.Close()
+			return nil, fmt.Errorf("lockfile: lock %s: %w", path, err)
+		}
 		holder, _ := os.ReadFile(path)
 		f.Close()
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(holder)))

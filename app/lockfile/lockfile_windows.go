@@ -3,6 +3,7 @@
 package lockfile
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/windows"
@@ -12,6 +13,11 @@ func lock(f *os.File) error {
 	var ol windows.Overlapped
 	return windows.LockFileEx(windows.Handle(f.Fd()),
 		windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
+}
+
+// isHeld tells "another process holds it" from other failures.
+func isHeld(err error) bool {
+	return errors.Is(err, windows.ERROR_LOCK_VIOLATION)
 }
 
 func unlock(f *os.File) error {
