@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -59,7 +60,32 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	if err := a.warnAboutPlaintext(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// warnAboutPlaintext reports credentials still stored in the original
+// system's plaintext columns, at every start until they are migrated.
+func (a *App) warnAboutPlaintext(ctx context.Context) error {
+	states, err := a.Store.ListCredentialStates(ctx, 0)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, st := range states {
+		if st.HasPlaintext {
+			n++
+		}
+	}
+	if n > 0 {
+		w := fmt.Sprintf("%d workspace(s) still hold plaintext Slack credentials; run 'lore credentials migrate' to encrypt them", n)
+		a.Warnings = append(a.Warnings, w)
+		a.Logger.Warn(w)
+	}
+	return nil
 }
 
 // Close releases what Open acquired.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 )
@@ -8,9 +9,10 @@ import (
 type healthResponse struct {
 	Status        string `json:"status"`
 	SchemaVersion int64  `json:"schema_version"`
-	// Warnings name what works only in part, such as secrets the configured
-	// key cannot open; the status is "degraded" while there are any.
-	Warnings []string `json:"warnings,omitempty"`
+	// Message says where to look when the status is "degraded": the
+	// problems themselves (which key, which file) stay in the server log,
+	// since this endpoint answers anyone.
+	Message string `json:"message,omitempty"`
 }
 
 // health answers 200 when the database answers, for probes and the startup test.
@@ -21,9 +23,10 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, healthResponse{Status: "unavailable"})
 		return
 	}
-	status := "ok"
-	if len(h.app.Warnings) > 0 {
-		status = "degraded"
+	resp := healthResponse{Status: "ok", SchemaVersion: v}
+	if n := len(h.app.Warnings); n > 0 {
+		resp.Status = "degraded"
+		resp.Message = fmt.Sprintf("Lore runs with %d problem(s) found at startup; the server log names them", n)
 	}
-	writeJSON(w, http.StatusOK, healthResponse{Status: status, SchemaVersion: v, Warnings: h.app.Warnings})
+	writeJSON(w, http.StatusOK, resp)
 }

@@ -406,6 +406,13 @@ func TestSourceFromEnv(t *testing.T) {
 	if err != nil || m.Secret != "from a file" || src.Iterations != 100000 || m.Generated {
 		t.Fatalf("material %q %v, iterations %d", m.Secret, err, src.Iterations)
 	}
+	key, _ := vault.GenerateKey()
+	if m, _ := (Source{Key: " " + key + " \t"}).Material(false); m.Secret != key {
+		t.Errorf("a Fernet key with spaces around it came back as %d bytes, want the bare key", len(m.Secret))
+	}
+	if m, _ := (Source{Key: " a passphrase "}).Material(false); m.Secret != " a passphrase " {
+		t.Errorf("a passphrase was changed")
+	}
 	if _, err := (Source{DataDir: t.TempDir()}).Material(false); err == nil || !strings.Contains(err.Error(), "set ENCRYPTION_KEY") {
 		t.Fatalf("no key at all: %v", err)
 	}

@@ -65,8 +65,18 @@ func (s Source) DevKeyPath() string { return filepath.Join(s.DataDir, DevKeyFile
 
 // Material reads the key material: ENCRYPTION_KEY, else the file named by
 // ENCRYPTION_KEY_FILE, else the development key file, which is generated
-// (mode 0600) when create is true and it does not exist yet.
+// (mode 0600) when create is true and it does not exist yet. A Fernet key
+// loses surrounding whitespace here, once, so that every later step agrees
+// on what kind of key it is; a passphrase is kept byte for byte.
 func (s Source) Material(create bool) (Material, error) {
+	m, err := s.material(create)
+	if trimmed := strings.TrimSpace(m.Secret); trimmed != m.Secret && vault.IsFernetKey(trimmed) {
+		m.Secret = trimmed
+	}
+	return m, err
+}
+
+func (s Source) material(create bool) (Material, error) {
 	if s.Key != "" {
 		return Material{Secret: s.Key, Origin: "ENCRYPTION_KEY"}, nil
 	}
