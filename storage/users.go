@@ -55,6 +55,16 @@ func (tx *Tx) CountUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// HasUsers tells whether any user exists, a cheap read for refusing a
+// signup before its password is hashed.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&n); err != nil {
+		return false, fmt.Errorf("storage: count users: %w", err)
+	}
+	return n == 1, nil
+}
+
 // User returns one user by id, or ErrNotFound.
 func (s *Store) User(ctx context.Context, id int64) (User, error) {
 	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_id = ?`, id))

@@ -3,6 +3,7 @@ package ui
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"lore/app/accounts"
@@ -69,14 +70,20 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	h.writeMe(w, r, http.StatusOK, in.User)
 }
 
-// clientAddr is the address rate limits count by: the TCP peer. Headers
-// such as X-Forwarded-For are not trusted, since anyone can send them.
+// clientAddr is the address rate limits count by: the TCP peer, and for
+// IPv6 its /64, since one client usually holds a whole /64. Headers such as
+// X-Forwarded-For are not trusted, since anyone can send them.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil || addr.Unmap().Is4() {
+		return host
+	}
+	prefix, _ := addr.Prefix(64)
+	return prefix.String()
 }
 
 // logout revokes the caller's session and clears the cookie. With an API
@@ -128,7 +135,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	in, err := h.app.Accounts.ChangePassword(r.Context(), p.UserID, req.CurrentPassword, req.NewPassword)
+	in, err := h.app.Accounts.ChangePassword(r.Context(), p.UserID, req.CurrentPassword, req.NewPassword, p.SessionID != 0)
 	if err != nil {
 		h.fail(w, r, err)
 		return

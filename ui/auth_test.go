@@ -74,7 +74,7 @@ func TestSignupLoginLogout(t *testing.T) {
 	wantError(t, send(t, h, "GET", "/api/me", "", c), http.StatusUnauthorized, "unauthenticated")
 
 	wantError(t, send(t, h, "POST", "/api/auth/login", `{"email":"first@example.com","password":"wrong-password"}`, nil),
-		http.StatusUnauthorized, "invalid_credentials")
+		http.StatusUnauthorized, "login_failed")
 	w = send(t, h, "POST", "/api/auth/login", `{"email":"first@example.com","password":"first-password"}`, nil)
 	decodeBody[meResponse](t, w, http.StatusOK)
 	c2 := sessionCookieOf(t, w)
@@ -103,7 +103,7 @@ func TestLoginRateLimitAnswers429(t *testing.T) {
 	f := newFixture(t)
 	for range 5 {
 		wantError(t, send(t, f.h, "POST", "/api/auth/login", `{"email":"member-a@example.com","password":"nope-nope"}`, nil),
-			http.StatusUnauthorized, "invalid_credentials")
+			http.StatusUnauthorized, "login_failed")
 	}
 	w := send(t, f.h, "POST", "/api/auth/login", `{"email":"member-a@example.com","password":"`+testPassword+`"}`, nil)
 	e := wantError(t, w, http.StatusTooManyRequests, "rate_limited")
@@ -175,5 +175,22 @@ func TestCrossOriginProtection(t *testing.T) {
 	// Bearer requests are not cookie-based: unaffected.
 	if w := send(t, f.h, "POST", "/api/tokens", body, nil, "Authorization", "Bearer "+f.ownerA.Token, "Sec-Fetch-Site", "cross-site"); w.Code != http.StatusCreated {
 		t.Fatalf("Bearer cross-site: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestClientAddrGroupsIPv6By64(t *testing.T) {
+	t.Parallel()
+	for remote, want := range map[string]string{
+		"192.0.2.7:5000":                 "192.0.2.7",
+		"[2001:db8:1:2:aaaa::1]:443":     "2001:db8:1:2::/64",
+		"[2001:db8:1:2:bbbb:cccc::9]:80": "2001:db8:1:2::/64",
+		"[::ffff:192.0.2.7]:5000":        "::ffff:192.0.2.7",
+		"not-an-address":                 "not-an-address",
+	} {
+		r := httptest.NewRequest("POST", "/api/auth/login", nil)
+		r.RemoteAddr = remote
+		if got := clientAddr(r); got != want {
+			t.Errorf("clientAddr(%s) = %s, want %s", remote, got, want)
+		}
 	}
 }

@@ -41,8 +41,12 @@ func TestMembersAPI(t *testing.T) {
 	if added.Email != "new@example.com" || added.Role != "member" {
 		t.Fatalf("added %+v", added)
 	}
-	// An existing user of another organization joins without a password.
-	decodeBody[memberJSON](t, f.do(t, "POST", base, f.adminA.Token, `{"email":"owner-b@example.com","role":"admin"}`), http.StatusCreated)
+	// An existing account of another organization: an organization admin
+	// cannot add it (its creator chose its password), the instance owner can,
+	// and the password given is ignored.
+	wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"owner-b@example.com","role":"admin","password":"attacker-chosen"}`), http.StatusForbidden, "account_exists")
+	decodeBody[memberJSON](t, f.do(t, "POST", base, f.ownerA.Token, `{"email":"owner-b@example.com","role":"admin","password":"attacker-chosen"}`), http.StatusCreated)
+	wantError(t, f.do(t, "POST", "/api/auth/login", "", `{"email":"owner-b@example.com","password":"attacker-chosen"}`), http.StatusUnauthorized, "login_failed")
 	wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"new@example.com","role":"member"}`), http.StatusConflict, "conflict")
 	wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"x@example.com","role":"owner","password":"x-password"}`), http.StatusForbidden, "forbidden")
 	e := wantError(t, f.do(t, "POST", base, f.adminA.Token, `{"email":"bad","role":"king"}`), http.StatusUnprocessableEntity, "invalid_request")

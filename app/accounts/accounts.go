@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"lore/app/validation"
 	"net/mail"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -35,28 +35,21 @@ var (
 	ErrForbidden = errors.New("accounts: your role does not allow this")
 	// ErrLastOwner is removing an organization's only owner.
 	ErrLastOwner = errors.New("accounts: an organization needs at least one owner")
+	// ErrExistingAccount is returned when an organization admin adds an email
+	// that already has an account: only the instance owner may add an
+	// existing account to another organization, since whoever created it
+	// chose its password.
+	ErrExistingAccount = errors.New("accounts: this email already has an account; the instance owner can add it to this organization")
 )
 
-// ValidationError names every field of an input that is wrong, and why.
-type ValidationError struct {
-	Fields map[string]string
-}
+// ValidationError names every failing field of an input; it is the one
+// validation.Error of all services.
+type ValidationError = validation.Error
 
-func (e *ValidationError) Error() string {
-	names := make([]string, 0, len(e.Fields))
-	for n := range e.Fields {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = n + ": " + e.Fields[n]
-	}
-	return "accounts: invalid " + strings.Join(parts, "; ")
+// invalid is the ValidationError for fields.
+func invalid(fields map[string]string) *ValidationError {
+	return &ValidationError{Code: "invalid_request", Message: "some fields are invalid", Fields: fields}
 }
-
-// FieldErrors returns the failing fields, for the HTTP layer.
-func (e *ValidationError) FieldErrors() map[string]string { return e.Fields }
 
 // RateLimitError is a login refused because of too many failed attempts.
 type RateLimitError struct {
@@ -150,7 +143,15 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 	checkPassword(fields, "password", in.Password)
 	orgName := checkOrgName(fields, "organization_name", in.OrganizationName)
 	if len(fields) > 0 {
-		return SignedIn{}, storage.Organization{}, &ValidationError{Fields: fields}
+		return SignedIn{}, storage.Organization{}, invalid(fields)
+	}
+	// Refuse a closed signup before the costly hash, so that requests to it
+	// cannot tie up CPU and memory; the transaction below checks again.
+	if closed, err := s.store.HasUsers(ctx); err != nil || closed {
+		if err == nil {
+			err = ErrSignupClosed
+		}
+		return SignedIn{}, storage.Organization{}, err
 	}
 	hash, err := HashPassword(in.Password, s.hashParams)
 	if err != nil {
@@ -267,9 +268,10 @@ func (s *Service) SessionUser(ctx context.Context, token string) (storage.Sessio
 }
 
 // ChangePassword replaces the user's password after checking the current
-// one, revokes every session of the user (signing out other browsers) and
-// opens a new one for the caller.
-func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next string) (SignedIn, error) {
+// one and revokes every session of the user (signing out other browsers);
+// with newSession, it opens a new one for a caller who signed in with a
+// session (a caller using an API token needs none).
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next string, newSession bool) (SignedIn, error) {
 	u, err := s.store.User(ctx, userID)
 	if err != nil {
 		return SignedIn{}, err
@@ -284,7 +286,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 	}
 	checkPassword(fields, "new_password", next)
 	if len(fields) > 0 {
-		return SignedIn{}, &ValidationError{Fields: fields}
+		return SignedIn{}, invalid(fields)
 	}
 	hash, err := HashPassword(next, s.hashParams)
 	if err != nil {
@@ -299,8 +301,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 		if err != nil {
 			return err
 		}
-		if out.Session, out.Token, err = s.newSession(ctx, tx, userID); err != nil {
-			return err
+		if newSession {
+			if out.Session, out.Token, err = s.newSession(ctx, tx, userID); err != nil {
+				return err
+			}
 		}
 		return tx.AddAudit(ctx, storage.AuditEntry{Actor: Actor(userID), Action: "user.password_change",
 			Detail: map[string]any{"sessions_revoked": n}})
@@ -314,7 +318,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (storage.APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return storage.APIToken{}, "", &ValidationError{Fields: map[string]string{"name": "must be 1-100 characters"}}
+		return storage.APIToken{}, "", invalid(map[string]string{"name": "must be 1-100 characters"})
 	}
 	random, err := randomToken()
 	if err != nil {

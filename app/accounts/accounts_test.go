@@ -141,7 +141,7 @@ func TestSessionsLogoutExpiryAndPasswordChange(t *testing.T) {
 		t.Fatalf("the other session was revoked too: %v", err)
 	}
 
-	changed, err := s.ChangePassword(ctx, in.User.ID, "owner-password", "a-new-password")
+	changed, err := s.ChangePassword(ctx, in.User.ID, "owner-password", "a-new-password", true)
 	if err != nil {
 		t.Fatalf("ChangePassword: %v", err)
 	}
@@ -155,7 +155,7 @@ func TestSessionsLogoutExpiryAndPasswordChange(t *testing.T) {
 		t.Fatalf("old password still works: %v", err)
 	}
 	var ve *accounts.ValidationError
-	if _, err := s.ChangePassword(ctx, in.User.ID, "wrong", "x"); !errors.As(err, &ve) ||
+	if _, err := s.ChangePassword(ctx, in.User.ID, "wrong", "x", true); !errors.As(err, &ve) ||
 		ve.Fields["current_password"] == "" || ve.Fields["new_password"] == "" {
 		t.Fatalf("ChangePassword(wrong, short) = %v", err)
 	}

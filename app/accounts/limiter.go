@@ -39,6 +39,14 @@ func (l *Limiter) Take(key string) time.Duration {
 	if len(l.attempts) >= maxLimiterKeys {
 		l.sweep(now)
 	}
+	// Still full: a flood of distinct keys. Forget arbitrary ones (map order
+	// is random) rather than grow without bound.
+	for k := range l.attempts {
+		if len(l.attempts) < maxLimiterKeys {
+			break
+		}
+		delete(l.attempts, k)
+	}
 	l.attempts[key] = append(list, now)
 	return 0
 }

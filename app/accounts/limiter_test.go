@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -41,5 +42,19 @@ func TestLimiter(t *testing.T) {
 	}
 	if d := l.Take("k"); d == 0 {
 		t.Fatal("past the limit again: allowed")
+	}
+}
+
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	l := NewLimiter(5, time.Hour, func() time.Time { return now })
+	for i := range maxLimiterKeys + 500 {
+		if wait := l.Take(fmt.Sprint("addr-", i)); wait != 0 {
+			t.Fatalf("a new key had to wait %v", wait)
+		}
+	}
+	if n := len(l.attempts); n > maxLimiterKeys {
+		t.Fatalf("%d keys kept, want at most %d", n, maxLimiterKeys)
 	}
 }

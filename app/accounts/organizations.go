@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
 
@@ -30,7 +31,7 @@ func (s *Service) CreateOrganization(ctx context.Context, userID int64, name str
 	fields := map[string]string{}
 	name = checkOrgName(fields, "name", name)
 	if len(fields) > 0 {
-		return storage.Organization{}, &ValidationError{Fields: fields}
+		return storage.Organization{}, invalid(fields)
 	}
 	var org storage.Organization
 	err := s.store.Tx(ctx, func(tx *storage.Tx) (err error) {
@@ -47,8 +48,8 @@ func (s *Service) CreateOrganization(ctx context.Context, userID int64, name str
 }
 
 // MemberInput adds a person to an organization. Password is needed only
-// when no user has that email yet; for an existing user it is ignored, so
-// that an admin cannot learn whether an email has an account elsewhere.
+// when no user has that email yet; an existing account can be added by the
+// instance owner alone (its password is ignored).
 type MemberInput struct {
 	Email    string
 	Role     string
@@ -63,19 +64,32 @@ func (s *Service) AddMember(ctx context.Context, orgID int64, actorID int64, act
 	email := checkEmail(fields, "email", in.Email)
 	checkRole(fields, "role", in.Role)
 	if len(fields) > 0 {
-		return storage.Membership{}, &ValidationError{Fields: fields}
+		return storage.Membership{}, invalid(fields)
 	}
 	if in.Role == storage.RoleOwner && actorRole != storage.RoleOwner {
 		return storage.Membership{}, ErrForbidden
 	}
 	var hash string
-	if _, err := s.store.UserByEmail(ctx, email); errors.Is(err, storage.ErrNotFound) {
+	if existing, err := s.store.UserByEmail(ctx, email); err == nil {
+		// Whoever created this account chose its password: letting another
+		// organization's admin add it would hand them a member they do not
+		// control, or an account an admin elsewhere controls.
+		actor, err := s.store.User(ctx, actorID)
+		if err != nil {
+			return storage.Membership{}, err
+		}
+		_, err = s.store.Membership(ctx, orgID, existing.ID)
+		alreadyMember := err == nil // adding them again is a plain conflict below
+		if !actor.InstanceOwner && !alreadyMember {
+			return storage.Membership{}, ErrExistingAccount
+		}
+	} else if errors.Is(err, storage.ErrNotFound) {
 		checkPassword(fields, "password", in.Password)
 		if len(fields) > 0 {
 			if fields["password"] == "is required" {
 				fields["password"] = "is required to create a new user"
 			}
-			return storage.Membership{}, &ValidationError{Fields: fields}
+			return storage.Membership{}, invalid(fields)
 		}
 		if hash, err = HashPassword(in.Password, s.hashParams); err != nil {
 			return storage.Membership{}, err
@@ -161,7 +175,7 @@ func (s *Service) AddUser(ctx context.Context, in NewUser, actor string) (storag
 	orgName := checkOrgName(fields, "org", in.OrgName)
 	checkRole(fields, "role", in.Role)
 	if len(fields) > 0 {
-		return storage.User{}, storage.Organization{}, &ValidationError{Fields: fields}
+		return storage.User{}, storage.Organization{}, invalid(fields)
 	}
 	hash, err := HashPassword(in.Password, s.hashParams)
 	if err != nil {
@@ -216,7 +230,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, n
 		fields["name"] = "must be at most 200 characters"
 	}
 	if len(fields) > 0 {
-		return storage.Workspace{}, &ValidationError{Fields: fields}
+		return storage.Workspace{}, invalid(fields)
 	}
 	var w storage.Workspace
 	err := s.store.Tx(ctx, func(tx *storage.Tx) (err error) {
@@ -232,10 +246,19 @@ func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, n
 // DeleteWorkspace disconnects a workspace of the organization and deletes
 // its channels and messages.
 func (s *Service) DeleteWorkspace(ctx context.Context, orgID int64, actor, id string) error {
-	return s.store.Tx(ctx, func(tx *storage.Tx) error {
+	err := s.store.Tx(ctx, func(tx *storage.Tx) error {
 		if err := tx.DeleteWorkspace(ctx, orgID, id); err != nil {
 			return err
 		}
 		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, WorkspaceID: id, Actor: actor, Action: "workspace.delete"})
 	})
+	if err != nil {
+		return err
+	}
+	// The workspace's credentials went with it; push their overwritten
+	// pages out of the WAL as well.
+	if err := s.store.Checkpoint(ctx); err != nil {
+		s.logger.Warn("checkpoint after deleting a workspace", "workspace_id", id, slog.Any("error", err))
+	}
+	return nil
 }

@@ -61,6 +61,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // bodies are at most 1 MiB
+		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
