@@ -247,6 +247,10 @@ type Verification struct {
 	BotUserID string
 	TeamName  string
 	TeamURL   string
+	// Of is the stored bot token column (sealed, or legacy plaintext) that
+	// was checked. When set, the result is recorded only if that is still
+	// what is stored; credentials replaced during a check give ErrConflict.
+	Of string
 }
 
 // SetVerification records a verification. A valid one stores is_valid,
@@ -254,22 +258,29 @@ type Verification struct {
 // not empty); an invalid one only clears is_valid, so that last_verified_at
 // keeps saying when the credentials last worked.
 func (tx *Tx) SetVerification(ctx context.Context, orgID int64, id string, v Verification) error {
+	const unchanged = `(?3 = '' OR ?3 = CASE WHEN credentials_encrypted = 1 THEN bot_token_encrypted ELSE bot_token END)`
 	var res sql.Result
 	var err error
 	if v.Valid {
 		res, err = tx.tx.ExecContext(ctx, `
-			UPDATE installations SET is_valid = 1, last_verified_at = ?,
-				bot_user_id = coalesce(?, bot_user_id), team_name = coalesce(?, team_name),
-				team_url = coalesce(?, team_url),
+			UPDATE installations SET is_valid = 1, last_verified_at = ?4,
+				bot_user_id = coalesce(?5, bot_user_id), team_name = coalesce(?6, team_name),
+				team_url = coalesce(?7, team_url),
 				updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-			WHERE workspace_id = ? AND org_id = ?`,
-			formatTime(v.At), nullString(v.BotUserID), nullString(v.TeamName), nullString(v.TeamURL), id, orgID)
+			WHERE workspace_id = ?1 AND org_id = ?2 AND `+unchanged,
+			id, orgID, v.Of, formatTime(v.At), nullString(v.BotUserID), nullString(v.TeamName), nullString(v.TeamURL))
 	} else {
 		res, err = tx.tx.ExecContext(ctx, `
 			UPDATE installations SET is_valid = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-			WHERE workspace_id = ? AND org_id = ?`, id, orgID)
+			WHERE workspace_id = ?1 AND org_id = ?2 AND `+unchanged, id, orgID, v.Of)
 	}
-	return checkUpdated(res, err, "record verification of", id)
+	err = checkUpdated(res, err, "record verification of", id)
+	if errors.Is(err, ErrNotFound) && v.Of != "" {
+		if _, cerr := tx.Credentials(ctx, orgID, id); cerr == nil {
+			return fmt.Errorf("storage: workspace %s: credentials replaced while being verified: %w", id, ErrConflict)
+		}
+	}
+	return err
 }
 
 // checkUpdated turns an UPDATE of one installation into nil, ErrNotFound or

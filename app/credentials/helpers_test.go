@@ -185,6 +185,8 @@ type fakeSlack struct {
 	calls []string
 	// mode overrides every answer: "500", "429", "slow", "html".
 	mode string
+	// onCall, when set, runs as each call arrives, before it is answered.
+	onCall func(method string)
 }
 
 const otherWorkspaceBot = "xoxb-7777777777-8888888888-OtherWorkspaceBot"
@@ -239,8 +241,11 @@ func (f *fakeSlack) setMode(m string) {
 func (f *fakeSlack) override(w http.ResponseWriter, r *http.Request, method string) bool {
 	f.mu.Lock()
 	f.calls = append(f.calls, method)
-	mode := f.mode
+	mode, onCall := f.mode, f.onCall
 	f.mu.Unlock()
+	if onCall != nil {
+		onCall(method)
+	}
 	switch mode {
 	case "500":
 		http.Error(w, "<html>oops</html>", http.StatusInternalServerError)

@@ -57,7 +57,7 @@ func (s *Service) Check(ctx context.Context, c vault.SlackCredentials) (Result, 
 // error wraps ErrSlackUnavailable.
 func (s *Service) Verify(ctx context.Context, actor string, orgID int64, workspaceID string) (Result, error) {
 	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionVerify}
-	_, c, err := s.open(ctx, orgID, workspaceID)
+	rec, c, err := s.open(ctx, orgID, workspaceID)
 	if err != nil {
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
 		return Result{}, err
@@ -77,7 +77,11 @@ func (s *Service) Verify(ctx context.Context, actor string, orgID int64, workspa
 		// The token works, but for another workspace than this row's.
 		r = Result{Team: r.Team, TeamID: r.TeamID, Error: "wrong_workspace"}
 	}
-	v := storage.Verification{Valid: r.Valid, At: s.now(), BotUserID: r.BotUserID, TeamName: r.Team, TeamURL: r.TeamURL}
+	v := storage.Verification{Valid: r.Valid, At: s.now(), BotUserID: r.BotUserID, TeamName: r.Team, TeamURL: r.TeamURL,
+		Of: rec.Legacy.BotToken}
+	if rec.Encrypted {
+		v.Of = rec.Sealed.BotToken
+	}
 	entry.Outcome = "valid"
 	entry.Detail = map[string]any{"team_id": r.TeamID}
 	if !r.Valid {

@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"lore/app/vault"
+	"lore/storage"
 )
 
 func TestVerifyAgainstSlacktest(t *testing.T) {
@@ -167,5 +168,40 @@ func TestScrubMasksTokens(t *testing.T) {
 	got := scrub("post https://x/?t=xoxb-1234-5678-abcdefgh failed; secret s3cr3tvalue123", "s3cr3tvalue123")
 	if strings.Contains(got, "abcdefgh") || strings.Contains(got, "s3cr3tvalue123") {
 		t.Errorf("scrub left a secret: %s", got)
+	}
+}
+
+// TestVerifyDoesNotVouchForReplacedCredentials: credentials stored while a
+// verification waits on Slack must not be marked as verified by it.
+func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	slack := newFakeSlack(t)
+	e := newEnv(t, slack.URL(), nil)
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
+		t.Fatal(err)
+	}
+	replacement := vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: good.SigningSecret}
+	slack.mu.Lock()
+	slack.onCall = func(method string) {
+		if method == "apps.connections.open" { // the check of the old tokens is half-way
+			if _, err := e.svc.Store(ctx, "user:2", e.org, "T0123ABCD", replacement); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	slack.mu.Unlock()
+
+	_, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD")
+	if !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("Verify while the credentials changed: %v, want ErrConflict", err)
+	}
+	rec := e.record(t, "T0123ABCD")
+	if !rec.LastVerifiedAt.IsZero() || rec.BotUserID != "" {
+		t.Fatalf("the replaced credentials were recorded as verified: %+v", rec)
+	}
+	got, err := e.svc.Get(ctx, "user:1", e.org, "T0123ABCD")
+	if err != nil || got != replacement {
+		t.Fatalf("the replacement was lost: %v", err)
 	}
 }
