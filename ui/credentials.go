@@ -9,6 +9,7 @@ import (
 
 	"lore/app/credentials"
 	"lore/app/vault"
+	"lore/storage"
 )
 
 // credentialsRequest is the body that stores a workspace's Slack secrets.
@@ -114,16 +115,11 @@ func (h *handler) deleteCredentials(w http.ResponseWriter, r *http.Request) {
 }
 
 // failCredentials answers the credential service's own errors and leaves
-// the rest to fail. None of these messages can hold a secret: validation
-// names fields only, and Slack errors are scrubbed by the service.
+// the rest (validation among them) to fail. None of these messages can hold
+// a secret: Slack errors are scrubbed by the service.
 func (h *handler) failCredentials(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		ve *credentials.ValidationError
-		ue *credentials.UnavailableError
-	)
+	var ue *credentials.UnavailableError
 	switch {
-	case errors.As(err, &ve):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_credentials", "some credentials are invalid; nothing was stored", ve.Fields)
 	case errors.Is(err, credentials.ErrNoCredentials):
 		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
 	case errors.As(err, &ue):
@@ -131,6 +127,8 @@ func (h *handler) failCredentials(w http.ResponseWriter, r *http.Request, err er
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ue.RetryAfter.Seconds()))))
 		}
 		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
+	case errors.Is(err, storage.ErrConflict):
+		writeError(w, http.StatusConflict, "credentials_changed", "the credentials were replaced while being verified; verify again", nil)
 	default:
 		h.fail(w, r, err)
 	}

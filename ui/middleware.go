@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"lore/app/accounts"
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -243,8 +244,25 @@ func writeNotFound(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "not_found", "not found", nil)
 }
 
-// apiNotFound answers API paths no route matches, in the JSON error shape.
-func (h *handler) apiNotFound(w http.ResponseWriter, r *http.Request) { writeNotFound(w) }
+// apiNotFound answers API requests no route matches, in the JSON error
+// shape: 405 with Allow when the path exists for other methods, else 404.
+func (h *handler) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := *r
+		probe.Method = method
+		if _, pattern := h.mux.Handler(&probe); pattern != "" && pattern != apiFallback {
+			allowed = append(allowed, method)
+		}
+	}
+	if len(allowed) == 0 {
+		writeNotFound(w)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+		fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or ")), nil)
+}
 
 // requestError is a bad request body, answered as it says.
 type requestError struct {
@@ -256,12 +274,6 @@ type requestError struct {
 
 func (e *requestError) Error() string { return e.message }
 
-// fieldErrors is a validation error of a service: every failing field named.
-type fieldErrors interface {
-	error
-	FieldErrors() map[string]string
-}
-
 // fail maps an error to its answer, in one place: validation → 422 naming
 // the fields, not found (also another organization's) → 404, a role that is
 // not enough → 403, and anything unexpected → 500 with the detail logged,
@@ -269,19 +281,15 @@ type fieldErrors interface {
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		re  *requestError
-		fe  fieldErrors
+		ve  *validation.Error
 		rl  *accounts.RateLimitError
 		mbe *http.MaxBytesError
 	)
 	switch {
 	case errors.As(err, &re):
 		writeError(w, re.status, re.code, re.message, re.fields)
-	case errors.As(err, &fe):
-		code, msg := "invalid_request", "some fields are invalid"
-		if c, ok := fe.(interface{ ErrorCode() string }); ok {
-			code, msg = c.ErrorCode(), "some settings are invalid; nothing was saved"
-		}
-		writeError(w, http.StatusUnprocessableEntity, code, msg, fe.FieldErrors())
+	case errors.As(err, &ve):
+		writeError(w, http.StatusUnprocessableEntity, ve.Code, ve.Message, ve.Fields)
 	case errors.As(err, &mbe):
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
 			fmt.Sprintf("the request body must be at most %d bytes", mbe.Limit), nil)
@@ -293,11 +301,13 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, storage.ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", "already exists", nil)
 	case errors.Is(err, accounts.ErrInvalidCredentials):
-		writeError(w, http.StatusUnauthorized, "invalid_credentials", "wrong email or password", nil)
+		writeError(w, http.StatusUnauthorized, "login_failed", "wrong email or password", nil)
 	case errors.Is(err, accounts.ErrUnauthenticated):
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "not signed in", nil)
 	case errors.Is(err, accounts.ErrSignupClosed):
 		writeError(w, http.StatusForbidden, "signup_closed", "signup is closed: this instance already has users; ask an admin to add you", nil)
+	case errors.Is(err, accounts.ErrExistingAccount):
+		writeError(w, http.StatusForbidden, "account_exists", "this email already has an account; only the instance owner can add an existing account to another organization", nil)
 	case errors.Is(err, accounts.ErrForbidden):
 		writeError(w, http.StatusForbidden, "forbidden", "your role does not allow this", nil)
 	case errors.Is(err, accounts.ErrLastOwner):
@@ -332,12 +342,12 @@ func decodeJSON(r *http.Request, v any) error {
 	case errors.As(err, &mbe):
 		return mbe
 	case errors.As(err, &te) && te.Field != "":
-		return &requestError{http.StatusUnprocessableEntity, "invalid_request", "some fields are invalid",
-			map[string]string{te.Field: "must be " + jsonKind(te.Type)}}
+		return &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
+			Fields: map[string]string{te.Field: "must be " + jsonKind(te.Type)}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return &requestError{http.StatusUnprocessableEntity, "invalid_request", "some fields are invalid",
-			map[string]string{name: "is not a field of this request"}}
+		return &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
+			Fields: map[string]string{name: "is not a field of this request"}}
 	case errors.Is(err, io.EOF):
 		return &requestError{status: http.StatusBadRequest, code: "invalid_json", message: "the request body must be a JSON object"}
 	}

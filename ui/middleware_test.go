@@ -310,6 +310,22 @@ func TestUnknownAPIPathIsJSON404(t *testing.T) {
 	wantError(t, f.do(t, "GET", "/api/organizations/abc", f.ownerA.Token, ""), http.StatusNotFound, "not_found")
 }
 
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/api/tokens", "GET, POST"},
+		{"DELETE", fmt.Sprintf("/api/organizations/%d/settings", f.orgA.ID), "GET, PATCH"},
+		{"PATCH", "/api/workspaces/" + f.wsA + "/credentials", "GET, POST, DELETE"},
+	} {
+		w := f.do(t, c.method, c.path, f.ownerA.Token, "")
+		wantError(t, w, http.StatusMethodNotAllowed, "method_not_allowed")
+		if got := w.Header().Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+}
+
 func TestAuthorizationHeaderMustBeBearer(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

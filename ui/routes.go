@@ -50,9 +50,12 @@ func (h *handler) routeTable() []route {
 		{"POST /api/workspaces/{workspace_id}/credentials/verify", workspaceAdmin, h.verifyCredentials},
 		{"DELETE /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.deleteCredentials},
 
-		{"/api/", public, h.apiNotFound}, // any other API path: a JSON 404
+		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
 	}
 }
+
+// apiFallback is the pattern of every API request no other route matches.
+const apiFallback = "/api/"
 
 // routes builds the router from the route table, each handler behind its guard.
 func (h *handler) routes() http.Handler {
@@ -60,5 +63,6 @@ func (h *handler) routes() http.Handler {
 	for _, rt := range h.routeTable() {
 		mux.Handle(rt.pattern, h.guard(rt.access, rt.handler))
 	}
+	h.mux = mux
 	return mux
 }

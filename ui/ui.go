@@ -14,7 +14,8 @@ import (
 type handler struct {
 	app    *app.App
 	logger *slog.Logger
-	static fs.FS // the embedded ui/static folder
+	static fs.FS          // the embedded ui/static folder
+	mux    *http.ServeMux // the router, for telling a wrong method from a wrong path
 }
 
 // New returns the HTTP handler serving every route of Lore; static is the

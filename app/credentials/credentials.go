@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"lore/app/validation"
 	"net/http"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ var (
 // encrypt with, and every version's key to decrypt.
 type Keyring interface {
 	Active() (int, *vault.Key, error)
-	Decrypt(token string, version int) (string, error)
+	Key(version int) (*vault.Key, error)
 }
 
 // Options tune a Service; the zero value talks to Slack itself.
@@ -88,23 +89,13 @@ func New(store *storage.Store, keys Keyring, logger *slog.Logger, opts Options) 
 	}, nil
 }
 
-// ValidationError names each bad field of a request (bot_token, app_token,
-// signing_secret) and why, never its value.
-type ValidationError struct {
-	Fields map[string]string
-}
+// ValidationError names every failing field of a credentials request; it is the one
+// validation.Error of all services.
+type ValidationError = validation.Error
 
-func (e *ValidationError) Error() string {
-	names := make([]string, 0, len(e.Fields))
-	for n := range e.Fields {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = n + " " + e.Fields[n]
-	}
-	return "credentials: invalid " + strings.Join(parts, "; ")
+// invalid is the ValidationError for fields.
+func invalid(fields map[string]string) *ValidationError {
+	return &ValidationError{Code: "invalid_credentials", Message: "some credentials are invalid; nothing was stored", Fields: fields}
 }
 
 // Normalize trims the whitespace a paste brings along from each secret.
@@ -149,7 +140,7 @@ func Validate(c vault.SlackCredentials) error {
 		fields["signing_secret"] = "must be 32 hexadecimal characters"
 	}
 	if len(fields) > 0 {
-		return &ValidationError{Fields: fields}
+		return invalid(fields)
 	}
 	return nil
 }
@@ -300,8 +291,8 @@ func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (st
 	return rec, c, nil
 }
 
-// seal encrypts the three secrets with one key, so that the row's single
-// encryption_version holds for all of them.
+// seal encrypts the three secrets with the active key, so that the row's
+// single encryption_version holds for all of them.
 func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, error) {
 	if s.keys == nil {
 		return storage.EncryptedCredentials{}, ErrNoKey
@@ -310,42 +301,28 @@ func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, 
 	if err != nil {
 		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
 	}
-	out := storage.EncryptedCredentials{Version: version}
-	for _, f := range []struct {
-		dst   *string
-		value string
-		name  string
-	}{
-		{&out.BotToken, c.BotToken, "bot token"},
-		{&out.AppToken, c.AppToken, "app token"},
-		{&out.SigningSecret, c.SigningSecret, "signing secret"},
-	} {
-		if f.value == "" {
-			continue
-		}
-		if *f.dst, err = key.Encrypt(f.value); err != nil {
-			return storage.EncryptedCredentials{}, fmt.Errorf("credentials: encrypt %s: %w", f.name, err)
-		}
+	sealed, err := key.EncryptSlack(c)
+	if err != nil {
+		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
 	}
-	return out, nil
+	return storage.EncryptedCredentials{BotToken: sealed.BotToken, AppToken: sealed.AppToken,
+		SigningSecret: sealed.SigningSecret, Version: version}, nil
 }
 
+// unseal decrypts the three secrets with the key of their version.
 func (s *Service) unseal(e storage.EncryptedCredentials) (vault.SlackCredentials, error) {
 	if s.keys == nil {
 		return vault.SlackCredentials{}, ErrNoKey
 	}
-	var c vault.SlackCredentials
-	var err error
-	if c.BotToken, err = s.keys.Decrypt(e.BotToken, e.Version); err != nil {
-		return vault.SlackCredentials{}, fmt.Errorf("decrypt bot token: %w", err)
+	sealed := vault.SlackCredentials{BotToken: e.BotToken, AppToken: e.AppToken, SigningSecret: e.SigningSecret}
+	if sealed == (vault.SlackCredentials{}) {
+		return sealed, nil // nothing stored: no key needed
 	}
-	if c.AppToken, err = s.keys.Decrypt(e.AppToken, e.Version); err != nil {
-		return vault.SlackCredentials{}, fmt.Errorf("decrypt app token: %w", err)
+	key, err := s.keys.Key(e.Version)
+	if err != nil {
+		return vault.SlackCredentials{}, err
 	}
-	if c.SigningSecret, err = s.keys.Decrypt(e.SigningSecret, e.Version); err != nil {
-		return vault.SlackCredentials{}, fmt.Errorf("decrypt signing secret: %w", err)
-	}
-	return c, nil
+	return key.DecryptSlack(sealed)
 }
 
 // audit writes an entry on its own; a failure to do so is logged, not

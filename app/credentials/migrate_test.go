@@ -77,20 +77,23 @@ func TestMigrateOneWorkspace(t *testing.T) {
 	}
 }
 
-// liar decrypts to something else than what was encrypted.
-type liar struct{ *vault.Keyring }
-
-func (l liar) Decrypt(token string, version int) (string, error) {
-	p, err := l.Keyring.Decrypt(token, version)
-	return p + "x", err
+// liar encrypts with the active key but hands out another key to decrypt,
+// so the check after encrypting cannot get the plaintext back.
+type liar struct {
+	*vault.Keyring
+	other *vault.Key
 }
+
+func (l liar) Key(int) (*vault.Key, error) { return l.other, nil }
 
 func TestMigrateLeavesAWorkspaceWhoseCheckFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, closedURL(t), nil)
 	e.seedPlaintext(t, "T0123ABCD", legacyA)
-	svc, err := New(e.store, liar{e.keys}, e.svc.logger, Options{})
+	other, _ := vault.GenerateKey()
+	otherKey, _ := vault.ParseKey(other, vault.KDF{})
+	svc, err := New(e.store, liar{e.keys, otherKey}, e.svc.logger, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +102,13 @@ func TestMigrateLeavesAWorkspaceWhoseCheckFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Failed != 1 || res.Migrated != 0 || len(res.Errors) != 1 || res.Errors[0].WorkspaceID != "T0123ABCD" ||
-		!strings.Contains(res.Errors[0].Err, "did not give back the same bytes") {
+		!strings.Contains(res.Errors[0].Err, "check encryption") {
 		t.Fatalf("Migrate = %+v", res)
 	}
 	if rec := e.record(t, "T0123ABCD"); rec.Encrypted || vault.SlackCredentials(rec.Legacy) != legacyA || rec.Sealed.BotToken != "" {
 		t.Errorf("a failed migration changed the row: encrypted=%v", rec.Encrypted)
 	}
-	if list := e.audit(t, ActionMigrate); len(list) != 1 || list[0].Outcome != "error" {
+	if list := e.audit(t, ActionMigrate); len(list) != 1 || list[0].Outcome != "key_error" {
 		t.Errorf("audit = %+v", list)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"lore/app/validation"
 	"maps"
 	"slices"
 	"strings"
@@ -53,26 +54,14 @@ const (
 	invalidSettingsError = "invalid_settings"
 )
 
-// ValidationError names every field of a patch that is wrong, and why.
-// Nothing of a patch that has one is saved.
-type ValidationError struct {
-	Fields map[string]string
+// ValidationError names every failing field of a settings patch; it is the one
+// validation.Error of all services.
+type ValidationError = validation.Error
+
+// invalid is the ValidationError for fields.
+func invalid(fields map[string]string) *ValidationError {
+	return &ValidationError{Code: "invalid_settings", Message: "some settings are invalid; nothing was saved", Fields: fields}
 }
-
-func (e *ValidationError) Error() string {
-	names := slices.Sorted(maps.Keys(e.Fields))
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = n + " " + e.Fields[n]
-	}
-	return "settings: invalid: " + strings.Join(parts, "; ")
-}
-
-// FieldErrors returns the failing fields, for the HTTP layer.
-func (e *ValidationError) FieldErrors() map[string]string { return e.Fields }
-
-// ErrorCode is the code the HTTP layer answers with.
-func (e *ValidationError) ErrorCode() string { return invalidSettingsError }
 
 // Service reads and changes organizations' settings.
 type Service struct {
@@ -197,7 +186,7 @@ func Validate(patch map[string]json.RawMessage) (map[string]any, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, &ValidationError{Fields: bad}
+		return nil, invalid(bad)
 	}
 	return set, nil
 }

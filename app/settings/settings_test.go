@@ -55,7 +55,7 @@ func TestValidate(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("err = %v", err)
 	}
-	if got := slices.Sorted(maps.Keys(ve.FieldErrors())); !slices.Equal(got, []string{"confidence_threshold", "updated_at", "x"}) {
+	if got := slices.Sorted(maps.Keys(ve.Fields)); !slices.Equal(got, []string{"confidence_threshold", "updated_at", "x"}) {
 		t.Fatalf("fields %v", ve.Fields)
 	}
 	if ve.Fields["updated_at"] != "is read-only" || ve.Fields["x"] != "is not a setting" {
