@@ -33,17 +33,20 @@ type Loaded struct {
 // error: that version is marked unavailable, named in Problems and logged,
 // and everything that needs no secret keeps working.
 func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Logger) (*Loaded, error) {
-	m, err := src.Material(true)
+	versions, err := store.KeyVersions(ctx)
 	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	// A development key is generated on a first run only: once versions are
+	// recorded, a new key would open nothing, and a missing one is reported.
+	m, err := src.Material(len(versions) == 0)
+	missing := errors.Is(err, ErrNoKey)
+	if err != nil && !missing {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	if m.Generated {
 		logger.Warn("development setup: no ENCRYPTION_KEY or ENCRYPTION_KEY_FILE, so secrets are encrypted with a key generated in the data directory; keep that key apart from database backups and set ENCRYPTION_KEY_FILE for production",
 			"key_file", m.Origin)
-	}
-	versions, err := store.KeyVersions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("keys: %w", err)
 	}
 	if len(versions) == 0 {
 		return firstRun(ctx, store, src, m, logger)
@@ -54,6 +57,18 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 	}
 	ring := vault.NewKeyring()
 	loaded := &Loaded{Keyring: ring}
+	if missing {
+		for _, v := range versions {
+			if !v.Active && usage[v.Version].total() == 0 {
+				continue
+			}
+			problem := fmt.Sprintf("no encryption key is configured (set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE): key version %d%s cannot be opened", v.Version, usage[v.Version].describe())
+			loaded.Problems = append(loaded.Problems, problem)
+			ring.MarkUnavailable(v.Version, errors.New(problem))
+			logger.Error("no encryption key: stored secrets cannot be read", "problem", problem)
+		}
+		return loaded, nil
+	}
 	active := 0
 	for _, v := range versions {
 		if v.Active {

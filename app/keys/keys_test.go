@@ -231,6 +231,34 @@ func TestWrongKeyIsReportedAndChangesNothing(t *testing.T) {
 	}
 }
 
+// TestMissingKeyIsReportedNotReplaced: with key versions recorded, a lost
+// development key file is reported, not silently replaced by a new key.
+func TestMissingKeyIsReportedNotReplaced(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l := f.load(t, Source{})
+	f.seed(t, l.Keyring, 2)
+	before := f.snapshot(t)
+	keyFile := filepath.Join(f.dir, DevKeyFile)
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	missing := f.load(t, Source{})
+	want := "no encryption key is configured (set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE): key version 1 used by 2 workspaces cannot be opened"
+	if len(missing.Problems) != 1 || missing.Problems[0] != want {
+		t.Fatalf("problems %q, want %q", missing.Problems, want)
+	}
+	if _, err := os.Stat(keyFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a new development key file was generated: %v", err)
+	}
+	if _, _, err := missing.Keyring.Encrypt("xoxb-new"); err == nil {
+		t.Error("encrypting without a key succeeded")
+	}
+	if after := f.snapshot(t); after != before {
+		t.Fatal("a start without the key changed the database")
+	}
+}
+
 func TestFirstRunWithForeignTokensAndWrongKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

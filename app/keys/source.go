@@ -20,6 +20,10 @@ import (
 // when no key is configured.
 const DevKeyFile = "encryption.key"
 
+// ErrNoKey is returned by Source.Material when no key is configured and
+// the development key file does not exist.
+var ErrNoKey = errors.New("no key: set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE")
+
 // Source says where the key material comes from and how to stretch a
 // passphrase that has no stored key version yet.
 type Source struct {
@@ -95,7 +99,7 @@ func (s Source) material(create bool) (Material, error) {
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return Material{}, errors.New("no key: set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE")
+		return Material{}, ErrNoKey
 	}
 	if err != nil {
 		return Material{}, err
