@@ -15,6 +15,7 @@ import (
 	"lore/app/validation"
 	"net/mail"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +95,10 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummyHash string // verified against for unknown emails, so they take as long as known ones
+	// hashSlots bounds how many argon2id computations run at once: each
+	// takes the hash's memory (19 MiB by default), so a burst of sign-in
+	// requests must queue rather than exhaust the machine.
+	hashSlots chan struct{}
 }
 
 // Option changes a Service built by New.
@@ -111,9 +116,24 @@ func New(store *storage.Store, logger *slog.Logger, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	s.byAccount = NewLimiter(accountAttempts, attemptWindow, s.now)
 	s.byAddress = NewLimiter(addressAttempts, attemptWindow, s.now)
 	return s
+}
+
+// hash is HashPassword with the service's parameters, within hashSlots.
+func (s *Service) hash(password string) (string, error) {
+	s.hashSlots <- struct{}{}
+	defer func() { <-s.hashSlots }()
+	return HashPassword(password, s.hashParams)
+}
+
+// verify is VerifyPassword within hashSlots.
+func (s *Service) verify(password, hash string) (bool, error) {
+	s.hashSlots <- struct{}{}
+	defer func() { <-s.hashSlots }()
+	return VerifyPassword(password, hash)
 }
 
 // SessionTTL is how long a new session lasts.
@@ -153,7 +173,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 		}
 		return SignedIn{}, storage.Organization{}, err
 	}
-	hash, err := HashPassword(in.Password, s.hashParams)
+	hash, err := s.hash(in.Password)
 	if err != nil {
 		return SignedIn{}, storage.Organization{}, err
 	}
@@ -204,14 +224,14 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (Sign
 	}
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, storage.ErrNotFound) {
-		VerifyPassword(password, s.dummy())
+		s.verify(password, s.dummy())
 		s.logger.Info("login failed", "reason", "unknown email", "addr", addr)
 		return SignedIn{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return SignedIn{}, err
 	}
-	ok, err := VerifyPassword(password, u.PasswordHash)
+	ok, err := s.verify(password, u.PasswordHash)
 	if err != nil {
 		return SignedIn{}, fmt.Errorf("accounts: user %d: %w", u.ID, err)
 	}
@@ -234,7 +254,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (Sign
 
 func (s *Service) dummy() string {
 	s.dummyOnce.Do(func() {
-		s.dummyHash, _ = HashPassword("not a password anyone has", s.hashParams)
+		s.dummyHash, _ = s.hash("not a password anyone has")
 	})
 	return s.dummyHash
 }
@@ -276,7 +296,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 	if err != nil {
 		return SignedIn{}, err
 	}
-	ok, err := VerifyPassword(current, u.PasswordHash)
+	ok, err := s.verify(current, u.PasswordHash)
 	if err != nil {
 		return SignedIn{}, fmt.Errorf("accounts: user %d: %w", u.ID, err)
 	}
@@ -288,7 +308,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 	if len(fields) > 0 {
 		return SignedIn{}, invalid(fields)
 	}
-	hash, err := HashPassword(next, s.hashParams)
+	hash, err := s.hash(next)
 	if err != nil {
 		return SignedIn{}, err
 	}

@@ -91,7 +91,7 @@ func (s *Service) AddMember(ctx context.Context, orgID int64, actorID int64, act
 			}
 			return storage.Membership{}, invalid(fields)
 		}
-		if hash, err = HashPassword(in.Password, s.hashParams); err != nil {
+		if hash, err = s.hash(in.Password); err != nil {
 			return storage.Membership{}, err
 		}
 	} else if err != nil {
@@ -177,7 +177,7 @@ func (s *Service) AddUser(ctx context.Context, in NewUser, actor string) (storag
 	if len(fields) > 0 {
 		return storage.User{}, storage.Organization{}, invalid(fields)
 	}
-	hash, err := HashPassword(in.Password, s.hashParams)
+	hash, err := s.hash(in.Password)
 	if err != nil {
 		return storage.User{}, storage.Organization{}, err
 	}
