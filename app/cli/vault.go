@@ -57,6 +57,9 @@ func vaultCommand(ctx context.Context, env Env, args []string) error {
 		if len(kdf.Salt) == 0 {
 			return usagef("the key is a passphrase and no salt is known: pass --salt or set ENCRYPTION_SALT")
 		}
+		if kdf.Iterations == 0 {
+			kdf.Iterations = vault.DefaultIterations
+		}
 	}
 	key, err := vault.ParseKey(m.Secret, kdf)
 	if err != nil {
