@@ -5,34 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"lore/app/testlog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from the server's goroutine
-// while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func envWith(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
@@ -53,10 +34,10 @@ func startServerEnv(t *testing.T, env map[string]string) (string, func() error) 
 }
 
 // startServerLogs is startServerEnv that also returns the server's stderr.
-func startServerLogs(t *testing.T, env map[string]string) (string, func() error, *syncBuffer) {
+func startServerLogs(t *testing.T, env map[string]string) (string, func() error, *testlog.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testlog.Buffer
 	done := make(chan error, 1)
 	go func() {
 		// No command: serve is the default, as for a double-clicked binary.

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"lore/app/testlog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"lore/app"
@@ -30,24 +30,6 @@ const (
 
 var credSecrets = []string{testBotToken, testAppToken, testSigningSecret, testRevokedBot,
 	"GoodBotTokenQ7vZ", "5d8e2f4a6c7b9d1e3f5a", "3c5d2e8a1f0b", "RevokedBotToken"}
-
-// credLogBuffer collects log output from concurrent handlers.
-type credLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *credLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *credLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fakeSlackAPI answers auth.test and apps.connections.open like Slack: the
 // test tokens are good, the revoked bot token is revoked, others invalid.
@@ -79,7 +61,7 @@ func fakeSlackAPI(t *testing.T) *httptest.Server {
 type credEnv struct {
 	app     *app.App
 	handler http.Handler
-	logs    *credLogBuffer
+	logs    *testlog.Buffer
 	admin   string // API tokens
 	member  string
 	outside string
@@ -89,7 +71,7 @@ type credEnv struct {
 func newCredEnv(t *testing.T, slackURL string) *credEnv {
 	t.Helper()
 	ctx := context.Background()
-	logs := &credLogBuffer{}
+	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewMultiHandler(
 		slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
 		slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

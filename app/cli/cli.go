@@ -128,6 +128,17 @@ func (c *commonFlags) register(fs *flag.FlagSet, env Env) {
 		"text or json (env LORE_LOG_FORMAT)")
 }
 
+// setup builds the logger and the app configuration these flags and the
+// environment name: what every command that opens the data starts with.
+func (c *commonFlags) setup(env Env) (app.Config, *slog.Logger, error) {
+	logger, err := c.logger(env)
+	if err != nil {
+		return app.Config{}, nil, err
+	}
+	cfg, err := c.config(env)
+	return cfg, logger, err
+}
+
 // config builds the app configuration these flags and the environment name.
 func (c *commonFlags) config(env Env) (app.Config, error) {
 	src, err := keys.SourceFromEnv(env.Getenv, c.dataDir)

@@ -62,11 +62,7 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 	if _, err := credentials.NormalizeAPIURL(*slackAPI); err != nil {
 		return usagef("--slack-api-url: %v", err)
 	}
-	logger, err := c.logger(env)
-	if err != nil {
-		return err
-	}
-	cfg, err := c.config(env)
+	cfg, logger, err := c.setup(env)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,7 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger, err := c.logger(env)
-	if err != nil {
-		return err
-	}
-	cfg, err := c.config(env)
+	cfg, logger, err := c.setup(env)
 	if err != nil {
 		return err
 	}

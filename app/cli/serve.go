@@ -29,11 +29,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("serve takes no arguments, got %q", fs.Arg(0))
 	}
-	logger, err := c.logger(env)
-	if err != nil {
-		return err
-	}
-	cfg, err := c.config(env)
+	cfg, logger, err := c.setup(env)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ func users(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	logger, err := c.logger(env)
-	if err != nil {
-		return err
-	}
-	cfg, err := c.config(env)
+	cfg, logger, err := c.setup(env)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"lore/app/testlog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"lore/app/keys"
@@ -81,31 +81,13 @@ func TestNoSecretInDatabaseFiles(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer that several handlers may write at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
 // TestNoSecretInLogs runs store → verify → migrate → rotate → read → delete,
 // failures included, with every log at debug level in text and JSON going to
 // one buffer (the default loggers too), then looks for the secrets in the
 // logs, the errors and the audit log. Not parallel: it swaps the default
 // loggers.
 func TestNoSecretInLogs(t *testing.T) {
-	var out lockedBuffer
+	var out testlog.Buffer
 	opts := &slog.HandlerOptions{Level: slog.LevelDebug, AddSource: true}
 	logger := slog.New(slog.NewMultiHandler(slog.NewTextHandler(&out, opts), slog.NewJSONHandler(&out, opts)))
 	oldDefault, oldWriter := slog.Default(), log.Writer()
