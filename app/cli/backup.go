@@ -13,7 +13,7 @@ func backup(ctx context.Context, env Env, args []string) error {
 	flags := newFlagSet("backup", " PATH",
 		"Writes a consistent copy of the database to PATH, safe while the server runs.\nPATH must not exist. The copy is checked with PRAGMA integrity_check.")
 	var c commonFlags
-	c.register(flags, env)
+	c.register(flags, env, "warn")
 	if err := parse(flags, env, args); err != nil {
 		return err
 	}

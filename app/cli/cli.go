@@ -119,10 +119,12 @@ func newFlagSet(name, args, summary string) *flag.FlagSet {
 	return fs
 }
 
-func (c *commonFlags) register(fs *flag.FlagSet, env Env) {
+// register adds the common flags; defaultLevel is "info" for the server and
+// "warn" for one-shot commands, whose own output says what they did.
+func (c *commonFlags) register(fs *flag.FlagSet, env Env, defaultLevel string) {
 	fs.StringVar(&c.dataDir, "data", envOr(env, "LORE_DATA_DIR", app.DefaultDataDir(env.Getenv)),
 		"data directory holding lore.db (env LORE_DATA_DIR)")
-	fs.StringVar(&c.logLevel, "log-level", envOr(env, "LORE_LOG_LEVEL", "info"),
+	fs.StringVar(&c.logLevel, "log-level", envOr(env, "LORE_LOG_LEVEL", defaultLevel),
 		"debug, info, warn or error (env LORE_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(env, "LORE_LOG_FORMAT", "text"),
 		"text or json (env LORE_LOG_FORMAT)")

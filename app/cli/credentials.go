@@ -34,7 +34,7 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 			"import-env: stores SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET encrypted for the\n"+
 			"  workspace they belong to (asking Slack which), connecting it to --org if it is new, and verifies them.")
 	var c commonFlags
-	c.register(flags, env)
+	c.register(flags, env, "warn")
 	slackAPI := slackAPIFlag(flags, env)
 	workspace := flags.String("workspace", "", "migrate: only this workspace (its Slack team id, e.g. T0123ABCD)")
 	org := flags.Int64("org", 0, "import-env: id of the organization the workspace belongs to")

@@ -20,7 +20,7 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 			"  The current key comes from ENCRYPTION_KEY or ENCRYPTION_KEY_FILE (or the development key file);\n"+
 			"  the new one from ENCRYPTION_KEY_NEW or --new-key-file. Stop the server first.")
 	var c commonFlags
-	c.register(flags, env)
+	c.register(flags, env, "warn")
 	newKeyFile := flags.String("new-key-file", "", "rotate: file holding the new key (or set ENCRYPTION_KEY_NEW)")
 	sub, err := subcommand(flags, env, args, "status", "rotate")
 	if err != nil {

@@ -17,7 +17,7 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	flags := newFlagSet("migrate", " status|up|down",
 		"Shows the database's migrations (status), applies the pending ones (up) or rolls back the newest (down).\nup and down refuse to run while a server holds the data directory.")
 	var c commonFlags
-	c.register(flags, env)
+	c.register(flags, env, "warn")
 	sub, err := subcommand(flags, env, args, "status", "up", "down")
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ const shutdownGrace = 15 * time.Second
 func serve(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet("serve", "", "Runs Lore in one process: the web pages and API, the scheduler and the Slack connections.")
 	var c commonFlags
-	c.register(fs, env)
+	c.register(fs, env, "info")
 	addr := fs.String("addr", envOr(env, "LORE_ADDR", "127.0.0.1:8080"), "address to listen on (env LORE_ADDR)")
 	slackAPI := slackAPIFlag(fs, env)
 	if err := parse(fs, env, args); err != nil {

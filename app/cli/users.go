@@ -21,7 +21,7 @@ func users(ctx context.Context, env Env, args []string) error {
 			"or lists every user with their organizations and roles (list). The first user becomes the\n"+
 			"instance owner. The password is read from the first line of standard input, never from a flag.")
 	var c commonFlags
-	c.register(flags, env)
+	c.register(flags, env, "warn")
 	email := flags.String("email", "", "the new user's email (add)")
 	passwordStdin := flags.Bool("password-stdin", false, "read the password from standard input (add; required)")
 	org := flags.String("org", "", "the organization's name, created if missing (add)")

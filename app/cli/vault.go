@@ -18,7 +18,7 @@ func vaultCommand(ctx context.Context, env Env, args []string) error {
 			"the development key file). A passphrase needs a salt and iterations: --salt and --iterations win,\n"+
 			"then ENCRYPTION_SALT and ENCRYPTION_ITERATIONS, then the active key version in the database.")
 	var c commonFlags
-	c.register(flags, env)
+	c.register(flags, env, "warn")
 	salt := flags.String("salt", "", "PBKDF2 salt for a passphrase key")
 	iterations := flags.Int("iterations", 0, "PBKDF2 iterations for a passphrase key")
 	sub, err := subcommand(flags, env, args, "encrypt", "decrypt")
