@@ -32,6 +32,7 @@ type credentialsJSON struct {
 	IsValid              bool       `json:"is_valid"`
 	LastVerifiedAt       *time.Time `json:"last_verified_at"`
 	BotUserID            string     `json:"bot_user_id"`
+	KeyProblem           string     `json:"key_problem,omitempty"`
 }
 
 func toCredentialsJSON(v credentials.View) credentialsJSON {
@@ -45,6 +46,7 @@ func toCredentialsJSON(v credentials.View) credentialsJSON {
 		EncryptionVersion:    v.EncryptionVersion,
 		IsValid:              v.IsValid,
 		BotUserID:            v.BotUserID,
+		KeyProblem:           v.KeyProblem,
 	}
 	if !v.LastVerifiedAt.IsZero() {
 		t := v.LastVerifiedAt
@@ -127,6 +129,9 @@ func (h *handler) failCredentials(w http.ResponseWriter, r *http.Request, err er
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ue.RetryAfter.Seconds()))))
 		}
 		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
+	case credentials.IsKeyError(err):
+		writeError(w, http.StatusServiceUnavailable, "key_unavailable",
+			"the configured encryption key cannot open or store these credentials; see the server log", nil)
 	case errors.Is(err, storage.ErrConflict):
 		writeError(w, http.StatusConflict, "credentials_changed", "the credentials were replaced while being verified; verify again", nil)
 	default:

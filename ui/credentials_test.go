@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"lore/app/testlog"
@@ -315,5 +317,37 @@ func TestVerifyCredentialsRejectedAndUnreachable(t *testing.T) {
 	}
 	if _, body = e.do(t, e.admin, "GET", path, nil); body["is_valid"] != false || body["configured"] != true {
 		t.Errorf("state after an unreachable verify: %v", body)
+	}
+}
+
+// TestCredentialsWithAnUnusableKey: when the configured key does not open
+// the stored secrets, the state is still shown, and what needs the key is a
+// 503 naming the key (never a bare 500).
+func TestCredentialsWithAnUnusableKey(t *testing.T) {
+	t.Parallel()
+	slack := fakeSlackAPI(t)
+	e := newCredEnv(t, slack.URL)
+	const path = "/api/workspaces/T0123ABCD/credentials"
+	if code, body := e.do(t, e.admin, "POST", path, credGoodBody); code != 200 {
+		t.Fatalf("POST: %d %v", code, body)
+	}
+	e.app.Keyring.MarkUnavailable(1, errors.New("ENCRYPTION_KEY does not match key version 1 used by 1 workspace"))
+
+	code, body := e.do(t, e.admin, "GET", path, nil)
+	if code != 200 || body["configured"] != true || body["credentials_encrypted"] != true || body["bot_token"] != "" ||
+		!strings.Contains(fmt.Sprint(body["key_problem"]), "key version 1") {
+		t.Fatalf("GET with an unusable key: %d %v", code, body)
+	}
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", path, credGoodBody},
+		{"POST", path + "/verify", nil},
+	} {
+		code, body := e.do(t, e.admin, c.method, c.path, c.body)
+		if code != http.StatusServiceUnavailable || credErrCode(body) != "key_unavailable" {
+			t.Errorf("%s %s with an unusable key: %d %v, want 503 key_unavailable", c.method, c.path, code, body)
+		}
 	}
 }

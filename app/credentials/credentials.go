@@ -158,6 +158,9 @@ type View struct {
 	IsValid           bool
 	LastVerifiedAt    time.Time // zero when never verified
 	BotUserID         string
+	// KeyProblem is set when the configured key cannot open the stored
+	// secrets: the masks are then empty and the rest is still shown.
+	KeyProblem string
 }
 
 func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
@@ -225,6 +228,15 @@ func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspac
 func (s *Service) View(ctx context.Context, actor string, orgID int64, workspaceID string) (View, error) {
 	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionView}
 	rec, c, err := s.open(ctx, orgID, workspaceID)
+	if IsKeyError(err) {
+		// The state of the row needs no key: show it, and say why the
+		// secrets' masks are missing.
+		s.auditFailure(ctx, entry, outcomeOf(err), nil)
+		v := viewOf(rec, c)
+		v.Configured = true
+		v.KeyProblem = fmt.Sprintf("the configured encryption key cannot open these credentials (key version %d); see the server log", rec.Sealed.Version)
+		return v, nil
+	}
 	if err != nil && !errors.Is(err, ErrNoCredentials) {
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
 		return View{}, err
@@ -357,6 +369,15 @@ func (s *Service) checkpoint(ctx context.Context) error {
 }
 
 // outcomeOf is the audit outcome of a failed action.
+// IsKeyError tells whether err comes from the key rather than the request:
+// no key, no active version, a version the configured key does not open, or
+// a token it cannot decrypt.
+func IsKeyError(err error) bool {
+	return errors.Is(err, ErrNoKey) || errors.Is(err, vault.ErrNoActiveKey) || errors.Is(err, vault.ErrUnknownVersion) ||
+		errors.Is(err, vault.ErrWrongKey) || errors.Is(err, vault.ErrBadSignature) || errors.Is(err, vault.ErrMalformed) ||
+		errors.Is(err, vault.ErrDestroyed)
+}
+
 func outcomeOf(err error) string {
 	var ve *ValidationError
 	switch {
@@ -366,8 +387,7 @@ func outcomeOf(err error) string {
 		return "not_found"
 	case errors.Is(err, ErrNoCredentials):
 		return "no_credentials"
-	case errors.Is(err, ErrNoKey), errors.Is(err, vault.ErrNoActiveKey), errors.Is(err, vault.ErrUnknownVersion),
-		errors.Is(err, vault.ErrWrongKey), errors.Is(err, vault.ErrBadSignature), errors.Is(err, vault.ErrMalformed):
+	case IsKeyError(err):
 		return "key_error"
 	case errors.Is(err, ErrSlackUnavailable):
 		return "slack_unavailable"
