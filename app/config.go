@@ -19,6 +19,10 @@ type Config struct {
 	DataDir string
 	// Addr is the host:port the HTTP server listens on.
 	Addr string
+	// PublicURL is how browsers reach Lore when that is not Addr, e.g.
+	// https://lore.example.com behind a reverse proxy; https:// makes the
+	// session cookie Secure.
+	PublicURL string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 	// LogFormat is text or json.

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"lore/app/accounts"
@@ -97,7 +98,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -148,7 +149,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 
 // setSessionCookie hands the browser its session token: HttpOnly so scripts
 // cannot read it, SameSite=Lax so other sites' forms do not send it, Secure
-// when served over TLS.
+// when served over TLS (see secure).
 func (h *handler) setSessionCookie(w http.ResponseWriter, r *http.Request, in accounts.SignedIn) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
@@ -158,6 +159,14 @@ func (h *handler) setSessionCookie(w http.ResponseWriter, r *http.Request, in ac
 		MaxAge:   int(time.Until(in.Session.ExpiresAt).Seconds()),
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
-		Secure:   r.TLS != nil,
+		Secure:   h.secure(r),
 	})
+}
+
+// secure tells whether the browser reaches Lore over TLS: Lore's own TLS,
+// or a public URL starting https:// (LORE_PUBLIC_URL), the case of a reverse
+// proxy that terminates TLS. X-Forwarded-Proto is not trusted: anyone can
+// send it.
+func (h *handler) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(h.app.Config.PublicURL, "https://")
 }

@@ -194,3 +194,33 @@ func TestClientAddrGroupsIPv6By64(t *testing.T) {
 		}
 	}
 }
+
+// TestBehindATLSProxy: with an https public URL (a proxy terminating TLS)
+// the cookie is Secure over the proxy's plain HTTP, and a browser request
+// whose Origin is the public URL passes cross-origin protection even when
+// the proxy rewrites Host.
+func TestBehindATLSProxy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.app.Config.PublicURL = "https://lore.example.com"
+	h := New(f.app, os.DirFS("static"))
+
+	r := httptest.NewRequest("POST", "http://127.0.0.1:8080/api/auth/login", strings.NewReader(`{"email":"member-a@example.com","password":"`+testPassword+`"}`))
+	r.Header.Set("Origin", "https://lore.example.com")
+	r.Header.Set("Sec-Fetch-Site", "cross-site") // as the browser sees it, Host differing from Origin
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("login through the proxy: %d %s", w.Code, w.Body)
+	}
+	if c := sessionCookieOf(t, w); !c.Secure {
+		t.Fatalf("cookie behind an https public URL %+v: want Secure", c)
+	}
+
+	r = httptest.NewRequest("POST", "http://127.0.0.1:8080/api/auth/login", strings.NewReader(`{"email":"member-a@example.com","password":"`+testPassword+`"}`))
+	r.Header.Set("Origin", "https://evil.example")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	wantError(t, w, http.StatusForbidden, "cross_origin")
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -131,6 +132,13 @@ func limitBody(next http.Handler) http.Handler {
 // login CSRF.
 func (h *handler) csrf(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(h.app.Config.PublicURL); err == nil && u.Host != "" {
+		// A reverse proxy may rewrite Host; the browser's Origin is then
+		// the public URL's.
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			h.logger.Warn("public URL not usable as a trusted origin", "public_url", h.app.Config.PublicURL, slog.Any("error", err))
+		}
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused", nil)
 	}))

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"lore/app"
@@ -22,6 +24,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	var c commonFlags
 	c.register(fs, env, "info")
 	addr := fs.String("addr", envOr(env, "LORE_ADDR", "127.0.0.1:8080"), "address to listen on (env LORE_ADDR)")
+	publicURL := fs.String("public-url", envOr(env, "LORE_PUBLIC_URL", ""),
+		"how browsers reach Lore behind a reverse proxy, e.g. https://lore.example.com (env LORE_PUBLIC_URL)")
 	slackAPI := slackAPIFlag(fs, env)
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -34,6 +38,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg.Addr = *addr
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--public-url %q: want an absolute http:// or https:// URL", *publicURL)
+		}
+		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
+	}
 	cfg.SlackAPIURL = *slackAPI
 	if err := app.EnsureDataDir(cfg.DataDir); err != nil {
 		return err
@@ -62,10 +73,14 @@ func serve(ctx context.Context, env Env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	url := "http://" + displayAddr(ln.Addr())
-	fmt.Fprintf(env.Stdout, "Lore is running at %s\n", url)
+	address := "http://" + displayAddr(ln.Addr())
+	if cfg.PublicURL != "" {
+		fmt.Fprintf(env.Stdout, "Lore is running at %s (public URL %s)\n", address, cfg.PublicURL)
+	} else {
+		fmt.Fprintf(env.Stdout, "Lore is running at %s\n", address)
+	}
 	offerEnvImport(env)
-	logger.Info("serving", "url", url, "data_dir", cfg.DataDir)
+	logger.Info("serving", "url", address, "public_url", cfg.PublicURL, "data_dir", cfg.DataDir)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
