@@ -15,7 +15,7 @@ CREATE TABLE encryption_keys (
     active      INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     CHECK ((kdf = 'fernet' AND salt IS NULL AND iterations IS NULL) OR
-           (kdf = 'pbkdf2-sha256' AND length(salt) > 0 AND iterations >= 1))
+           (kdf = 'pbkdf2-sha256' AND coalesce(length(salt), 0) > 0 AND coalesce(iterations, 0) >= 1))
 );
 CREATE UNIQUE INDEX encryption_keys_one_active ON encryption_keys (active) WHERE active = 1;
 

@@ -67,7 +67,7 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	if err := restrictFile(path); err != nil {
+	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
 	write, err := sql.Open("sqlite", dsn(path, false))
@@ -93,6 +93,10 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
 	if err := s.checkVersion(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := restrictFiles(path); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -161,22 +165,36 @@ func uriPath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
 }
 
-// restrictFile makes the database file readable by its owner only, creating
-// it empty if needed (SQLite takes an empty file as a new database). SQLite
-// gives the -wal and -shm files the database file's permissions.
-func restrictFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("storage: open %s: %w", path, err)
+// createPrivate creates a missing database file empty and readable by its
+// owner only (SQLite takes an empty file as a new database, and gives the
+// -wal and -shm files the database file's permissions).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
 	}
-	defer f.Close()
-	info, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("storage: open %s: %w", path, err)
+		return fmt.Errorf("storage: create %s: %w", path, err)
 	}
-	if info.Mode().Perm()&0o077 != 0 {
-		if err := f.Chmod(0o600); err != nil {
-			return fmt.Errorf("storage: %s is readable by other users and cannot be restricted: %w", path, err)
+	return f.Close()
+}
+
+// restrictFiles makes an existing database (from an older Lore, or copied
+// in) readable by its owner only. It runs once the file is known to be a
+// database this binary accepts, so a refused file is left as it was.
+func restrictFiles(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("storage: %s is readable by other users and cannot be restricted: %w", p, err)
+			}
 		}
 	}
 	return nil

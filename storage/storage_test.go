@@ -229,12 +229,58 @@ func TestSettingsChecksRejectOutOfRange(t *testing.T) {
 			t.Errorf("%s rejected: %v", set, err)
 		}
 	}
-	// Roles, job statuses and progress are checked too.
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO jobs (org_id, kind, progress) VALUES (?, 'backfill', 101)`, org.ID); !IsConstraintViolation(err) {
-		t.Errorf("job progress 101: %v", err)
+}
+
+// TestEveryOtherCheckRejectsBadValues covers the CHECK constraints outside
+// org_settings, one bad value each, each beside a good statement that
+// proves the row itself is fine.
+func TestEveryOtherCheckRejectsBadValues(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO organizations (name) VALUES ('Acme')`,
+		`INSERT INTO users (email, password_hash) VALUES ('a@example.com', 'x')`,
+		`INSERT INTO installations (workspace_id, org_id) VALUES ('T1', 1)`,
+		`INSERT INTO channels (workspace_id, channel_id) VALUES ('T1', 'C1')`,
+		`INSERT INTO documents (org_id, title) VALUES (1, 'Handbook')`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO jobs (org_id, kind, status) VALUES (?, 'backfill', 'exploded')`, org.ID); !IsConstraintViolation(err) {
-		t.Errorf("job status exploded: %v", err)
+	cases := []struct{ bad, good string }{
+		{`INSERT INTO organizations (name) VALUES ('   ')`, `INSERT INTO organizations (name) VALUES ('Globex')`},
+		{`UPDATE users SET is_instance_owner = 2`, `UPDATE users SET is_instance_owner = 1`},
+		{`INSERT INTO memberships (org_id, user_id, role) VALUES (1, 1, 'king')`, `INSERT INTO memberships (org_id, user_id, role) VALUES (1, 1, 'owner')`},
+		{`UPDATE installations SET encryption_version = 0`, `UPDATE installations SET encryption_version = 2`},
+		{`UPDATE installations SET credentials_encrypted = 2`, `UPDATE installations SET credentials_encrypted = 1`},
+		{`UPDATE installations SET is_valid = 2`, `UPDATE installations SET is_valid = 0`},
+		{`UPDATE channels SET is_private = 2`, `UPDATE channels SET is_private = 1`},
+		{`UPDATE channels SET is_archived = -1`, `UPDATE channels SET is_archived = 1`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 1)`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts, deleted) VALUES ('T1', 'C1', '1.2', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, deleted) VALUES ('T1', 'C1', '1.2', 1)`},
+		{`UPDATE documents SET size_bytes = -1`, `UPDATE documents SET size_bytes = 10`},
+		{`INSERT INTO chunks (document_id, position, text) VALUES (1, -1, 'x')`, `INSERT INTO chunks (document_id, position, text) VALUES (1, 0, 'x')`},
+		{`INSERT INTO jobs (org_id, kind, progress) VALUES (1, 'backfill', 101)`, `INSERT INTO jobs (org_id, kind, progress) VALUES (1, 'backfill', 100)`},
+		{`INSERT INTO jobs (org_id, kind, status) VALUES (1, 'backfill', 'exploded')`, `INSERT INTO jobs (org_id, kind, status) VALUES (1, 'backfill', 'failed')`},
+		{`INSERT INTO questions (org_id, source, question) VALUES (1, 'email', 'why?')`, `INSERT INTO questions (org_id, source, question) VALUES (1, 'web', 'why?')`},
+		{`INSERT INTO questions (org_id, source, question, confidence) VALUES (1, 'ask', 'why?', 101)`, `INSERT INTO questions (org_id, source, question, confidence) VALUES (1, 'ask', 'why?', 100)`},
+		{`INSERT INTO questions (org_id, source, question, answered) VALUES (1, 'askall', 'why?', 2)`, `INSERT INTO questions (org_id, source, question, answered) VALUES (1, 'askall', 'why?', 1)`},
+		{`INSERT INTO encryption_keys (version, fingerprint, kdf) VALUES (1, '0123456789abcdef0123456789abcdef', 'md5')`, `INSERT INTO encryption_keys (version, fingerprint, kdf) VALUES (1, '0123456789abcdef0123456789abcdef', 'fernet')`},
+		{`INSERT INTO encryption_keys (version, fingerprint, kdf, salt, iterations) VALUES (2, '0123456789abcdef0123456789abcdef', 'fernet', x'01', 5)`, `INSERT INTO encryption_keys (version, fingerprint, kdf, salt, iterations) VALUES (2, '0123456789abcdef0123456789abcdef', 'pbkdf2-sha256', x'01', 5)`},
+		{`INSERT INTO encryption_keys (version, fingerprint, kdf) VALUES (3, '0123456789abcdef0123456789abcdef', 'pbkdf2-sha256')`, `INSERT INTO encryption_keys (version, fingerprint, kdf) VALUES (3, '0123456789abcdef0123456789abcdef', 'fernet')`},
+		{`INSERT INTO encryption_keys (version, fingerprint, kdf) VALUES (4, 'short', 'fernet')`, `INSERT INTO encryption_keys (version, fingerprint, kdf) VALUES (4, 'fedcba9876543210fedcba9876543210', 'fernet')`},
+		{`UPDATE encryption_keys SET active = 2 WHERE version = 1`, `UPDATE encryption_keys SET active = 1 WHERE version = 1`},
+		{`UPDATE encryption_keys SET active = 1 WHERE version = 2`, `UPDATE encryption_keys SET active = 0 WHERE version = 2`}, // at most one active
+	}
+	for _, c := range cases {
+		if _, err := s.write.ExecContext(ctx, c.bad); !IsConstraintViolation(err) {
+			t.Errorf("%s: got %v, want a constraint violation", c.bad, err)
+		}
+		if _, err := s.write.ExecContext(ctx, c.good); err != nil {
+			t.Errorf("%s: %v", c.good, err)
+		}
 	}
 }
 
@@ -296,6 +342,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	os.Chmod(path, 0o644)
 	before, _ := os.ReadFile(path)
 	_, err = Open(ctx, path, migrationsFS(), discard)
 	if err == nil || !strings.Contains(err.Error(), "schema version 999, newer than") || !strings.Contains(err.Error(), path) {
@@ -304,6 +351,9 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if string(before) != string(after) {
 		t.Error("the refused database file changed")
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o644 {
+		t.Errorf("the refused database file's mode changed to %v", info.Mode().Perm())
 	}
 }
 
