@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -110,16 +111,34 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody refuses bodies over maxBodyBytes: at once when Content-Length
-// says so, otherwise when a handler reads past the limit.
+// limitBody refuses bodies over maxBodyBytes before any handler runs: at
+// once when Content-Length says so, and for a body of unknown length
+// (chunked) by reading it first, so that every route answers 413 alike,
+// whether or not its handler reads the body.
 func limitBody(next http.Handler) http.Handler {
+	tooLarge := func(w http.ResponseWriter) {
+		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
+			fmt.Sprintf("the request body must be at most %d bytes", maxBodyBytes), nil)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
-			writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
-				fmt.Sprintf("the request body must be at most %d bytes", maxBodyBytes), nil)
+			tooLarge(w)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if r.ContentLength < 0 {
+			body, err := io.ReadAll(r.Body)
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				tooLarge(w)
+				return
+			}
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "bad_body", "the request body could not be read", nil)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		next.ServeHTTP(w, r)
 	})
 }
