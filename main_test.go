@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"lore/app/testlog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -330,5 +333,54 @@ func TestKeysCommandsAndWrongKeyAtStartup(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestShutdownDrainsRequestsInFlight sends half a request, stops the server
+// (as SIGTERM does), then sends the rest: the request must still get its
+// whole answer, new connections must be refused, and run must return nil.
+func TestShutdownDrainsRequestsInFlight(t *testing.T) {
+	url, stop, _ := startServerLogs(t, map[string]string{"LORE_DATA_DIR": t.TempDir()})
+	addr := strings.TrimPrefix(url, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"nobody@example.com","password":"not-a-password"}`
+	fmt.Fprintf(conn, "POST /api/auth/login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		addr, len(body), body[:10])
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	for i := 0; ; i++ { // wait until the listener is closed: shutdown has begun
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if i == 500 {
+			t.Fatal("the server still accepts connections 5 s after the stop")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("run returned (%v) with a request still in flight", err)
+	default:
+	}
+
+	io.WriteString(conn, body[10:])
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(answer), "login_failed") {
+		t.Fatalf("the request in flight got %d %s", resp.StatusCode, answer)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("run returned %v after draining, want nil", err)
 	}
 }
