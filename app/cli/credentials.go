@@ -156,7 +156,7 @@ func importEnvCredentials(ctx context.Context, env Env, a *app.App, orgID int64,
 	case owner != orgID:
 		return fmt.Errorf("workspace %s (%s) belongs to organization %d, not %d; nothing was stored", r.Team, r.TeamID, owner, orgID)
 	}
-	view, err := a.Credentials.Store(ctx, "cli", orgID, r.TeamID, creds)
+	view, err := a.Credentials.Store(ctx, "cli", orgID, r.TeamID, creds, credentials.WithBotUserID(r.BotUserID))
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,11 @@ func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
 // Store validates c, encrypts its three secrets with the active key and
 // makes them the workspace's credentials, clearing any legacy plaintext in
 // the same transaction. It returns the masked view.
-func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c vault.SlackCredentials) (View, error) {
+func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c vault.SlackCredentials, opts ...StoreOption) (View, error) {
+	var o storeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	c = Normalize(c)
 	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionStore}
 	if err := Validate(c); err != nil {
@@ -204,7 +208,7 @@ func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspac
 		if rec, err = tx.Credentials(ctx, orgID, workspaceID); err != nil {
 			return err
 		}
-		if err := tx.SaveEncryptedCredentials(ctx, orgID, workspaceID, sealed, ""); err != nil {
+		if err := tx.SaveEncryptedCredentials(ctx, orgID, workspaceID, sealed, o.botUserID); err != nil {
 			return err
 		}
 		entry.Detail = map[string]any{"encryption_version": sealed.Version, "replaced_plaintext": !rec.Legacy.IsZero()}
@@ -219,9 +223,20 @@ func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspac
 	}
 	s.logger.Info("slack credentials stored", "org_id", orgID, "workspace_id", workspaceID, "actor", actor,
 		"encryption_version", sealed.Version)
-	rec.Encrypted, rec.Sealed.Version, rec.IsValid, rec.LastVerifiedAt, rec.BotUserID = true, sealed.Version, true, time.Time{}, ""
+	rec.Encrypted, rec.Sealed.Version, rec.IsValid, rec.LastVerifiedAt, rec.BotUserID = true, sealed.Version, true, time.Time{}, o.botUserID
 	return viewOf(rec, c), nil
 }
+
+// StoreOption adds what the caller knows to Store.
+type StoreOption func(*storeOptions)
+
+type storeOptions struct {
+	botUserID string
+}
+
+// WithBotUserID stores the bot's user id along with the credentials, when
+// the caller already knows it (from a check with Slack).
+func WithBotUserID(id string) StoreOption { return func(o *storeOptions) { o.botUserID = id } }
 
 // View returns the masked credentials of a workspace of the organization;
 // ErrNotFound wraps a workspace the organization does not have.

@@ -268,3 +268,23 @@ func TestNormalizeAPIURL(t *testing.T) {
 		}
 	}
 }
+
+func TestStoreKeepsAKnownBotUserID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, closedURL(t), nil)
+	v, err := e.svc.Store(ctx, "cli", e.org, "T0123ABCD", good, WithBotUserID("U0BOT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.BotUserID != "U0BOT" || e.record(t, "T0123ABCD").BotUserID != "U0BOT" {
+		t.Fatalf("bot user id: view %q, stored %q", v.BotUserID, e.record(t, "T0123ABCD").BotUserID)
+	}
+	// Storing again without it starts the verification state over.
+	if _, err := e.svc.Store(ctx, "cli", e.org, "T0123ABCD", good); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.record(t, "T0123ABCD").BotUserID; got != "" {
+		t.Fatalf("bot user id after a store without it: %q", got)
+	}
+}
