@@ -242,16 +242,29 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 
 // Checkpoint copies the WAL into the main file and truncates it, so that
 // overwritten pages (cleared secrets among them) leave the WAL file too.
+// Readers still holding old pages make it wait and try again, five times
+// over half a second, before it reports them.
 func (s *Store) Checkpoint(ctx context.Context) error {
-	var busy, logPages, checkpointed int
-	err := s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &checkpointed)
-	if err != nil {
-		return fmt.Errorf("storage: checkpoint: %w", err)
+	var err error
+	for attempt := range 5 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		var busy, logPages, checkpointed int
+		err = s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &checkpointed)
+		if err != nil {
+			return fmt.Errorf("storage: checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		err = fmt.Errorf("storage: checkpoint: readers kept %d of %d WAL pages busy", logPages-checkpointed, logPages)
 	}
-	if busy != 0 {
-		return fmt.Errorf("storage: checkpoint: readers kept %d of %d WAL pages busy", logPages-checkpointed, logPages)
-	}
-	return nil
+	return err
 }
 
 // formatTime formats t the way every timestamp column stores it.

@@ -1,15 +1,11 @@
 package ui
 
 import (
-	"errors"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"lore/app/credentials"
 	"lore/app/vault"
-	"lore/storage"
 )
 
 // credentialsRequest is the body that stores a workspace's Slack secrets.
@@ -76,7 +72,7 @@ func (h *handler) storeCredentials(w http.ResponseWriter, r *http.Request) {
 	v, err := h.app.Credentials.Store(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"),
 		vault.SlackCredentials{BotToken: req.BotToken, AppToken: req.AppToken, SigningSecret: req.SigningSecret})
 	if err != nil {
-		h.failCredentials(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toCredentialsJSON(v))
@@ -87,7 +83,7 @@ func (h *handler) showCredentials(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
 	v, err := h.app.Credentials.View(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"))
 	if err != nil {
-		h.failCredentials(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toCredentialsJSON(v))
@@ -100,7 +96,7 @@ func (h *handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
 	res, err := h.app.Credentials.Verify(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"))
 	if err != nil {
-		h.failCredentials(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, verifyJSON{Valid: res.Valid, Team: res.Team, TeamID: res.TeamID, BotUserID: res.BotUserID, Error: res.Error})
@@ -110,31 +106,8 @@ func (h *handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
 func (h *handler) deleteCredentials(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
 	if err := h.app.Credentials.Delete(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id")); err != nil {
-		h.failCredentials(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// failCredentials answers the credential service's own errors and leaves
-// the rest (validation among them) to fail. None of these messages can hold
-// a secret: Slack errors are scrubbed by the service.
-func (h *handler) failCredentials(w http.ResponseWriter, r *http.Request, err error) {
-	var ue *credentials.UnavailableError
-	switch {
-	case errors.Is(err, credentials.ErrNoCredentials):
-		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
-	case errors.As(err, &ue):
-		if ue.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ue.RetryAfter.Seconds()))))
-		}
-		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
-	case credentials.IsKeyError(err):
-		writeError(w, http.StatusServiceUnavailable, "key_unavailable",
-			"the configured encryption key cannot open or store these credentials; see the server log", nil)
-	case errors.Is(err, storage.ErrConflict):
-		writeError(w, http.StatusConflict, "credentials_changed", "the credentials were replaced while being verified; verify again", nil)
-	default:
-		h.fail(w, r, err)
-	}
 }

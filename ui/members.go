@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lore/app/accounts"
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -79,8 +80,8 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if req.UserID <= 0 {
-			writeError(w, http.StatusUnprocessableEntity, "invalid_request", "some fields are invalid",
-				map[string]string{"user_id": "is required"})
+			h.fail(w, r, &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
+				Fields: map[string]string{"user_id": "is required"}})
 			return
 		}
 		userID = req.UserID

@@ -13,8 +13,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"lore/app/accounts"
+	"lore/app/credentials"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -301,6 +303,13 @@ type requestError struct {
 
 func (e *requestError) Error() string { return e.message }
 
+// setRetryAfter sets Retry-After in whole seconds, rounded up, when d is set.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
+}
+
 // fail maps an error to its answer, in one place: validation → 422 naming
 // the fields, not found (also another organization's) → 404, a role that is
 // not enough → 403, and anything unexpected → 500 with the detail logged,
@@ -310,6 +319,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		re  *requestError
 		ve  *validation.Error
 		rl  *accounts.RateLimitError
+		ue  *credentials.UnavailableError
 		mbe *http.MaxBytesError
 	)
 	switch {
@@ -321,10 +331,21 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
 			fmt.Sprintf("the request body must be at most %d bytes", mbe.Limit), nil)
 	case errors.As(err, &rl):
-		w.Header().Set("Retry-After", strconv.Itoa(rl.Seconds()))
+		setRetryAfter(w, rl.RetryAfter)
 		writeError(w, http.StatusTooManyRequests, "rate_limited", rl.Error(), nil)
 	case errors.Is(err, storage.ErrNotFound):
 		writeNotFound(w)
+	case errors.Is(err, credentials.ErrNoCredentials):
+		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
+	case errors.Is(err, credentials.ErrReplaced):
+		writeError(w, http.StatusConflict, "credentials_changed", "the credentials were replaced while being verified; verify again", nil)
+	case credentials.IsKeyError(err):
+		writeError(w, http.StatusServiceUnavailable, "key_unavailable",
+			"the configured encryption key cannot open or store these credentials; see the server log", nil)
+	case errors.As(err, &ue):
+		// Slack did not answer; the message is scrubbed of secrets by the service.
+		setRetryAfter(w, ue.RetryAfter)
+		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
 	case errors.Is(err, storage.ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", "already exists", nil)
 	case errors.Is(err, accounts.ErrInvalidCredentials):

@@ -136,9 +136,6 @@ func (s *Service) verify(password, hash string) (bool, error) {
 	return VerifyPassword(password, hash)
 }
 
-// SessionTTL is how long a new session lasts.
-func (s *Service) SessionTTL() time.Duration { return s.sessionTTL }
-
 // SignedIn is the result of a signup, login or password change: the user
 // and a new session whose Token goes into the browser's cookie.
 type SignedIn struct {

@@ -31,6 +31,9 @@ const (
 )
 
 var (
+	// ErrReplaced reports credentials replaced while being verified: the
+	// verification's answer was for the old ones and is not recorded.
+	ErrReplaced = errors.New("credentials: replaced while being verified")
 	// ErrNoCredentials reports a workspace that has no Slack credentials stored.
 	ErrNoCredentials = errors.New("credentials: the workspace has no Slack credentials")
 	// ErrNoKey reports a Service built without an encryption key.
@@ -365,25 +368,16 @@ func (s *Service) auditFailure(ctx context.Context, e storage.AuditEntry, outcom
 	s.audit(ctx, e)
 }
 
-// checkpoint moves the WAL into the main file and truncates it, retrying
-// briefly while readers hold old pages.
+// checkpoint pushes cleared secrets out of the WAL; a failure is logged,
+// since the change itself is committed and the next checkpoint will do it.
 func (s *Service) checkpoint(ctx context.Context) error {
-	var err error
-	for range 5 {
-		if err = s.store.Checkpoint(ctx); err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	err := s.store.Checkpoint(ctx)
+	if err != nil {
+		s.logger.Warn("could not checkpoint the WAL after clearing secrets; the next checkpoint will", slog.Any("error", err))
 	}
-	s.logger.Warn("could not checkpoint the WAL after clearing secrets; the next checkpoint will", slog.Any("error", err))
 	return err
 }
 
-// outcomeOf is the audit outcome of a failed action.
 // IsKeyError tells whether err comes from the key rather than the request:
 // no key, no active version, a version the configured key does not open, or
 // a token it cannot decrypt.
@@ -393,6 +387,7 @@ func IsKeyError(err error) bool {
 		errors.Is(err, vault.ErrDestroyed)
 }
 
+// outcomeOf is the audit outcome of a failed action.
 func outcomeOf(err error) string {
 	var ve *ValidationError
 	switch {

@@ -94,6 +94,9 @@ func (s *Service) Verify(ctx context.Context, actor string, orgID int64, workspa
 		}
 		return tx.AddAudit(ctx, entry)
 	})
+	if errors.Is(err, storage.ErrConflict) {
+		err = ErrReplaced
+	}
 	if err != nil {
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
 		return Result{}, fmt.Errorf("credentials: record verification of workspace %s: %w", workspaceID, err)

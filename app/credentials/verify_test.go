@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"lore/app/vault"
-	"lore/storage"
 )
 
 func TestVerifyAgainstSlacktest(t *testing.T) {
@@ -193,8 +192,8 @@ func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
 	slack.mu.Unlock()
 
 	_, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD")
-	if !errors.Is(err, storage.ErrConflict) {
-		t.Fatalf("Verify while the credentials changed: %v, want ErrConflict", err)
+	if !errors.Is(err, ErrReplaced) {
+		t.Fatalf("Verify while the credentials changed: %v, want ErrReplaced", err)
 	}
 	rec := e.record(t, "T0123ABCD")
 	if !rec.LastVerifiedAt.IsZero() || rec.BotUserID != "" {

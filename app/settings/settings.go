@@ -45,13 +45,12 @@ type Settings struct {
 
 // Limits of the fields, shared by validation and its messages.
 const (
-	MaxPromptLength      = 4000
-	MinRetentionDays     = 30
-	MinBackfillDaysBack  = 1
-	MaxBackfillDaysBack  = 365
-	MaxConfidence        = 100
-	maxScheduleLength    = 200
-	invalidSettingsError = "invalid_settings"
+	MaxPromptLength     = 4000
+	MinRetentionDays    = 30
+	MinBackfillDaysBack = 1
+	MaxBackfillDaysBack = 365
+	MaxConfidence       = 100
+	maxScheduleLength   = 200
 )
 
 // ValidationError names every failing field of a settings patch; it is the one
