@@ -177,8 +177,7 @@ func (tx *Tx) SaveEncryptedCredentials(ctx context.Context, orgID int64, id stri
 			bot_token_encrypted = ?, app_token_encrypted = ?, signing_secret_encrypted = ?,
 			encryption_version = ?, credentials_encrypted = 1,
 			bot_token = NULL, app_token = NULL, signing_secret = NULL,
-			bot_user_id = ?, last_verified_at = NULL, is_valid = 1,
-			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			bot_user_id = ?, last_verified_at = NULL, is_valid = 1
 		WHERE workspace_id = ? AND org_id = ?`,
 		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret),
 		c.Version, nullString(botUserID), id, orgID)
@@ -196,8 +195,7 @@ func (tx *Tx) EncryptCredentialsInPlace(ctx context.Context, orgID int64, id str
 		UPDATE installations SET
 			bot_token_encrypted = ?, app_token_encrypted = ?, signing_secret_encrypted = ?,
 			encryption_version = ?, credentials_encrypted = 1,
-			bot_token = NULL, app_token = NULL, signing_secret = NULL,
-			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			bot_token = NULL, app_token = NULL, signing_secret = NULL
 		WHERE workspace_id = ? AND org_id = ?`,
 		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret), c.Version, id, orgID)
 	return checkUpdated(res, err, "encrypt credentials of", id)
@@ -207,8 +205,7 @@ func (tx *Tx) EncryptCredentialsInPlace(ctx context.Context, orgID int64, id str
 // rest alone.
 func (tx *Tx) ClearLegacyCredentials(ctx context.Context, orgID int64, id string) error {
 	res, err := tx.tx.ExecContext(ctx, `
-		UPDATE installations SET bot_token = NULL, app_token = NULL, signing_secret = NULL,
-			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		UPDATE installations SET bot_token = NULL, app_token = NULL, signing_secret = NULL
 		WHERE workspace_id = ? AND org_id = ?`, id, orgID)
 	return checkUpdated(res, err, "clear plaintext credentials of", id)
 }
@@ -220,8 +217,7 @@ func (tx *Tx) SetLegacyCredentials(ctx context.Context, orgID int64, id string, 
 	res, err := tx.tx.ExecContext(ctx, `
 		UPDATE installations SET bot_token = ?, app_token = ?, signing_secret = ?,
 			bot_token_encrypted = NULL, app_token_encrypted = NULL, signing_secret_encrypted = NULL,
-			credentials_encrypted = 0,
-			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			credentials_encrypted = 0
 		WHERE workspace_id = ? AND org_id = ?`,
 		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret), id, orgID)
 	return checkUpdated(res, err, "set plaintext credentials of", id)
@@ -234,8 +230,7 @@ func (tx *Tx) DeleteCredentials(ctx context.Context, orgID int64, id string) err
 		UPDATE installations SET
 			bot_token_encrypted = NULL, app_token_encrypted = NULL, signing_secret_encrypted = NULL,
 			credentials_encrypted = 0, bot_token = NULL, app_token = NULL, signing_secret = NULL,
-			bot_user_id = NULL, last_verified_at = NULL, is_valid = 0,
-			updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			bot_user_id = NULL, last_verified_at = NULL, is_valid = 0
 		WHERE workspace_id = ? AND org_id = ?`, id, orgID)
 	return checkUpdated(res, err, "delete credentials of", id)
 }
@@ -265,13 +260,12 @@ func (tx *Tx) SetVerification(ctx context.Context, orgID int64, id string, v Ver
 		res, err = tx.tx.ExecContext(ctx, `
 			UPDATE installations SET is_valid = 1, last_verified_at = ?4,
 				bot_user_id = coalesce(?5, bot_user_id), team_name = coalesce(?6, team_name),
-				team_url = coalesce(?7, team_url),
-				updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+				team_url = coalesce(?7, team_url)
 			WHERE workspace_id = ?1 AND org_id = ?2 AND `+unchanged,
 			id, orgID, v.Of, formatTime(v.At), nullString(v.BotUserID), nullString(v.TeamName), nullString(v.TeamURL))
 	} else {
 		res, err = tx.tx.ExecContext(ctx, `
-			UPDATE installations SET is_valid = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+			UPDATE installations SET is_valid = 0
 			WHERE workspace_id = ?1 AND org_id = ?2 AND `+unchanged, id, orgID, v.Of)
 	}
 	err = checkUpdated(res, err, "record verification of", id)

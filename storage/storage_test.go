@@ -545,3 +545,29 @@ func TestFilesArePrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestInstallationsUpdatedAtMoves(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	org, _ := s.CreateOrganization(ctx, "Acme")
+	if _, err := s.CreateWorkspace(ctx, org.ID, "T1", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		var v string
+		s.read.QueryRowContext(ctx, `SELECT updated_at FROM installations WHERE workspace_id = 'T1'`).Scan(&v)
+		return v
+	}
+	before := read()
+	time.Sleep(5 * time.Millisecond) // the column has millisecond precision
+	err := s.Tx(ctx, func(tx *Tx) error {
+		return tx.SaveEncryptedCredentials(ctx, org.ID, "T1", EncryptedCredentials{BotToken: "token", Version: 1}, "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := read(); after <= before {
+		t.Fatalf("updated_at %s did not move past %s", after, before)
+	}
+}
