@@ -26,10 +26,7 @@ func backup(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg := app.Config{DataDir: c.dataDir}
-	if err := mustExist(cfg.DatabasePath()); err != nil {
-		return err
-	}
-	store, err := storage.Open(ctx, cfg.DatabasePath(), env.Migrations, logger, storage.SkipMigrations())
+	store, err := openExisting(ctx, env, cfg.DatabasePath(), logger, storage.SkipMigrations())
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -31,10 +30,7 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if sub == "status" {
-		if err := mustExist(cfg.DatabasePath()); err != nil {
-			return err
-		}
-		store, err := storage.Open(ctx, cfg.DatabasePath(), env.Migrations, logger)
+		store, err := openExisting(ctx, env, cfg.DatabasePath(), logger)
 		if err != nil {
 			return err
 		}
@@ -47,12 +43,10 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 		if newKey != "" {
 			return usagef("both ENCRYPTION_KEY_NEW and --new-key-file are set: keep one")
 		}
-		b, err := os.ReadFile(*newKeyFile)
-		if err != nil {
+		var err error
+		if newKey, err = keys.ReadKeyFile(*newKeyFile); err != nil {
 			return fmt.Errorf("new key file: %w", err)
 		}
-		newKey = strings.TrimRight(string(b), "\r\n")
-		clear(b)
 	}
 	if newKey == "" {
 		return usagef("rotate needs the new key: set ENCRYPTION_KEY_NEW or pass --new-key-file")

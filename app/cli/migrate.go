@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -103,6 +104,15 @@ func subcommand(flags *flag.FlagSet, env Env, args []string, allowed ...string) 
 		return "", usagef("%s needs one of: %s", strings.TrimPrefix(flags.Name(), "lore "), strings.Join(allowed, ", "))
 	}
 	return "", usagef("unknown %s command %q; want one of: %s", strings.TrimPrefix(flags.Name(), "lore "), sub, strings.Join(allowed, ", "))
+}
+
+// openExisting opens the database at path for a command that must not
+// create one: a missing file is reported by its path.
+func openExisting(ctx context.Context, env Env, path string, logger *slog.Logger, opts ...storage.Option) (*storage.Store, error) {
+	if err := mustExist(path); err != nil {
+		return nil, err
+	}
+	return storage.Open(ctx, path, env.Migrations, logger, opts...)
 }
 
 // mustExist reports a missing database by its path rather than creating an

@@ -85,14 +85,14 @@ func (s Source) material(create bool) (Material, error) {
 		return Material{Secret: s.Key, Origin: "ENCRYPTION_KEY"}, nil
 	}
 	if s.KeyFile != "" {
-		secret, err := readKeyFile(s.KeyFile)
+		secret, err := ReadKeyFile(s.KeyFile)
 		if err != nil {
 			return Material{}, fmt.Errorf("ENCRYPTION_KEY_FILE: %w", err)
 		}
 		return Material{Secret: secret, Origin: "ENCRYPTION_KEY_FILE (" + s.KeyFile + ")"}, nil
 	}
 	path := s.DevKeyPath()
-	secret, err := readKeyFile(path)
+	secret, err := ReadKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		if secret, err = vault.GenerateKey(); err == nil {
 			err = writeKeyFile(path, secret)
@@ -107,8 +107,9 @@ func (s Source) material(create bool) (Material, error) {
 	return Material{Secret: secret, Origin: path, Generated: true}, nil
 }
 
-// ReadKeyFile reads key material from a file, without its trailing newline.
-func readKeyFile(path string) (string, error) {
+// ReadKeyFile reads key material from a file, without its trailing newline;
+// an empty file is an error.
+func ReadKeyFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
