@@ -19,14 +19,14 @@ import (
 	"lore/storage"
 )
 
-// Audit actions of this package. Key rotation writes ActionRotate.
+// Audit actions of this package. Key rotation writes "credentials.rotate"
+// for each workspace it re-encrypts (storage's list of secret tables).
 const (
 	ActionStore   = "credentials.store"
 	ActionView    = "credentials.view"
 	ActionRead    = "credentials.read"
 	ActionVerify  = "credentials.verify"
 	ActionMigrate = "credentials.migrate"
-	ActionRotate  = "credentials.rotate"
 	ActionDelete  = "credentials.delete"
 )
 

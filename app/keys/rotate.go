@@ -98,7 +98,10 @@ func Rotate(ctx context.Context, store *storage.Store, current Source, newMateri
 		return tx.AddAudit(ctx, storage.AuditEntry{Actor: "cli", Action: "keys.rotate", Detail: detail})
 	})
 	if err != nil {
-		store.AddAudit(ctx, storage.AuditEntry{Actor: "cli", Action: "keys.rotate", Outcome: "failed"})
+		// Recorded even when the failure is an interrupt that cancelled ctx.
+		if aerr := store.AddAudit(context.WithoutCancel(ctx), storage.AuditEntry{Actor: "cli", Action: "keys.rotate", Outcome: "failed"}); aerr != nil {
+			logger.Error("could not audit the failed rotation", slog.Any("error", aerr))
+		}
 		return RotateResult{}, fmt.Errorf("keys: rotate: nothing changed: %w", err)
 	}
 	// The old tokens were overwritten in place; push them out of the WAL too.
