@@ -206,27 +206,31 @@ func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspac
 		return View{}, err
 	}
 	var rec storage.CredentialRecord
+	var replacedPlaintext bool
 	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
-		var err error
-		if rec, err = tx.Credentials(ctx, orgID, workspaceID); err != nil {
+		before, err := tx.Credentials(ctx, orgID, workspaceID)
+		if err != nil {
 			return err
 		}
+		replacedPlaintext = !before.Legacy.IsZero()
 		if err := tx.SaveEncryptedCredentials(ctx, orgID, workspaceID, sealed, o.botUserID); err != nil {
 			return err
 		}
-		entry.Detail = map[string]any{"encryption_version": sealed.Version, "replaced_plaintext": !rec.Legacy.IsZero()}
+		if rec, err = tx.Credentials(ctx, orgID, workspaceID); err != nil {
+			return err
+		}
+		entry.Detail = map[string]any{"encryption_version": sealed.Version, "replaced_plaintext": replacedPlaintext}
 		return tx.AddAudit(ctx, entry)
 	})
 	if err != nil {
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
 		return View{}, fmt.Errorf("credentials: store for workspace %s: %w", workspaceID, err)
 	}
-	if !rec.Legacy.IsZero() {
+	if replacedPlaintext {
 		s.checkpoint(ctx) // the cleared plaintext must leave the WAL too
 	}
 	s.logger.Info("slack credentials stored", "org_id", orgID, "workspace_id", workspaceID, "actor", actor,
 		"encryption_version", sealed.Version)
-	rec.Encrypted, rec.Sealed.Version, rec.IsValid, rec.LastVerifiedAt, rec.BotUserID = true, sealed.Version, true, time.Time{}, o.botUserID
 	return viewOf(rec, c), nil
 }
 
