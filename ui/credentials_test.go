@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"lore/app/slackfake"
 	"lore/app/testlog"
 	"net/http"
 	"net/http/httptest"
@@ -33,31 +34,15 @@ const (
 var credSecrets = []string{testBotToken, testAppToken, testSigningSecret, testRevokedBot,
 	"GoodBotTokenQ7vZ", "5d8e2f4a6c7b9d1e3f5a", "3c5d2e8a1f0b", "RevokedBotToken"}
 
-// fakeSlackAPI answers auth.test and apps.connections.open like Slack: the
-// test tokens are good, the revoked bot token is revoked, others invalid.
-func fakeSlackAPI(t *testing.T) *httptest.Server {
+// fakeSlackAPI is a fake Slack where the test tokens are good and the
+// revoked bot token is revoked.
+func fakeSlackAPI(t *testing.T) *slackfake.Server {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /auth.test", func(w http.ResponseWriter, r *http.Request) {
-		switch r.FormValue("token") {
-		case testBotToken:
-			io.WriteString(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"lore","team_id":"T0123ABCD","user_id":"U0BOT","bot_id":"B1"}`)
-		case testRevokedBot:
-			io.WriteString(w, `{"ok":false,"error":"token_revoked"}`)
-		default:
-			io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-		}
-	})
-	mux.HandleFunc("POST /apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "Bearer "+testAppToken {
-			io.WriteString(w, `{"ok":true,"url":"wss://wss.slack.test/link/?ticket=t"}`)
-			return
-		}
-		io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
-	return s
+	f := slackfake.New(t)
+	f.AddBot(testBotToken, slackfake.Acme)
+	f.AddApp(testAppToken)
+	f.Revoke(testRevokedBot)
+	return f
 }
 
 type credEnv struct {
@@ -156,7 +141,7 @@ var credGoodBody = map[string]string{"bot_token": testBotToken, "app_token": tes
 func TestCredentialsAPIFlow(t *testing.T) {
 	t.Parallel()
 	slack := fakeSlackAPI(t)
-	e := newCredEnv(t, slack.URL)
+	e := newCredEnv(t, slack.URL())
 	const path = "/api/workspaces/T0123ABCD/credentials"
 
 	code, body := e.do(t, e.admin, "GET", path, nil)
@@ -226,7 +211,7 @@ func TestCredentialsAPIFlow(t *testing.T) {
 
 func TestStoreCredentialsValidation(t *testing.T) {
 	t.Parallel()
-	e := newCredEnv(t, fakeSlackAPI(t).URL)
+	e := newCredEnv(t, fakeSlackAPI(t).URL())
 	code, body := e.do(t, e.admin, "POST", "/api/workspaces/T0123ABCD/credentials",
 		map[string]string{"bot_token": testAppToken, "app_token": testAppToken, "signing_secret": "not-hex"})
 	if code != 422 || credErrCode(body) != "invalid_credentials" {
@@ -249,7 +234,7 @@ func TestStoreCredentialsValidation(t *testing.T) {
 
 func TestCredentialsAccess(t *testing.T) {
 	t.Parallel()
-	e := newCredEnv(t, fakeSlackAPI(t).URL)
+	e := newCredEnv(t, fakeSlackAPI(t).URL())
 	if code, body := e.do(t, e.admin, "POST", "/api/workspaces/T0123ABCD/credentials", credGoodBody); code != 200 {
 		t.Fatalf("POST: %d %v", code, body)
 	}
@@ -294,7 +279,7 @@ func credOrg(t *testing.T, e *credEnv) int64 {
 func TestVerifyCredentialsRejectedAndUnreachable(t *testing.T) {
 	t.Parallel()
 	slack := fakeSlackAPI(t)
-	e := newCredEnv(t, slack.URL)
+	e := newCredEnv(t, slack.URL())
 	const path = "/api/workspaces/T0123ABCD/credentials"
 	revoked := map[string]string{"bot_token": testRevokedBot, "app_token": testAppToken, "signing_secret": testSigningSecret}
 	if code, body := e.do(t, e.admin, "POST", path, revoked); code != 200 {
@@ -326,7 +311,7 @@ func TestVerifyCredentialsRejectedAndUnreachable(t *testing.T) {
 func TestCredentialsWithAnUnusableKey(t *testing.T) {
 	t.Parallel()
 	slack := fakeSlackAPI(t)
-	e := newCredEnv(t, slack.URL)
+	e := newCredEnv(t, slack.URL())
 	const path = "/api/workspaces/T0123ABCD/credentials"
 	if code, body := e.do(t, e.admin, "POST", path, credGoodBody); code != 200 {
 		t.Fatalf("POST: %d %v", code, body)

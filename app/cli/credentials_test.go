@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
+	"lore/app/slackfake"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,29 +29,15 @@ const (
 var cliSecrets = []string{cliBotToken, cliAppToken, cliSigningSecret, cliRevokedBot, cliLegacyBot,
 	"GoodBotTokenQ7vZ", "5d8e2f4a6c7b9d1e", "3c5d2e8a1f0b", "RevokedBotToken", "LegacyAlpha"}
 
+// cliFakeSlack is a fake Slack where the CLI tests' tokens are good and the
+// revoked bot token is revoked.
 func cliFakeSlack(t *testing.T) string {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /auth.test", func(w http.ResponseWriter, r *http.Request) {
-		switch r.FormValue("token") {
-		case cliBotToken:
-			io.WriteString(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"lore","team_id":"T0123ABCD","user_id":"U0BOT"}`)
-		case cliRevokedBot:
-			io.WriteString(w, `{"ok":false,"error":"token_revoked"}`)
-		default:
-			io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-		}
-	})
-	mux.HandleFunc("POST /apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "Bearer "+cliAppToken {
-			io.WriteString(w, `{"ok":true,"url":"wss://wss.slack.test/link/?ticket=t"}`)
-			return
-		}
-		io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
-	return s.URL
+	f := slackfake.New(t)
+	f.AddBot(cliBotToken, slackfake.Acme)
+	f.AddApp(cliAppToken)
+	f.Revoke(cliRevokedBot)
+	return f.URL()
 }
 
 // cliSetup makes a data directory with a database holding one organization,

@@ -6,12 +6,10 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"lore/app/slackfake"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -176,101 +174,24 @@ func (e *env) audit(t *testing.T, action string) []storage.AuditEntry {
 	return list
 }
 
-// fakeSlack stands in for Slack's Web API: auth.test answers by bot token
-// (team T0123ABCD for good, T0OTHER for other), apps.connections.open by
-// app-level token. Other tokens get invalid_auth.
-type fakeSlack struct {
-	*httptest.Server
-	mu    sync.Mutex
-	calls []string
-	// mode overrides every answer: "500", "429", "slow", "html".
-	mode string
-	// onCall, when set, runs as each call arrives, before it is answered.
-	onCall func(method string)
-}
-
 const otherWorkspaceBot = "xoxb-7777777777-8888888888-OtherWorkspaceBot"
 
-func newFakeSlack(t *testing.T) *fakeSlack {
+// newFakeSlack is a fake Slack knowing this package's tokens: good and the
+// legacy ones belong to Acme, otherWorkspaceBot to another workspace, and
+// the revoked ones are revoked.
+func newFakeSlack(t *testing.T) *slackfake.Server {
 	t.Helper()
-	f := &fakeSlack{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /auth.test", func(w http.ResponseWriter, r *http.Request) {
-		if f.override(w, r, "auth.test") {
-			return
-		}
-		switch r.FormValue("token") {
-		case good.BotToken, legacyA.BotToken, legacyB.BotToken:
-			io.WriteString(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"lore","team_id":"T0123ABCD","user_id":"U0BOT","bot_id":"B1"}`)
-		case otherWorkspaceBot:
-			io.WriteString(w, `{"ok":true,"url":"https://other.slack.com/","team":"Other","user":"lore","team_id":"T0OTHER","user_id":"U0OTHER","bot_id":"B2"}`)
-		case revokedBot:
-			io.WriteString(w, `{"ok":false,"error":"token_revoked"}`)
-		case "":
-			io.WriteString(w, `{"ok":false,"error":"not_authed"}`)
-		default:
-			io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-		}
-	})
-	mux.HandleFunc("POST /apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
-		if f.override(w, r, "apps.connections.open") {
-			return
-		}
-		switch strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") {
-		case good.AppToken, legacyA.AppToken:
-			io.WriteString(w, `{"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=secret-ticket"}`)
-		case revokedApp:
-			io.WriteString(w, `{"ok":false,"error":"token_revoked"}`)
-		default:
-			io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-		}
-	})
-	f.Server = httptest.NewServer(mux)
-	t.Cleanup(f.Close)
+	f := slackfake.New(t)
+	for _, token := range []string{good.BotToken, legacyA.BotToken, legacyB.BotToken} {
+		f.AddBot(token, slackfake.Acme)
+	}
+	f.AddBot(otherWorkspaceBot, slackfake.Team{ID: "T0OTHER", Name: "Other", URL: "https://other.slack.com/", BotUserID: "U0OTHER"})
+	f.AddApp(good.AppToken)
+	f.AddApp(legacyA.AppToken)
+	f.Revoke(revokedBot)
+	f.Revoke(revokedApp)
 	return f
 }
 
-func (f *fakeSlack) URL() string { return f.Server.URL + "/" }
-
-func (f *fakeSlack) setMode(m string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.mode = m
-}
-
-func (f *fakeSlack) override(w http.ResponseWriter, r *http.Request, method string) bool {
-	f.mu.Lock()
-	f.calls = append(f.calls, method)
-	mode, onCall := f.mode, f.onCall
-	f.mu.Unlock()
-	if onCall != nil {
-		onCall(method)
-	}
-	switch mode {
-	case "500":
-		http.Error(w, "<html>oops</html>", http.StatusInternalServerError)
-	case "429":
-		w.Header().Set("Retry-After", "30")
-		w.WriteHeader(http.StatusTooManyRequests)
-	case "slow":
-		io.Copy(io.Discard, r.Body) // so that the server notices the client hanging up
-		select {
-		case <-time.After(5 * time.Second):
-		case <-r.Context().Done():
-		}
-	case "html":
-		io.WriteString(w, "<html>captive portal</html>")
-	default:
-		return false
-	}
-	return true
-}
-
-// closedURL is the URL of a server that is no longer listening.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	s := httptest.NewServer(http.NotFoundHandler())
-	u := s.URL + "/"
-	s.Close()
-	return u
-}
+// closedURL is the URL of a Slack that is no longer listening.
+func closedURL(t *testing.T) string { return slackfake.ClosedURL(t) }

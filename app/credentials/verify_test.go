@@ -3,6 +3,7 @@ package credentials
 import (
 	"context"
 	"errors"
+	"lore/app/slackfake"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestVerify(t *testing.T) {
 			// A verified state to see what each outcome changes.
 			e.record(t, "T0123ABCD")
 			before := e.record(t, "T0123ABCD")
-			fake.setMode(tt.mode)
+			fake.SetMode(slackfake.Mode(tt.mode))
 
 			r, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD")
 			after := e.record(t, "T0123ABCD")
@@ -147,10 +148,8 @@ func TestVerifyChecksAppTokenOnlyWhenPresent(t *testing.T) {
 	if err != nil || !r.Valid {
 		t.Fatalf("Verify = %+v, %v", r, err)
 	}
-	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	if strings.Join(fake.calls, ",") != "auth.test" {
-		t.Errorf("calls = %v, want auth.test only", fake.calls)
+	if calls := fake.Calls(); strings.Join(calls, ",") != "auth.test" {
+		t.Errorf("calls = %v, want auth.test only", calls)
 	}
 }
 
@@ -181,15 +180,13 @@ func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	replacement := vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: good.SigningSecret}
-	slack.mu.Lock()
-	slack.onCall = func(method string) {
+	slack.OnCall(func(method string) {
 		if method == "apps.connections.open" { // the check of the old tokens is half-way
 			if _, err := e.svc.Store(ctx, "user:2", e.org, "T0123ABCD", replacement); err != nil {
 				t.Error(err)
 			}
 		}
-	}
-	slack.mu.Unlock()
+	})
 
 	_, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD")
 	if !errors.Is(err, ErrReplaced) {
