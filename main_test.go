@@ -180,6 +180,17 @@ func TestCommandLineErrors(t *testing.T) {
 			inStderr string
 		}{"unwritable data dir", []string{"serve", "--addr", "127.0.0.1:0", "--data", readOnly}, 1, readOnly + " is not writable"})
 	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cases = append(cases, struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{"address in use", []string{"serve", "--data", filepath.Join(dir, "busy"), "--addr", busy.Addr().String()}, 1, "the address is in use by another program"})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, stderr := lore(t, nil, c.args...)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"lore/app"
@@ -55,16 +56,22 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	defer lock.Release()
 
-	a, err := app.Open(ctx, cfg, env.Migrations, logger)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-
+	// Bind before opening the database: a busy port fails at once, before
+	// any migration runs.
 	ln, err := net.Listen("tcp", cfg.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: the address is in use by another program; choose another with --addr or LORE_ADDR", cfg.Addr)
+	}
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+
+	a, err := app.Open(ctx, cfg, env.Migrations, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,
