@@ -284,7 +284,9 @@ func TestEveryOtherCheckRejectsBadValues(t *testing.T) {
 	}
 }
 
-func TestSettingsUpdatedAtMoves(t *testing.T) {
+// TestUpdatedAtMoves: the triggers of org_settings and installations move
+// updated_at on every change, whichever statement makes it.
+func TestUpdatedAtMoves(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
@@ -292,24 +294,42 @@ func TestSettingsUpdatedAtMoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func() string {
-		var v string
-		if err := s.read.QueryRowContext(ctx, `SELECT updated_at FROM org_settings WHERE org_id = ?`, org.ID).Scan(&v); err != nil {
+	if _, err := s.CreateWorkspace(ctx, org.ID, "T1", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table  string
+		change func() error
+	}{
+		{"org_settings", func() error {
+			_, err := s.write.ExecContext(ctx, `UPDATE org_settings SET ai_tone = 'casual' WHERE org_id = ?`, org.ID)
+			return err
+		}},
+		{"installations", func() error {
+			return s.Tx(ctx, func(tx *Tx) error {
+				return tx.SaveEncryptedCredentials(ctx, org.ID, "T1", EncryptedCredentials{BotToken: "token", Version: 1}, "")
+			})
+		}},
+	} {
+		read := func() string {
+			var v string
+			if err := s.read.QueryRowContext(ctx, `SELECT updated_at FROM `+c.table+` WHERE org_id = ?`, org.ID).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		before := read()
+		time.Sleep(5 * time.Millisecond) // the column has millisecond precision
+		if err := c.change(); err != nil {
 			t.Fatal(err)
 		}
-		return v
-	}
-	before := read()
-	time.Sleep(5 * time.Millisecond) // the column has millisecond precision
-	if _, err := s.write.ExecContext(ctx, `UPDATE org_settings SET ai_tone = 'casual' WHERE org_id = ?`, org.ID); err != nil {
-		t.Fatal(err)
-	}
-	after := read()
-	if after <= before {
-		t.Fatalf("updated_at %s did not move past %s", after, before)
-	}
-	if _, err := parseTime(after); err != nil {
-		t.Fatal(err)
+		after := read()
+		if after <= before {
+			t.Errorf("%s: updated_at %s did not move past %s", c.table, after, before)
+		}
+		if _, err := parseTime(after); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -543,31 +563,5 @@ func TestFilesArePrivate(t *testing.T) {
 		if perm := info.Mode().Perm(); perm != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", filepath.Base(p), perm)
 		}
-	}
-}
-
-func TestInstallationsUpdatedAtMoves(t *testing.T) {
-	t.Parallel()
-	s := openTest(t)
-	ctx := context.Background()
-	org, _ := s.CreateOrganization(ctx, "Acme")
-	if _, err := s.CreateWorkspace(ctx, org.ID, "T1", "Acme"); err != nil {
-		t.Fatal(err)
-	}
-	read := func() string {
-		var v string
-		s.read.QueryRowContext(ctx, `SELECT updated_at FROM installations WHERE workspace_id = 'T1'`).Scan(&v)
-		return v
-	}
-	before := read()
-	time.Sleep(5 * time.Millisecond) // the column has millisecond precision
-	err := s.Tx(ctx, func(tx *Tx) error {
-		return tx.SaveEncryptedCredentials(ctx, org.ID, "T1", EncryptedCredentials{BotToken: "token", Version: 1}, "")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if after := read(); after <= before {
-		t.Fatalf("updated_at %s did not move past %s", after, before)
 	}
 }
