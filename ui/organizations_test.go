@@ -107,3 +107,30 @@ func TestWorkspacesAPI(t *testing.T) {
 	}
 	wantError(t, f.do(t, "GET", "/api/workspaces/T0NEW1", f.memberA.Token, ""), http.StatusNotFound, "not_found")
 }
+
+func TestAuditAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	base := fmt.Sprintf("/api/organizations/%d", f.orgA.ID)
+	// Two audited changes in A, one in B.
+	decodeBody[map[string]any](t, f.do(t, "PATCH", base+"/settings", f.adminA.Token, `{"confidence_threshold":55}`), http.StatusOK)
+	decodeBody[memberJSON](t, f.do(t, "POST", base+"/members", f.adminA.Token, `{"email":"new@example.com","role":"member","password":"new-password"}`), http.StatusCreated)
+	decodeBody[map[string]any](t, f.do(t, "PATCH", fmt.Sprintf("/api/organizations/%d/settings", f.orgB.ID), f.ownerB.Token, `{"ai_tone":"casual"}`), http.StatusOK)
+
+	type page struct{ Entries []auditJSON }
+	all := decodeBody[page](t, f.do(t, "GET", base+"/audit", f.adminA.Token, ""), http.StatusOK)
+	if len(all.Entries) != 2 || all.Entries[0].Action != "member.add" || all.Entries[1].Action != "settings.update" {
+		t.Fatalf("A's audit log: %+v", all.Entries)
+	}
+	if all.Entries[1].Actor != fmt.Sprint("user:", f.adminA.ID) || all.Entries[1].Outcome != "ok" {
+		t.Fatalf("settings entry: %+v", all.Entries[1])
+	}
+	one := decodeBody[page](t, f.do(t, "GET", base+"/audit?action=settings.update&limit=1", f.adminA.Token, ""), http.StatusOK)
+	if len(one.Entries) != 1 || one.Entries[0].Action != "settings.update" {
+		t.Fatalf("filtered: %+v", one.Entries)
+	}
+	e := wantError(t, f.do(t, "GET", base+"/audit?limit=0", f.adminA.Token, ""), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["limit"] == "" {
+		t.Fatalf("limit not named: %+v", e)
+	}
+}

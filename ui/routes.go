@@ -40,6 +40,8 @@ func (h *handler) routeTable() []route {
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
 
+		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
+
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},
 		{"GET /api/workspaces/{workspace_id}", workspaceMember, h.showWorkspace},
