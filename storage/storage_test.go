@@ -290,30 +290,24 @@ func TestUpdatedAtMoves(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
-	org, err := s.CreateOrganization(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateWorkspace(ctx, org.ID, "T1", "Acme"); err != nil {
-		t.Fatal(err)
-	}
+	orgID := seedWorkspace(t, s, "T1")
 	for _, c := range []struct {
 		table  string
 		change func() error
 	}{
 		{"org_settings", func() error {
-			_, err := s.write.ExecContext(ctx, `UPDATE org_settings SET ai_tone = 'casual' WHERE org_id = ?`, org.ID)
+			_, err := s.write.ExecContext(ctx, `UPDATE org_settings SET ai_tone = 'casual' WHERE org_id = ?`, orgID)
 			return err
 		}},
 		{"installations", func() error {
 			return s.Tx(ctx, func(tx *Tx) error {
-				return tx.SaveEncryptedCredentials(ctx, org.ID, "T1", EncryptedCredentials{BotToken: "token", Version: 1}, "")
+				return tx.SaveEncryptedCredentials(ctx, orgID, "T1", EncryptedCredentials{BotToken: "token", Version: 1}, "")
 			})
 		}},
 	} {
 		read := func() string {
 			var v string
-			if err := s.read.QueryRowContext(ctx, `SELECT updated_at FROM `+c.table+` WHERE org_id = ?`, org.ID).Scan(&v); err != nil {
+			if err := s.read.QueryRowContext(ctx, `SELECT updated_at FROM `+c.table+` WHERE org_id = ?`, orgID).Scan(&v); err != nil {
 				t.Fatal(err)
 			}
 			return v
@@ -419,13 +413,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
-	org, err := s.CreateOrganization(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateWorkspace(ctx, org.ID, "T1", "Acme"); err != nil {
-		t.Fatal(err)
-	}
+	orgID := seedWorkspace(t, s, "T1")
 	s.write.Exec(`INSERT INTO channels (workspace_id, channel_id) VALUES ('T1', 'C1')`)
 
 	const writers, readers, perWriter = 2, 4, 200
@@ -440,7 +428,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					return tx.AddAudit(ctx, AuditEntry{OrgID: org.ID, Actor: "test", Action: "write"})
+					return tx.AddAudit(ctx, AuditEntry{OrgID: orgID, Actor: "test", Action: "write"})
 				})
 				if err != nil {
 					errs <- err
@@ -474,8 +462,7 @@ func TestBackupDuringWritesIsConsistent(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
-	org, _ := s.CreateOrganization(ctx, "Acme")
-	s.CreateWorkspace(ctx, org.ID, "T1", "Acme")
+	seedWorkspace(t, s, "T1")
 	s.write.Exec(`INSERT INTO channels (workspace_id, channel_id) VALUES ('T1', 'C1')`)
 
 	stop := make(chan struct{})

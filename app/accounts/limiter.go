@@ -32,9 +32,9 @@ func (l *Limiter) Take(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	list := l.recent(key, now)
-	if len(list) >= l.limit {
-		return list[0].Add(l.window).Sub(now)
+	list, wait := l.allowance(key, now)
+	if wait > 0 {
+		return wait
 	}
 	if len(l.attempts) >= maxLimiterKeys {
 		l.sweep(now)
@@ -56,12 +56,18 @@ func (l *Limiter) Take(key string) time.Duration {
 func (l *Limiter) Wait(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	_, wait := l.allowance(key, l.now())
+	return wait
+}
+
+// allowance returns key's attempts still in the window and, when they use up
+// the limit, how long until the oldest leaves it. It needs l.mu held.
+func (l *Limiter) allowance(key string, now time.Time) ([]time.Time, time.Duration) {
 	list := l.recent(key, now)
 	if len(list) >= l.limit {
-		return list[0].Add(l.window).Sub(now)
+		return list, list[0].Add(l.window).Sub(now)
 	}
-	return 0
+	return list, 0
 }
 
 // Undo forgets the newest attempt of key: a success that should not count.
