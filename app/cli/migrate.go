@@ -78,18 +78,15 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// subcommand parses flags that may stand before or after a subcommand and
-// returns the subcommand, which must be one of allowed.
+// subcommand parses flags, which may stand anywhere, and returns the
+// subcommand (the first argument), which must be one of allowed.
 func subcommand(flags *flag.FlagSet, env Env, args []string, allowed ...string) (string, error) {
-	var sub string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
-	}
-	if err := parse(flags, env, args); err != nil {
+	rest, err := parse(flags, env, args)
+	if err != nil {
 		return "", err
 	}
-	rest := flags.Args()
-	if sub == "" && len(rest) > 0 {
+	var sub string
+	if len(rest) > 0 {
 		sub, rest = rest[0], rest[1:]
 	}
 	if len(rest) > 0 {

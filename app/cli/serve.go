@@ -28,11 +28,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	publicURL := fs.String("public-url", envOr(env, "LORE_PUBLIC_URL", ""),
 		"how browsers reach Lore behind a reverse proxy, e.g. https://lore.example.com (env LORE_PUBLIC_URL)")
 	slackAPI := slackAPIFlag(fs, env)
-	if err := parse(fs, env, args); err != nil {
+	rest, err := parse(fs, env, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("serve takes no arguments, got %q", fs.Arg(0))
+	if len(rest) > 0 {
+		return usagef("serve takes no arguments, got %q", rest[0])
 	}
 	cfg, logger, err := c.setup(env)
 	if err != nil {
