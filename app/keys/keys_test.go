@@ -470,3 +470,25 @@ func BenchmarkEncryptWithLoadedPassphraseKey(b *testing.B) {
 	}
 	b.ReportMetric(float64(loadTime.Milliseconds()), "load-ms")
 }
+
+// TestRotateTrimsAFernetKey: a new Fernet key with whitespace around it (as
+// from a file or a shell variable) is the Fernet key, not a passphrase.
+func TestRotateTrimsAFernetKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	oldKey, _ := vault.GenerateKey()
+	l := f.load(t, Source{Key: oldKey})
+	f.seed(t, l.Keyring, 1)
+	newKey, _ := vault.GenerateKey()
+	if _, err := Rotate(ctx, f.store, Source{Key: oldKey, DataDir: f.dir}, newKey+" \t\n", f.log); err != nil {
+		t.Fatal(err)
+	}
+	versions, _ := f.store.KeyVersions(ctx)
+	if len(versions) != 2 || versions[1].KDF != storage.KDFFernet {
+		t.Fatalf("key versions after rotating to a Fernet key with trailing whitespace: %+v", versions)
+	}
+	if after := f.load(t, Source{Key: newKey}); len(after.Problems) != 0 {
+		t.Fatalf("the trimmed key does not open the rotated secrets: %v", after.Problems)
+	}
+}

@@ -27,6 +27,7 @@ type RotateResult struct {
 // stored secret. The server must not be running (it would keep encrypting
 // with the old version); the caller holds the data directory's lock.
 func Rotate(ctx context.Context, store *storage.Store, current Source, newMaterial string, logger *slog.Logger) (RotateResult, error) {
+	newMaterial = normalize(newMaterial)
 	if newMaterial == "" {
 		return RotateResult{}, errors.New("keys: rotate: no new key: set ENCRYPTION_KEY_NEW or pass --new-key-file")
 	}

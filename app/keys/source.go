@@ -71,13 +71,21 @@ func (s Source) DevKeyPath() string { return filepath.Join(s.DataDir, DevKeyFile
 // ENCRYPTION_KEY_FILE, else the development key file, which is generated
 // (mode 0600) when create is true and it does not exist yet. A Fernet key
 // loses surrounding whitespace here, once, so that every later step agrees
-// on what kind of key it is; a passphrase is kept byte for byte.
+// on what kind of key it is (see normalize).
 func (s Source) Material(create bool) (Material, error) {
 	m, err := s.material(create)
-	if trimmed := strings.TrimSpace(m.Secret); trimmed != m.Secret && vault.IsFernetKey(trimmed) {
-		m.Secret = trimmed
-	}
+	m.Secret = normalize(m.Secret)
 	return m, err
+}
+
+// normalize drops the whitespace around a Fernet key, so that every step
+// agrees on what kind of key it is; a passphrase is kept byte for byte. All
+// key material passes through it: the configured key and a rotation's new one.
+func normalize(secret string) string {
+	if trimmed := strings.TrimSpace(secret); trimmed != secret && vault.IsFernetKey(trimmed) {
+		return trimmed
+	}
+	return secret
 }
 
 func (s Source) material(create bool) (Material, error) {
