@@ -120,31 +120,6 @@ func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 	return r.Source.Version, nil
 }
 
-// MigrateTo migrates up or down to exactly version (0 undoes everything).
-func (s *Store) MigrateTo(ctx context.Context, version int64) error {
-	p, err := s.provider()
-	if err != nil {
-		return err
-	}
-	current, err := s.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	var results []*goose.MigrationResult
-	if version >= current {
-		results, err = p.UpTo(ctx, version)
-	} else {
-		results, err = p.DownTo(ctx, version)
-	}
-	for _, r := range results {
-		s.logMigration(r)
-	}
-	if err != nil {
-		return fmt.Errorf("storage: migrate %s to %d: %w", s.path, version, err)
-	}
-	return nil
-}
-
 // Migrations lists every migration this binary knows and whether it is applied.
 func (s *Store) Migrations(ctx context.Context) ([]MigrationStatus, error) {
 	p, err := s.provider()

@@ -200,9 +200,6 @@ func restrictFiles(path string) error {
 	return nil
 }
 
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.path }
-
 // Close closes both connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
