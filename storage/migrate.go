@@ -82,7 +82,7 @@ func (s *Store) checkVersion(ctx context.Context) error {
 		return err
 	}
 	if have > latest {
-		return fmt.Errorf("storage: %s has schema version %d, newer than this binary's %d: run a newer lore", s.path, have, latest)
+		return &VersionError{Path: s.path, Have: have, Latest: latest}
 	}
 	return nil
 }

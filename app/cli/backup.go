@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"lore/app"
-	"lore/storage"
 )
 
 func backup(ctx context.Context, env Env, args []string) error {
@@ -27,12 +26,12 @@ func backup(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg := app.Config{DataDir: c.dataDir}
-	store, err := openExisting(ctx, env, cfg.DatabasePath(), logger, storage.SkipMigrations())
+	a, done, err := open(ctx, env, cfg, logger, "backup")
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := store.Backup(ctx, dest); err != nil {
+	defer done()
+	if err := a.Store.Backup(ctx, dest); err != nil {
 		return err
 	}
 	info, err := os.Stat(dest)

@@ -46,3 +46,21 @@ func TestParseTakesFlagsAnywhere(t *testing.T) {
 		t.Errorf("an unknown flag after an argument: %v, want a usage error", err)
 	}
 }
+
+// TestEveryCommandDeclaresItsNeeds: each command has an entry in the table
+// of needs, by its name or by its name and a subcommand.
+func TestEveryCommandDeclaresItsNeeds(t *testing.T) {
+	t.Parallel()
+	table := needs()
+	for name := range commands() {
+		found := false
+		for entry := range table {
+			if entry == name || strings.HasPrefix(entry, name+" ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("command %q has no entry in needs()", name)
+		}
+	}
+}

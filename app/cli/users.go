@@ -46,16 +46,11 @@ func users(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if sub == "list" { // add may create the database: the first step of a headless install
-		if err := mustExist(cfg.DatabasePath()); err != nil {
-			return err
-		}
-	}
-	a, err := app.Open(ctx, cfg, env.Migrations, logger)
+	a, done, err := open(ctx, env, cfg, logger, "users "+sub)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer done()
 
 	if sub == "list" {
 		return listUsers(ctx, env, a)
