@@ -51,6 +51,12 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 	if len(versions) == 0 {
 		return firstRun(ctx, store, src, m, logger)
 	}
+	return load(ctx, store, versions, m, missing, logger)
+}
+
+// load derives and checks the key of each recorded version from m (missing:
+// no key material is configured at all).
+func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersion, m Material, missing bool, logger *slog.Logger) (*Loaded, error) {
 	usage, err := usageByVersion(ctx, store)
 	if err != nil {
 		return nil, err
@@ -98,7 +104,7 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 	return loaded, nil
 }
 
-// firstRun records the configured key as version 1. If secrets are already
+// firstRun records the configured key as the first key version. If secrets are already
 // stored (a database from the original system), the key must open one of
 // them first, so a wrong key is never recorded as the right one.
 func firstRun(ctx context.Context, store *storage.Store, src Source, m Material, logger *slog.Logger) (*Loaded, error) {
@@ -126,22 +132,37 @@ func firstRun(ctx context.Context, store *storage.Store, src Source, m Material,
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
+	// Another process starting at the same time may have recorded its key
+	// since Load read the versions: the check and the record are one
+	// transaction, so exactly one of them records a version.
+	var version int
+	var recorded []storage.KeyVersion
 	err = store.Tx(ctx, func(tx *storage.Tx) error {
-		v, err := tx.AddKeyVersion(ctx, storage.KeyVersion{Fingerprint: key.Fingerprint(), KDF: kdfName, Salt: kdf.Salt, Iterations: kdf.Iterations})
-		if err != nil {
+		var err error
+		if recorded, err = tx.KeyVersions(ctx); err != nil || len(recorded) > 0 {
 			return err
 		}
-		return tx.ActivateKeyVersion(ctx, v)
+		if version, err = tx.AddKeyVersion(ctx, storage.KeyVersion{Fingerprint: key.Fingerprint(), KDF: kdfName, Salt: kdf.Salt, Iterations: kdf.Iterations}); err != nil {
+			return err
+		}
+		return tx.ActivateKeyVersion(ctx, version)
 	})
 	if err != nil {
 		key.Destroy()
-		return nil, fmt.Errorf("keys: record key version 1: %w", err)
+		return nil, fmt.Errorf("keys: record the first key version: %w", err)
 	}
-	ring.Add(1, key)
-	if err := ring.SetActive(1); err != nil {
+	if len(recorded) > 0 {
+		// Loaded like any later start: the same key matches the version's
+		// fingerprint; a different one is named as not matching it.
+		key.Destroy()
+		logger.Info("another lore recorded the first key version meanwhile", "version", recorded[len(recorded)-1].Version)
+		return load(ctx, store, recorded, m, false, logger)
+	}
+	ring.Add(version, key)
+	if err := ring.SetActive(version); err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
-	logger.Info("recorded encryption key version 1", "kdf", kdfName, "key_from", m.Origin)
+	logger.Info("recorded encryption key version", "version", version, "kdf", kdfName, "key_from", m.Origin)
 	return &Loaded{Keyring: ring}, nil
 }
 

@@ -492,3 +492,31 @@ func TestRotateTrimsAFernetKey(t *testing.T) {
 		t.Fatalf("the trimmed key does not open the rotated secrets: %v", after.Problems)
 	}
 }
+
+// TestDevelopmentKeyCreatedOnce: processes (here goroutines) that generate
+// the development key at once all end up with the one key in the file.
+func TestDevelopmentKeyCreatedOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secrets := make(chan string, 8)
+	for range 8 {
+		go func() {
+			m, err := Source{DataDir: dir}.Material(true)
+			if err != nil {
+				t.Error(err)
+			}
+			secrets <- m.Secret
+		}()
+	}
+	got := map[string]bool{}
+	for range 8 {
+		got[<-secrets] = true
+	}
+	file, _ := os.ReadFile(filepath.Join(dir, DevKeyFile))
+	if len(got) != 1 || !got[strings.TrimSpace(string(file))] {
+		t.Fatalf("%d different keys, want the one in the key file", len(got))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".key-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

@@ -103,7 +103,10 @@ func (s Source) material(create bool) (Material, error) {
 	secret, err := ReadKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		if secret, err = vault.GenerateKey(); err == nil {
-			err = writeKeyFile(path, secret)
+			err = createKeyFile(path, secret)
+		}
+		if errors.Is(err, fs.ErrExist) { // another process created it first: its key is the key
+			secret, err = ReadKeyFile(path)
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
@@ -133,30 +136,57 @@ func ReadKeyFile(path string) (string, error) {
 // writeKeyFile writes a key file readable only by its owner, atomically: a
 // crash leaves the old file or the new one, never half of one.
 func writeKeyFile(path, secret string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	tmp, err := writeTempKey(path, secret)
 	if err != nil {
-		return fmt.Errorf("write key file: %w", err)
+		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if _, err := tmp.WriteString(secret + "\n"); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write key file: %w", err)
 	}
 	return nil
+}
+
+// createKeyFile writes a new key file readable only by its owner, and only
+// if path does not exist; otherwise the error matches fs.ErrExist. The key
+// is written whole to a temporary file first, then linked under path: a
+// link, like O_EXCL, fails when the name is taken, and the file never
+// appears half-written. Two processes creating the key at once thus agree
+// on one key, the first one's.
+func createKeyFile(path, secret string) error {
+	tmp, err := writeTempKey(path, secret)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		return fmt.Errorf("create key file: %w", err)
+	}
+	return nil
+}
+
+// writeTempKey writes secret to a new private file beside path, synced to
+// disk, and returns its name.
+func writeTempKey(path, secret string) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	if err != nil {
+		return "", fmt.Errorf("write key file: %w", err)
+	}
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.WriteString(secret + "\n")
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("write key file: %w", err)
+	}
+	return tmp.Name(), nil
 }
 
 // kdfFor returns how material becomes a key for a new key version.
