@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -51,15 +53,31 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 	if len(versions) == 0 {
 		return firstRun(ctx, store, src, m, logger)
 	}
-	return load(ctx, store, versions, m, missing, logger)
+	candidates := []Material{m}
+	if m.Generated {
+		// A rotation writes the new development key beside the old one
+		// before its commit; the database says which of the two is in use.
+		if next, err := ReadKeyFile(src.nextKeyPath()); err == nil {
+			candidates = append(candidates, Material{Secret: normalize(next), Origin: src.nextKeyPath(), Generated: true})
+		}
+	}
+	loaded, onlyNext, err := load(ctx, store, versions, candidates, missing, logger)
+	if err == nil && onlyNext {
+		promoteNextKey(src, logger)
+	}
+	return loaded, err
 }
 
-// load derives and checks the key of each recorded version from m (missing:
-// no key material is configured at all).
-func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersion, m Material, missing bool, logger *slog.Logger) (*Loaded, error) {
+// load derives and checks the key of each recorded version from the first
+// of candidates that matches its fingerprint (missing: no key material is
+// configured at all). onlyNext reports that the second candidate, a
+// rotation's new development key, opens the active version and the first
+// one opens nothing still in use.
+func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersion, candidates []Material, missing bool, logger *slog.Logger) (_ *Loaded, onlyNext bool, _ error) {
+	m := candidates[0]
 	usage, err := usageByVersion(ctx, store)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ring := vault.NewKeyring()
 	loaded := &Loaded{Keyring: ring}
@@ -73,9 +91,9 @@ func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersi
 			ring.MarkUnavailable(v.Version, errors.New(problem))
 			logger.Error("no encryption key: stored secrets cannot be read", "problem", problem)
 		}
-		return loaded, nil
+		return loaded, false, nil
 	}
-	active := 0
+	active, activeFromNext, firstInUse := 0, false, false
 	for _, v := range versions {
 		if v.Active {
 			active = v.Version
@@ -83,11 +101,14 @@ func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersi
 		if !v.Active && usage[v.Version].total() == 0 {
 			continue // nothing to open with it: skip the derivation
 		}
-		key, err := derive(m.Secret, v)
-		if err != nil || !sameFingerprint(key.Fingerprint(), v.Fingerprint) {
-			if key != nil {
-				key.Destroy()
-			}
+		key, from := matchingKey(candidates, v)
+		switch {
+		case key != nil && from == 0:
+			firstInUse = true
+		case key != nil && v.Active:
+			activeFromNext = true
+		}
+		if key == nil {
 			problem := fmt.Sprintf("%s does not match key version %d%s", originName(m), v.Version, usage[v.Version].describe())
 			loaded.Problems = append(loaded.Problems, problem)
 			ring.MarkUnavailable(v.Version, errors.New(problem))
@@ -101,7 +122,40 @@ func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersi
 			logger.Error("no usable active encryption key: new secrets cannot be stored", "version", active)
 		}
 	}
-	return loaded, nil
+	return loaded, activeFromNext && !firstInUse, nil
+}
+
+// matchingKey derives v's key from the first candidate whose key matches
+// v's fingerprint, and returns it with that candidate's index; nil if none.
+func matchingKey(candidates []Material, v storage.KeyVersion) (*vault.Key, int) {
+	for i, c := range candidates {
+		key, err := derive(c.Secret, v)
+		if err == nil && sameFingerprint(key.Fingerprint(), v.Fingerprint) {
+			return key, i
+		}
+		if key != nil {
+			key.Destroy()
+		}
+	}
+	return nil, -1
+}
+
+// promoteNextKey gives a rotation's new development key the usual name,
+// replacing the old key, which opens nothing still in use, and returns the
+// path that holds the new key. A rotation does it right after its commit; a
+// start does it when the rotation was stopped before (another process may
+// have done it first: that is fine).
+func promoteNextKey(src Source, logger *slog.Logger) string {
+	err := os.Rename(src.nextKeyPath(), src.DevKeyPath())
+	switch {
+	case err == nil:
+		logger.Info("the development key file now holds the key of the last rotation", "key_file", src.DevKeyPath())
+	case !errors.Is(err, fs.ErrNotExist):
+		logger.Warn("could not replace the old development key file; both stay and starts use the one the database names",
+			"key_file", src.DevKeyPath(), slog.Any("error", err))
+		return src.nextKeyPath()
+	}
+	return src.DevKeyPath()
 }
 
 // firstRun records the configured key as the first key version. If secrets are already
@@ -156,7 +210,8 @@ func firstRun(ctx context.Context, store *storage.Store, src Source, m Material,
 		// fingerprint; a different one is named as not matching it.
 		key.Destroy()
 		logger.Info("another lore recorded the first key version meanwhile", "version", recorded[len(recorded)-1].Version)
-		return load(ctx, store, recorded, m, false, logger)
+		loaded, _, err := load(ctx, store, recorded, []Material{m}, false, logger)
+		return loaded, err
 	}
 	ring.Add(version, key)
 	if err := ring.SetActive(version); err != nil {

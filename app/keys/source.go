@@ -67,6 +67,11 @@ type Material struct {
 // DevKeyPath is the development key file's path.
 func (s Source) DevKeyPath() string { return filepath.Join(s.DataDir, DevKeyFile) }
 
+// nextKeyPath is where keys rotate writes the new development key before
+// its commit, beside the old one: a crash after the commit leaves the key
+// the database now names on disk, and the next start picks it.
+func (s Source) nextKeyPath() string { return s.DevKeyPath() + ".next" }
+
 // Material reads the key material: ENCRYPTION_KEY, else the file named by
 // ENCRYPTION_KEY_FILE, else the development key file, which is generated
 // (mode 0600) when create is true and it does not exist yet. A Fernet key
