@@ -167,3 +167,45 @@ func schemaVersion(t *testing.T, dataDir string) int64 {
 	}
 	return v
 }
+
+// TestHealthzSaysWhenTheKeyIsDueForRotation: past 90 days the active key is
+// due for rotation; /healthz says so in its details (and nothing about the
+// key itself), and stays "ok".
+func TestHealthzSaysWhenTheKeyIsDueForRotation(t *testing.T) {
+	dataDir := t.TempDir()
+	key, _ := vault.GenerateKey()
+	env := map[string]string{"LORE_DATA_DIR": dataDir, "ENCRYPTION_KEY": key}
+	health := func() string {
+		url, stop := startServerEnv(t, env)
+		defer stop()
+		resp, err := http.Get(url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return b.String()
+	}
+	if body := health(); strings.Contains(body, "key_rotation_due") {
+		t.Fatalf("healthz with a new key: %s", body)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, "lore.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`UPDATE encryption_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-91 days') WHERE active`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := health()
+	var got struct {
+		Status  string         `json:"status"`
+		Details map[string]any `json:"details"`
+	}
+	json.Unmarshal([]byte(body), &got)
+	if got.Status != "ok" || got.Details["key_rotation_due"] != true || strings.Contains(body, key) || strings.Contains(body, "fingerprint") {
+		t.Fatalf("healthz with a 91-day-old key: %s", body)
+	}
+}

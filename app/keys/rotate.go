@@ -174,8 +174,25 @@ func Status(ctx context.Context, store *storage.Store, now time.Time) ([]Version
 		}
 		out = append(out, VersionStatus{
 			Version: v.Version, KDF: v.KDF, Active: v.Active, Rows: rows,
-			CreatedAt: v.CreatedAt, Age: age, Stale: v.Active && age > RotationAdvice,
+			CreatedAt: v.CreatedAt, Age: age, Stale: v.Active && stale(v, now),
 		})
 	}
 	return out, nil
 }
+
+// RotationDue tells whether the active key is older than RotationAdvice at
+// now. It reads the key versions only, and derives no key.
+func RotationDue(ctx context.Context, store *storage.Store, now time.Time) (bool, error) {
+	versions, err := store.KeyVersions(ctx)
+	if err != nil {
+		return false, fmt.Errorf("keys: %w", err)
+	}
+	for _, v := range versions {
+		if v.Active {
+			return stale(v, now), nil
+		}
+	}
+	return false, nil
+}
+
+func stale(v storage.KeyVersion, now time.Time) bool { return now.Sub(v.CreatedAt) > RotationAdvice }
