@@ -244,6 +244,14 @@ func TestMigrateAndBackupCommands(t *testing.T) {
 	if code, _, stderr = lore(t, env, "backup", dest); code != 1 || !strings.Contains(stderr, "already exists") {
 		t.Fatalf("backup over an existing file: %d %q", code, stderr)
 	}
+	// Flags may follow the arguments, in every command.
+	dest2 := filepath.Join(t.TempDir(), "backup2.db")
+	if code, out, stderr = lore(t, nil, "backup", dest2, "--data", dataDir); code != 0 || !strings.Contains(out, "integrity ok") {
+		t.Fatalf("backup PATH --data D: %d %q %q", code, out, stderr)
+	}
+	if code, out, stderr = lore(t, nil, "migrate", "status", "--data", dataDir); code != 0 || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate status --data D: %d %q %q", code, out, stderr)
+	}
 	if code, out, _ := lore(t, env, "version"); code != 0 || !strings.HasPrefix(out, "lore ") {
 		t.Fatalf("version: %d %q", code, out)
 	}

@@ -5,13 +5,17 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
+	"time"
 
 	"lore/app/accounts"
 	"lore/app/credentials"
 	"lore/app/keys"
+	"lore/app/lockfile"
 	"lore/app/settings"
 	"lore/app/vault"
 	"lore/storage"
@@ -23,7 +27,8 @@ type App struct {
 	Config Config
 	Logger *slog.Logger
 	Store  *storage.Store
-	// Keyring holds the key of every key version in use, derived once.
+	// Keyring holds the key of every key version in use, derived once; nil
+	// when opened WithoutKeys.
 	Keyring *vault.Keyring
 	// Warnings are problems found at startup that leave Lore running but
 	// degraded, such as a key that does not open some stored secrets.
@@ -32,39 +37,126 @@ type App struct {
 	Accounts *accounts.Service
 	// Settings reads and changes organizations' settings.
 	Settings *settings.Service
-	// Credentials stores, reads and verifies workspaces' Slack secrets.
+	// Credentials stores, reads and verifies workspaces' Slack secrets; nil
+	// when opened WithoutKeys.
 	Credentials *credentials.Service
 }
 
-// Open creates the data directory if needed, opens and migrates the database.
-func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger) (*App, error) {
-	if err := EnsureDataDir(cfg.DataDir); err != nil {
-		return nil, err
+// Schema says what Open may do to the database and its schema.
+type Schema int
+
+const (
+	// Migrate creates the database if needed and migrates it to the newest
+	// schema: for commands that hold the data directory's lock (serve,
+	// keys rotate). It is Open's default.
+	Migrate Schema = iota
+	// NoUpgrade creates and migrates a new database, but refuses to upgrade
+	// an existing one: for commands that write beside a running server
+	// without its lock (users add, credentials).
+	NoUpgrade
+	// ReadOnly never creates or migrates the database and refuses a schema
+	// other than the binary's: for commands that only read (users list,
+	// keys status).
+	ReadOnly
+	// AnySchema never migrates and accepts any schema this binary can read:
+	// for commands that inspect or copy the database (migrate, backup).
+	AnySchema
+)
+
+// Option changes what Open opens.
+type Option func(*options)
+
+type options struct {
+	schema Schema
+	noKeys bool
+}
+
+// WithSchema says what Open may do to the schema (Migrate by default).
+func WithSchema(s Schema) Option { return func(o *options) { o.schema = s } }
+
+// WithoutKeys opens no encryption key, so that a command that encrypts
+// nothing never generates or records one: Keyring and Credentials stay nil.
+func WithoutKeys() Option { return func(o *options) { o.noKeys = true } }
+
+// openWait is how long Open waits for another process that is creating or
+// migrating the same database.
+const openWait = 2 * time.Minute
+
+// Open opens the database in the data directory and builds the services over
+// it; by default it creates the directory and the database if needed,
+// migrates the schema and loads the encryption keys (see the options).
+// Opening that may create or migrate waits for any other Lore process doing
+// the same on this data directory, so two first runs never race.
+func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger, opts ...Option) (*App, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	if cfg.Keys.DataDir == "" {
 		cfg.Keys.DataDir = cfg.DataDir
 	}
-	store, err := storage.Open(ctx, cfg.DatabasePath(), migrations, logger)
+	store, err := openStore(ctx, cfg, migrations, logger, o.schema)
 	if err != nil {
 		return nil, err
 	}
-	loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	a := &App{Config: cfg, Logger: logger, Store: store, Keyring: loaded.Keyring, Warnings: loaded.Problems}
+	a := &App{Config: cfg, Logger: logger, Store: store}
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
-	if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{SlackAPIURL: cfg.SlackAPIURL}); err != nil {
-		a.Close()
-		return nil, err
-	}
-	if err := a.warnAboutPlaintext(ctx); err != nil {
-		a.Close()
-		return nil, err
+	if !o.noKeys {
+		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		a.Keyring, a.Warnings = loaded.Keyring, loaded.Problems
+		if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{SlackAPIURL: cfg.SlackAPIURL}); err != nil {
+			a.Close()
+			return nil, err
+		}
+		if err := a.warnAboutPlaintext(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	return a, nil
+}
+
+// openStore opens the database as schema says. Creating or migrating it
+// happens under the data directory's open lock (lore.open.lock, apart from
+// the server's lore.lock, which a server holds while it runs), so that a
+// second process waits for the first instead of colliding with it on the
+// switch to WAL or on the same migration.
+func openStore(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger, schema Schema) (*storage.Store, error) {
+	var opt []storage.Option
+	switch schema {
+	case NoUpgrade:
+		opt = append(opt, storage.NoUpgrade())
+	case ReadOnly:
+		opt = append(opt, storage.ReadOnly())
+	case AnySchema:
+		opt = append(opt, storage.SkipMigrations())
+	}
+	if schema == ReadOnly || schema == AnySchema {
+		return storage.Open(ctx, cfg.DatabasePath(), migrations, logger, opt...)
+	}
+	if err := EnsureDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, openWait)
+	defer cancel()
+	lock, err := lockfile.Wait(waitCtx, filepath.Join(cfg.DataDir, "lore.open.lock"))
+	var held *lockfile.HeldError
+	switch {
+	case err == nil:
+		defer lock.Release()
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("open %s: %w", cfg.DatabasePath(), ctx.Err())
+	case errors.As(err, &held):
+		return nil, fmt.Errorf("another lore (pid %d) has been opening %s for %s; stop it or try again", held.PID, cfg.DatabasePath(), openWait)
+	default:
+		return nil, err
+	}
+	return storage.Open(ctx, cfg.DatabasePath(), migrations, logger, opt...)
 }
 
 // warnAboutPlaintext reports credentials still stored in the original
@@ -90,6 +182,8 @@ func (a *App) warnAboutPlaintext(ctx context.Context) error {
 
 // Close releases what Open acquired.
 func (a *App) Close() error {
-	a.Keyring.Destroy()
+	if a.Keyring != nil {
+		a.Keyring.Destroy()
+	}
 	return a.Store.Close()
 }

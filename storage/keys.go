@@ -51,7 +51,19 @@ var secretTables = []secretTable{{
 
 // KeyVersions lists every key version, oldest first.
 func (s *Store) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
-	rows, err := s.read.QueryContext(ctx,
+	return keyVersions(ctx, s.read)
+}
+
+// KeyVersions lists every key version, oldest first, as this transaction
+// sees them: what another process recorded before it began included.
+func (tx *Tx) KeyVersions(ctx context.Context) ([]KeyVersion, error) {
+	return keyVersions(ctx, tx.tx)
+}
+
+func keyVersions(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]KeyVersion, error) {
+	rows, err := q.QueryContext(ctx,
 		`SELECT version, fingerprint, kdf, salt, coalesce(iterations, 0), active, created_at
 		 FROM encryption_keys ORDER BY version`)
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -82,17 +85,31 @@ func (s *Store) checkVersion(ctx context.Context) error {
 		return err
 	}
 	if have > latest {
-		return fmt.Errorf("storage: %s has schema version %d, newer than this binary's %d: run a newer lore", s.path, have, latest)
+		return &VersionError{Path: s.path, Have: have, Latest: latest}
 	}
 	return nil
 }
 
 // MigrateUp applies every pending migration, each in its own transaction, and
-// logs each one applied. A failing migration is rolled back whole.
+// logs each one applied. A failing migration is rolled back whole. A database
+// that has a schema is first copied to the backups folder (backupBeforeMigration).
 func (s *Store) MigrateUp(ctx context.Context) error {
 	p, err := s.provider()
 	if err != nil {
 		return err
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest, err := s.LatestVersion()
+	if err != nil {
+		return err
+	}
+	if have > 0 && have < latest {
+		if err := s.backupBeforeMigration(ctx, have); err != nil {
+			return err
+		}
 	}
 	results, err := p.Up(ctx)
 	for _, r := range results {
@@ -104,11 +121,21 @@ func (s *Store) MigrateUp(ctx context.Context) error {
 	return nil
 }
 
-// MigrateDown rolls back the newest applied migration and returns its version.
+// MigrateDown rolls back the newest applied migration and returns its
+// version, after copying the database to the backups folder.
 func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 	p, err := s.provider()
 	if err != nil {
 		return 0, err
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if have > 0 {
+		if err := s.backupBeforeMigration(ctx, have); err != nil {
+			return 0, err
+		}
 	}
 	r, err := p.Down(ctx)
 	if r != nil {
@@ -118,31 +145,6 @@ func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("storage: migrate down %s: %w", s.path, err)
 	}
 	return r.Source.Version, nil
-}
-
-// MigrateTo migrates up or down to exactly version (0 undoes everything).
-func (s *Store) MigrateTo(ctx context.Context, version int64) error {
-	p, err := s.provider()
-	if err != nil {
-		return err
-	}
-	current, err := s.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	var results []*goose.MigrationResult
-	if version >= current {
-		results, err = p.UpTo(ctx, version)
-	} else {
-		results, err = p.DownTo(ctx, version)
-	}
-	for _, r := range results {
-		s.logMigration(r)
-	}
-	if err != nil {
-		return fmt.Errorf("storage: migrate %s to %d: %w", s.path, version, err)
-	}
-	return nil
 }
 
 // Migrations lists every migration this binary knows and whether it is applied.
@@ -175,4 +177,35 @@ func (s *Store) logMigration(r *goose.MigrationResult) {
 	}
 	s.logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path,
 		"direction", r.Direction, "duration", r.Duration.Round(time.Microsecond))
+}
+
+// keptBackups is how many copies taken before migrations stay in backups/.
+const keptBackups = 3
+
+// backupBeforeMigration copies the database, of schema version have, to the
+// backups folder beside it (lore-<time>-schema<N>.db) and checks the copy,
+// before a migration changes it: the original system's "back up the
+// database before the encryption migration". Only the database is copied,
+// never a key file kept beside it. The newest three copies are kept.
+func (s *Store) backupBeforeMigration(ctx context.Context, have int64) error {
+	dir := filepath.Join(filepath.Dir(s.path), "backups")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("storage: backup before migrating: %w", err)
+	}
+	dest := filepath.Join(dir, fmt.Sprintf("lore-%s-schema%d.db", time.Now().UTC().Format("20060102T150405.000Z"), have))
+	if err := s.Backup(ctx, dest); err != nil {
+		return fmt.Errorf("storage: backup before migrating (nothing was migrated): %w", err)
+	}
+	s.logger.Info("backed up the database before migrating", "backup", dest, "schema_version", have)
+	old, err := filepath.Glob(filepath.Join(dir, "lore-*-schema*.db"))
+	if err != nil {
+		return fmt.Errorf("storage: backups: %w", err)
+	}
+	sort.Strings(old) // the time in the name sorts them oldest first
+	for _, p := range old[:max(0, len(old)-keptBackups)] {
+		if err := os.Remove(p); err != nil {
+			s.logger.Warn("could not remove an old backup", "backup", p, slog.Any("error", err))
+		}
+	}
+	return nil
 }

@@ -49,16 +49,45 @@ type Option func(*options)
 
 type options struct {
 	skipMigrations bool
+	readOnly       bool
+	noUpgrade      bool
 }
 
-// SkipMigrations opens the database without migrating it up, for commands
-// that inspect or copy it (migrate status, backup) and must not change it.
+// SkipMigrations opens the database without migrating it up, whatever its
+// schema, for commands that inspect or copy it (migrate status, backup) and
+// must not change it.
 func SkipMigrations() Option { return func(o *options) { o.skipMigrations = true } }
+
+// ReadOnly opens an existing database for a command that only reads: it is
+// never created or migrated, a schema older or newer than the binary's is
+// refused (a *VersionError), and both connection pools are query-only.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// NoUpgrade creates and migrates a new database but refuses to upgrade an
+// existing one of an older schema (a *VersionError), for commands that write
+// beside a running server without its lock: an upgrade beside an older
+// server would change the tables under it.
+func NoUpgrade() Option { return func(o *options) { o.noUpgrade = true } }
+
+// VersionError is a database whose schema is not the one this binary needs.
+// Its message names both versions and what to do.
+type VersionError struct {
+	Path         string
+	Have, Latest int64
+}
+
+func (e *VersionError) Error() string {
+	if e.Have > e.Latest {
+		return fmt.Sprintf("storage: %s has schema version %d, newer than this lore's %d: run a newer lore", e.Path, e.Have, e.Latest)
+	}
+	return fmt.Sprintf("storage: %s has schema version %d, older than this lore's %d: run lore migrate up", e.Path, e.Have, e.Latest)
+}
 
 // Open opens (creating if needed) the SQLite database at path, checks that it
 // is a Lore database this binary understands, and migrates it to the newest
-// schema in migrations. A file that is not SQLite, or whose schema is newer
-// than the binary, is refused before anything is written.
+// schema in migrations (see the options for the exceptions). A file that is
+// not SQLite, or whose schema is newer than the binary, is refused before
+// anything is written.
 func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logger, opts ...Option) (*Store, error) {
 	var o options
 	for _, opt := range opts {
@@ -67,10 +96,12 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	if err := createPrivate(path); err != nil {
-		return nil, err
+	if !o.readOnly {
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := sql.Open("sqlite", dsn(path, o.readOnly))
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
@@ -100,13 +131,36 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 		s.Close()
 		return nil, err
 	}
-	if !o.skipMigrations {
-		if err := s.MigrateUp(ctx); err != nil {
-			s.Close()
-			return nil, err
-		}
+	if err := s.migrateOnOpen(ctx, o); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// migrateOnOpen migrates the database as the options say.
+func (s *Store) migrateOnOpen(ctx context.Context, o options) error {
+	if o.skipMigrations {
+		return nil
+	}
+	if !o.readOnly && !o.noUpgrade {
+		return s.MigrateUp(ctx)
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest, err := s.LatestVersion()
+	if err != nil {
+		return err
+	}
+	switch {
+	case have == latest:
+		return nil
+	case have == 0 && o.noUpgrade: // a new database: nothing to upgrade under anyone
+		return s.MigrateUp(ctx)
+	}
+	return &VersionError{Path: s.path, Have: have, Latest: latest}
 }
 
 // dsn builds the connection string. Order matters: busy_timeout first, so
@@ -199,9 +253,6 @@ func restrictFiles(path string) error {
 	}
 	return nil
 }
-
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.path }
 
 // Close closes both connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {

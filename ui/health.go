@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
+
+	"lore/app/keys"
 )
 
 type healthResponse struct {
@@ -13,6 +16,10 @@ type healthResponse struct {
 	// problems themselves (which key, which file) stay in the server log,
 	// since this endpoint answers anyone.
 	Message string `json:"message,omitempty"`
+	// Details are facts for an operator that are not faults, kept minimal
+	// for the same reason: key_rotation_due once the active key is older
+	// than the rotation advice (90 days).
+	Details map[string]any `json:"details,omitempty"`
 }
 
 // health answers 200 when the database answers, for probes and the startup test.
@@ -27,6 +34,11 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	if n := len(h.app.Warnings); n > 0 {
 		resp.Status = "degraded"
 		resp.Message = fmt.Sprintf("Lore runs with %d problem(s) found at startup; the server log names them", n)
+	}
+	if due, err := keys.RotationDue(r.Context(), h.app.Store, time.Now()); err != nil {
+		h.logger.Warn("health check: key age", slog.Any("error", err))
+	} else if due {
+		resp.Details = map[string]any{"key_rotation_due": true}
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"lore/app"
-	"lore/storage"
 )
 
 func backup(ctx context.Context, env Env, args []string) error {
@@ -14,24 +13,25 @@ func backup(ctx context.Context, env Env, args []string) error {
 		"Writes a consistent copy of the database to PATH, safe while the server runs.\nPATH must not exist. The copy is checked with PRAGMA integrity_check.")
 	var c commonFlags
 	c.register(flags, env, "warn")
-	if err := parse(flags, env, args); err != nil {
+	rest, err := parse(flags, env, args)
+	if err != nil {
 		return err
 	}
-	if flags.NArg() != 1 {
+	if len(rest) != 1 {
 		return usagef("backup needs exactly one PATH to write to")
 	}
-	dest := flags.Arg(0)
+	dest := rest[0]
 	logger, err := c.logger(env)
 	if err != nil {
 		return err
 	}
 	cfg := app.Config{DataDir: c.dataDir}
-	store, err := openExisting(ctx, env, cfg.DatabasePath(), logger, storage.SkipMigrations())
+	a, done, err := open(ctx, env, cfg, logger, "backup")
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := store.Backup(ctx, dest); err != nil {
+	defer done()
+	if err := a.Store.Backup(ctx, dest); err != nil {
 		return err
 	}
 	info, err := os.Stat(dest)

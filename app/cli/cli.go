@@ -160,22 +160,36 @@ func (c *commonFlags) logger(env Env) (*slog.Logger, error) {
 	return l, nil
 }
 
-// parse parses args; --help prints the flags to stdout and returns
-// flag.ErrHelp, a bad flag prints them to stderr and returns a usage error.
-func parse(fs *flag.FlagSet, env Env, args []string) error {
+// parse parses args, taking flags wherever they stand among the arguments
+// (Go's flag package stops at the first argument), so that
+// `lore backup PATH --data D` and `lore backup --data D PATH` agree; "--"
+// ends the flags. It returns the arguments in order. Every command parses
+// with it. --help prints the flags to stdout and returns flag.ErrHelp, a bad
+// flag prints them to stderr and returns a usage error.
+func parse(fs *flag.FlagSet, env Env, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(env.Stdout)
-		fs.Usage()
-		return flag.ErrHelp
+	var rest []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.Stdout)
+			fs.Usage()
+			return nil, flag.ErrHelp
+		}
+		if err != nil {
+			fs.SetOutput(env.Stderr)
+			fs.Usage()
+			return nil, usagef("%v", err)
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		if consumed := len(args) - len(left); consumed > 0 && args[consumed-1] == "--" {
+			return append(rest, left...), nil // after "--" everything is an argument
+		}
+		rest, args = append(rest, left[0]), left[1:]
 	}
-	if err != nil {
-		fs.SetOutput(env.Stderr)
-		fs.Usage()
-		return usagef("%v", err)
-	}
-	return nil
 }
 
 func envOr(env Env, key, def string) string {

@@ -67,14 +67,11 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg.SlackAPIURL = *slackAPI
-	if err := mustExist(cfg.DatabasePath()); err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, cfg, env.Migrations, logger)
+	a, done, err := open(ctx, env, cfg, logger, "credentials "+sub)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer done()
 	if sub == "migrate" {
 		return migrateCredentials(ctx, env, a, *workspace)
 	}

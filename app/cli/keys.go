@@ -30,12 +30,12 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if sub == "status" {
-		store, err := openExisting(ctx, env, cfg.DatabasePath(), logger)
+		a, done, err := open(ctx, env, cfg, logger, "keys status")
 		if err != nil {
 			return err
 		}
-		defer store.Close()
-		return printKeyStatus(ctx, env, store)
+		defer done()
+		return printKeyStatus(ctx, env, a.Store)
 	}
 
 	newKey := env.Getenv("ENCRYPTION_KEY_NEW")
@@ -51,20 +51,12 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 	if newKey == "" {
 		return usagef("rotate needs the new key: set ENCRYPTION_KEY_NEW or pass --new-key-file")
 	}
-	if err := mustExist(cfg.DatabasePath()); err != nil {
-		return err
-	}
-	lock, err := lockDataDir(cfg.DataDir, "rotating keys: it would keep using the old one")
+	a, done, err := open(ctx, env, cfg, logger, "keys rotate")
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	store, err := storage.Open(ctx, cfg.DatabasePath(), env.Migrations, logger)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	res, err := keys.Rotate(ctx, store, cfg.Keys, newKey, logger)
+	defer done()
+	res, err := keys.Rotate(ctx, a.Store, cfg.Keys, newKey, logger)
 	if err != nil {
 		return err
 	}

@@ -2,16 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"log/slog"
-	"os"
 	"strings"
 
 	"lore/app"
-	"lore/storage"
 )
 
 func migrate(ctx context.Context, env Env, args []string) error {
@@ -27,24 +22,12 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := app.Config{DataDir: c.dataDir}
-	if sub != "status" {
-		if err := app.EnsureDataDir(cfg.DataDir); err != nil {
-			return err
-		}
-		lock, err := lockDataDir(cfg.DataDir, "migrating "+sub)
-		if err != nil {
-			return err
-		}
-		defer lock.Release()
-	} else if err := mustExist(cfg.DatabasePath()); err != nil {
-		return err
-	}
-	store, err := storage.Open(ctx, cfg.DatabasePath(), env.Migrations, logger, storage.SkipMigrations())
+	a, done, err := open(ctx, env, app.Config{DataDir: c.dataDir}, logger, "migrate "+sub)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer done()
+	store := a.Store
 
 	switch sub {
 	case "status":
@@ -59,10 +42,7 @@ func migrate(ctx context.Context, env Env, args []string) error {
 			}
 			fmt.Fprintf(env.Stdout, "%05d  %-40s %s\n", m.Version, m.Name, state)
 		}
-	case "up":
-		if err := store.MigrateUp(ctx); err != nil {
-			return err
-		}
+	case "up": // opening migrated it, under the lock that keeps other openers out
 	case "down":
 		if _, err := store.MigrateDown(ctx); err != nil {
 			return err
@@ -78,18 +58,15 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// subcommand parses flags that may stand before or after a subcommand and
-// returns the subcommand, which must be one of allowed.
+// subcommand parses flags, which may stand anywhere, and returns the
+// subcommand (the first argument), which must be one of allowed.
 func subcommand(flags *flag.FlagSet, env Env, args []string, allowed ...string) (string, error) {
-	var sub string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
-	}
-	if err := parse(flags, env, args); err != nil {
+	rest, err := parse(flags, env, args)
+	if err != nil {
 		return "", err
 	}
-	rest := flags.Args()
-	if sub == "" && len(rest) > 0 {
+	var sub string
+	if len(rest) > 0 {
 		sub, rest = rest[0], rest[1:]
 	}
 	if len(rest) > 0 {
@@ -104,24 +81,4 @@ func subcommand(flags *flag.FlagSet, env Env, args []string, allowed ...string) 
 		return "", usagef("%s needs one of: %s", strings.TrimPrefix(flags.Name(), "lore "), strings.Join(allowed, ", "))
 	}
 	return "", usagef("unknown %s command %q; want one of: %s", strings.TrimPrefix(flags.Name(), "lore "), sub, strings.Join(allowed, ", "))
-}
-
-// openExisting opens the database at path for a command that must not
-// create one: a missing file is reported by its path.
-func openExisting(ctx context.Context, env Env, path string, logger *slog.Logger, opts ...storage.Option) (*storage.Store, error) {
-	if err := mustExist(path); err != nil {
-		return nil, err
-	}
-	return storage.Open(ctx, path, env.Migrations, logger, opts...)
-}
-
-// mustExist reports a missing database by its path rather than creating an
-// empty one, for commands that only read.
-func mustExist(path string) error {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no database at %s (check --data or LORE_DATA_DIR)", path)
-	} else if err != nil {
-		return err
-	}
-	return nil
 }

@@ -8,13 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
-
-	"lore/app"
-	"lore/app/lockfile"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -28,11 +24,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	publicURL := fs.String("public-url", envOr(env, "LORE_PUBLIC_URL", ""),
 		"how browsers reach Lore behind a reverse proxy, e.g. https://lore.example.com (env LORE_PUBLIC_URL)")
 	slackAPI := slackAPIFlag(fs, env)
-	if err := parse(fs, env, args); err != nil {
+	rest, err := parse(fs, env, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("serve takes no arguments, got %q", fs.Arg(0))
+	if len(rest) > 0 {
+		return usagef("serve takes no arguments, got %q", rest[0])
 	}
 	cfg, logger, err := c.setup(env)
 	if err != nil {
@@ -47,10 +44,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
-	if err := app.EnsureDataDir(cfg.DataDir); err != nil {
-		return err
-	}
-	lock, err := lockDataDir(cfg.DataDir, "starting another: two would split Slack's events")
+	lock, err := lockFor(cfg, "serve")
 	if err != nil {
 		return err
 	}
@@ -66,7 +60,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 
-	a, err := app.Open(ctx, cfg, env.Migrations, logger)
+	a, err := openWith(ctx, env, cfg, logger, needOf("serve"))
 	if err != nil {
 		ln.Close()
 		return err
@@ -109,21 +103,6 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// lockDataDir takes the data directory's lock; when a server holds it, the
-// error names that server and why this command needs it stopped.
-func lockDataDir(dir, why string) (*lockfile.Lock, error) {
-	lock, err := lockfile.Acquire(filepath.Join(dir, "lore.lock"))
-	var held *lockfile.HeldError
-	if errors.As(err, &held) {
-		who := "another lore"
-		if held.PID != 0 {
-			who = fmt.Sprintf("another lore (pid %d)", held.PID)
-		}
-		return nil, fmt.Errorf("%s is using %s; stop it before %s", who, dir, why)
-	}
-	return lock, err
 }
 
 // displayAddr turns a listening address into one a browser can open: a

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"lore/app"
 	"lore/app/apptest"
+	"lore/storage"
 )
 
 func runUsers(t *testing.T, dataDir, stdin string, args ...string) (string, error) {
@@ -57,5 +62,62 @@ func TestUsersAddAndList(t *testing.T) {
 	if _, err := runUsers(t, dir, "another-password\n", "add", "--email", "A@example.com", "--password-stdin", "--org", "Acme"); err == nil ||
 		!strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("duplicate email = %v", err)
+	}
+}
+
+// TestUsersResetPassword: an admin locked out of the browser sets a new
+// password from the command line; the user's sessions end and the reset is
+// audited.
+func TestUsersResetPassword(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := runUsers(t, dir, "forgotten-password\n", "add", "--email", "a@example.com", "--password-stdin", "--org", "Acme", "--role", "owner"); err != nil {
+		t.Fatal(err)
+	}
+	store, err := storage.Open(ctx, filepath.Join(dir, "lore.db"), os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sessionHash := strings.Repeat("ab", 32)
+	err = store.Tx(ctx, func(tx *storage.Tx) error {
+		_, err := tx.CreateSession(ctx, 1, sessionHash, time.Now().Add(time.Hour))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := runUsers(t, dir, "a-brand-new-password\n", "reset-password", "--email", "A@example.com ", "--password-stdin")
+	if err != nil || !strings.Contains(out, "a@example.com") || !strings.Contains(out, "1 session") {
+		t.Fatalf("reset-password = %q, %v", out, err)
+	}
+	if _, _, err := store.SessionByHash(ctx, sessionHash, time.Now()); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the session outlived the reset: %v", err)
+	}
+	audit, _ := store.ListAudit(ctx, storage.AuditFilter{Action: "user.password_reset"})
+	if len(audit) != 1 || audit[0].Actor != "cli" || audit[0].Detail["user_id"] != float64(1) {
+		t.Errorf("audit of the reset: %+v", audit)
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: dir}, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler), app.WithoutKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.Accounts.Login(ctx, "a@example.com", "a-brand-new-password", "127.0.0.1"); err != nil {
+		t.Errorf("login with the new password: %v", err)
+	}
+
+	var usage *UsageError
+	if _, err := runUsers(t, dir, "another-password\n", "reset-password", "--email", "nobody@example.com", "--password-stdin"); err == nil ||
+		!strings.Contains(err.Error(), "no user with email nobody@example.com") {
+		t.Errorf("unknown email = %v", err)
+	}
+	if _, err := runUsers(t, dir, "short\n", "reset-password", "--email", "a@example.com", "--password-stdin"); !errors.As(err, &usage) || !strings.Contains(err.Error(), "password") {
+		t.Errorf("short password = %v, want a usage error naming the password", err)
+	}
+	if _, err := runUsers(t, dir, "another-password\n", "reset-password", "--email", "a@example.com"); !errors.As(err, &usage) {
+		t.Errorf("without --password-stdin = %v, want a usage error", err)
 	}
 }

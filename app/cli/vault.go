@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"lore/app"
 	"lore/app/vault"
 	"lore/storage"
 )
@@ -44,7 +45,7 @@ func vaultCommand(ctx context.Context, env Env, args []string) error {
 		kdf.Iterations = *iterations
 	}
 	if !vault.IsFernetKey(m.Secret) && (len(kdf.Salt) == 0 || kdf.Iterations == 0) {
-		stored, err := activeKDF(ctx, env, cfg.DatabasePath())
+		stored, err := activeKDF(ctx, env, cfg)
 		if err != nil {
 			return err
 		}
@@ -88,16 +89,16 @@ func vaultCommand(ctx context.Context, env Env, args []string) error {
 
 // activeKDF returns the salt and iterations of the database's active key
 // version, or a zero KDF when there is no database or no passphrase version.
-func activeKDF(ctx context.Context, env Env, dbPath string) (vault.KDF, error) {
-	if _, err := os.Stat(dbPath); err != nil {
+func activeKDF(ctx context.Context, env Env, cfg app.Config) (vault.KDF, error) {
+	if _, err := os.Stat(cfg.DatabasePath()); err != nil {
 		return vault.KDF{}, nil
 	}
-	store, err := storage.Open(ctx, dbPath, env.Migrations, discardLogger(), storage.SkipMigrations())
+	a, err := openWith(ctx, env, cfg, discardLogger(), needOf("vault"))
 	if err != nil {
 		return vault.KDF{}, err
 	}
-	defer store.Close()
-	versions, err := store.KeyVersions(ctx)
+	defer a.Close()
+	versions, err := a.Store.KeyVersions(ctx)
 	if err != nil {
 		return vault.KDF{}, nil // a schema from before key versions: nothing stored
 	}

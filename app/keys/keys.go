@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -51,9 +53,31 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 	if len(versions) == 0 {
 		return firstRun(ctx, store, src, m, logger)
 	}
+	candidates := []Material{m}
+	if m.Generated {
+		// A rotation writes the new development key beside the old one
+		// before its commit; the database says which of the two is in use.
+		if next, err := ReadKeyFile(src.nextKeyPath()); err == nil {
+			candidates = append(candidates, Material{Secret: normalize(next), Origin: src.nextKeyPath(), Generated: true})
+		}
+	}
+	loaded, onlyNext, err := load(ctx, store, versions, candidates, missing, logger)
+	if err == nil && onlyNext {
+		promoteNextKey(src, logger)
+	}
+	return loaded, err
+}
+
+// load derives and checks the key of each recorded version from the first
+// of candidates that matches its fingerprint (missing: no key material is
+// configured at all). onlyNext reports that the second candidate, a
+// rotation's new development key, opens the active version and the first
+// one opens nothing still in use.
+func load(ctx context.Context, store *storage.Store, versions []storage.KeyVersion, candidates []Material, missing bool, logger *slog.Logger) (_ *Loaded, onlyNext bool, _ error) {
+	m := candidates[0]
 	usage, err := usageByVersion(ctx, store)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ring := vault.NewKeyring()
 	loaded := &Loaded{Keyring: ring}
@@ -67,9 +91,9 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 			ring.MarkUnavailable(v.Version, errors.New(problem))
 			logger.Error("no encryption key: stored secrets cannot be read", "problem", problem)
 		}
-		return loaded, nil
+		return loaded, false, nil
 	}
-	active := 0
+	active, activeFromNext, firstInUse := 0, false, false
 	for _, v := range versions {
 		if v.Active {
 			active = v.Version
@@ -77,11 +101,14 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 		if !v.Active && usage[v.Version].total() == 0 {
 			continue // nothing to open with it: skip the derivation
 		}
-		key, err := derive(m.Secret, v)
-		if err != nil || !sameFingerprint(key.Fingerprint(), v.Fingerprint) {
-			if key != nil {
-				key.Destroy()
-			}
+		key, from := matchingKey(candidates, v)
+		switch {
+		case key != nil && from == 0:
+			firstInUse = true
+		case key != nil && v.Active:
+			activeFromNext = true
+		}
+		if key == nil {
 			problem := fmt.Sprintf("%s does not match key version %d%s", originName(m), v.Version, usage[v.Version].describe())
 			loaded.Problems = append(loaded.Problems, problem)
 			ring.MarkUnavailable(v.Version, errors.New(problem))
@@ -95,10 +122,43 @@ func Load(ctx context.Context, store *storage.Store, src Source, logger *slog.Lo
 			logger.Error("no usable active encryption key: new secrets cannot be stored", "version", active)
 		}
 	}
-	return loaded, nil
+	return loaded, activeFromNext && !firstInUse, nil
 }
 
-// firstRun records the configured key as version 1. If secrets are already
+// matchingKey derives v's key from the first candidate whose key matches
+// v's fingerprint, and returns it with that candidate's index; nil if none.
+func matchingKey(candidates []Material, v storage.KeyVersion) (*vault.Key, int) {
+	for i, c := range candidates {
+		key, err := derive(c.Secret, v)
+		if err == nil && sameFingerprint(key.Fingerprint(), v.Fingerprint) {
+			return key, i
+		}
+		if key != nil {
+			key.Destroy()
+		}
+	}
+	return nil, -1
+}
+
+// promoteNextKey gives a rotation's new development key the usual name,
+// replacing the old key, which opens nothing still in use, and returns the
+// path that holds the new key. A rotation does it right after its commit; a
+// start does it when the rotation was stopped before (another process may
+// have done it first: that is fine).
+func promoteNextKey(src Source, logger *slog.Logger) string {
+	err := os.Rename(src.nextKeyPath(), src.DevKeyPath())
+	switch {
+	case err == nil:
+		logger.Info("the development key file now holds the key of the last rotation", "key_file", src.DevKeyPath())
+	case !errors.Is(err, fs.ErrNotExist):
+		logger.Warn("could not replace the old development key file; both stay and starts use the one the database names",
+			"key_file", src.DevKeyPath(), slog.Any("error", err))
+		return src.nextKeyPath()
+	}
+	return src.DevKeyPath()
+}
+
+// firstRun records the configured key as the first key version. If secrets are already
 // stored (a database from the original system), the key must open one of
 // them first, so a wrong key is never recorded as the right one.
 func firstRun(ctx context.Context, store *storage.Store, src Source, m Material, logger *slog.Logger) (*Loaded, error) {
@@ -126,22 +186,38 @@ func firstRun(ctx context.Context, store *storage.Store, src Source, m Material,
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
+	// Another process starting at the same time may have recorded its key
+	// since Load read the versions: the check and the record are one
+	// transaction, so exactly one of them records a version.
+	var version int
+	var recorded []storage.KeyVersion
 	err = store.Tx(ctx, func(tx *storage.Tx) error {
-		v, err := tx.AddKeyVersion(ctx, storage.KeyVersion{Fingerprint: key.Fingerprint(), KDF: kdfName, Salt: kdf.Salt, Iterations: kdf.Iterations})
-		if err != nil {
+		var err error
+		if recorded, err = tx.KeyVersions(ctx); err != nil || len(recorded) > 0 {
 			return err
 		}
-		return tx.ActivateKeyVersion(ctx, v)
+		if version, err = tx.AddKeyVersion(ctx, storage.KeyVersion{Fingerprint: key.Fingerprint(), KDF: kdfName, Salt: kdf.Salt, Iterations: kdf.Iterations}); err != nil {
+			return err
+		}
+		return tx.ActivateKeyVersion(ctx, version)
 	})
 	if err != nil {
 		key.Destroy()
-		return nil, fmt.Errorf("keys: record key version 1: %w", err)
+		return nil, fmt.Errorf("keys: record the first key version: %w", err)
 	}
-	ring.Add(1, key)
-	if err := ring.SetActive(1); err != nil {
+	if len(recorded) > 0 {
+		// Loaded like any later start: the same key matches the version's
+		// fingerprint; a different one is named as not matching it.
+		key.Destroy()
+		logger.Info("another lore recorded the first key version meanwhile", "version", recorded[len(recorded)-1].Version)
+		loaded, _, err := load(ctx, store, recorded, []Material{m}, false, logger)
+		return loaded, err
+	}
+	ring.Add(version, key)
+	if err := ring.SetActive(version); err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
-	logger.Info("recorded encryption key version 1", "kdf", kdfName, "key_from", m.Origin)
+	logger.Info("recorded encryption key version", "version", version, "kdf", kdfName, "key_from", m.Origin)
 	return &Loaded{Keyring: ring}, nil
 }
 

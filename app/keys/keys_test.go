@@ -387,6 +387,9 @@ func TestRotateReplacesDevelopmentKeyFile(t *testing.T) {
 	if res.KeyFile != filepath.Join(f.dir, DevKeyFile) {
 		t.Fatalf("key file %q", res.KeyFile)
 	}
+	if files, _ := filepath.Glob(filepath.Join(f.dir, DevKeyFile+"*")); len(files) != 1 {
+		t.Fatalf("key files after the rotation: %v, want one", files)
+	}
 	next := f.load(t, Source{})
 	c, _ := f.store.Credentials(ctx, 1, "T0000")
 	if got, err := next.Keyring.Decrypt(c.Sealed.BotToken, c.Sealed.Version); err != nil || got != plain["T0000"][0] {
@@ -469,4 +472,87 @@ func BenchmarkEncryptWithLoadedPassphraseKey(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(loadTime.Milliseconds()), "load-ms")
+}
+
+// TestRotateTrimsAFernetKey: a new Fernet key with whitespace around it (as
+// from a file or a shell variable) is the Fernet key, not a passphrase.
+func TestRotateTrimsAFernetKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	oldKey, _ := vault.GenerateKey()
+	l := f.load(t, Source{Key: oldKey})
+	f.seed(t, l.Keyring, 1)
+	newKey, _ := vault.GenerateKey()
+	if _, err := Rotate(ctx, f.store, Source{Key: oldKey, DataDir: f.dir}, newKey+" \t\n", f.log); err != nil {
+		t.Fatal(err)
+	}
+	versions, _ := f.store.KeyVersions(ctx)
+	if len(versions) != 2 || versions[1].KDF != storage.KDFFernet {
+		t.Fatalf("key versions after rotating to a Fernet key with trailing whitespace: %+v", versions)
+	}
+	if after := f.load(t, Source{Key: newKey}); len(after.Problems) != 0 {
+		t.Fatalf("the trimmed key does not open the rotated secrets: %v", after.Problems)
+	}
+}
+
+// TestDevelopmentKeyCreatedOnce: processes (here goroutines) that generate
+// the development key at once all end up with the one key in the file.
+func TestDevelopmentKeyCreatedOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secrets := make(chan string, 8)
+	for range 8 {
+		go func() {
+			m, err := Source{DataDir: dir}.Material(true)
+			if err != nil {
+				t.Error(err)
+			}
+			secrets <- m.Secret
+		}()
+	}
+	got := map[string]bool{}
+	for range 8 {
+		got[<-secrets] = true
+	}
+	file, _ := os.ReadFile(filepath.Join(dir, DevKeyFile))
+	if len(got) != 1 || !got[strings.TrimSpace(string(file))] {
+		t.Fatalf("%d different keys, want the one in the key file", len(got))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".key-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestRotateCrashAfterCommitKeepsTheDevelopmentKey stops a rotation of the
+// development key right after its commit, as a kill would: the next start
+// must find the new key (written beside the old one before the commit),
+// open every secret with it, and leave one key file, the new one, under the
+// usual name.
+func TestRotateCrashAfterCommitKeepsTheDevelopmentKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	l := f.load(t, Source{})
+	plain := f.seed(t, l.Keyring, 2)
+	newKey, _ := vault.GenerateKey()
+	crash := errors.New("killed")
+	if _, err := rotate(ctx, f.store, Source{DataDir: f.dir}, newKey, f.log, func() error { return crash }); !errors.Is(err, crash) {
+		t.Fatalf("rotate: %v", err)
+	}
+
+	next := f.load(t, Source{})
+	if len(next.Problems) != 0 {
+		t.Fatalf("problems after a crash right after the commit: %v", next.Problems)
+	}
+	for id, p := range plain {
+		c, _ := f.store.Credentials(ctx, 1, id)
+		if got, err := next.Keyring.Decrypt(c.Sealed.BotToken, c.Sealed.Version); err != nil || got != p[0] {
+			t.Fatalf("%s after the crash: %v", id, err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(f.dir, DevKeyFile+"*"))
+	if b, _ := os.ReadFile(filepath.Join(f.dir, DevKeyFile)); len(files) != 1 || strings.TrimSpace(string(b)) != newKey {
+		t.Fatalf("key files %v; want only %s, holding the new key", files, DevKeyFile)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"lore/app/vault"
@@ -16,7 +17,9 @@ import (
 type RotateResult struct {
 	From, To int            // key versions
 	Counts   map[string]int // values re-encrypted, per table
-	// KeyFile is set when the development key file was replaced by the new key.
+	// KeyFile is the development key file that now holds the new key: the
+	// usual one, or if replacing it failed, the one beside it (starts use
+	// whichever the database names). Empty for a key configured elsewhere.
 	KeyFile string
 }
 
@@ -24,9 +27,19 @@ type RotateResult struct {
 // key or a passphrase, which gets a random salt), records it as a new key
 // version and makes it active, all in one transaction: an error or a crash
 // leaves the database exactly as it was. The current key must open every
-// stored secret. The server must not be running (it would keep encrypting
+// stored secret. A development key file gets the new key beside it before
+// the commit, and the new key takes the old one's name after it, so that no
+// crash leaves the secrets under a key that is on no disk. The server must
+// not be running (it would keep encrypting
 // with the old version); the caller holds the data directory's lock.
 func Rotate(ctx context.Context, store *storage.Store, current Source, newMaterial string, logger *slog.Logger) (RotateResult, error) {
+	return rotate(ctx, store, current, newMaterial, logger, nil)
+}
+
+// rotate is Rotate; a test's afterCommit stands for a crash right after the
+// commit: when it returns an error, rotate stops there and returns it.
+func rotate(ctx context.Context, store *storage.Store, current Source, newMaterial string, logger *slog.Logger, afterCommit func() error) (RotateResult, error) {
+	newMaterial = normalize(newMaterial)
 	if newMaterial == "" {
 		return RotateResult{}, errors.New("keys: rotate: no new key: set ENCRYPTION_KEY_NEW or pass --new-key-file")
 	}
@@ -64,6 +77,12 @@ func Rotate(ctx context.Context, store *storage.Store, current Source, newMateri
 		return RotateResult{}, errors.New("keys: rotate: the new key is the key already in use")
 	}
 
+	if m.Generated {
+		// The new key reaches the disk before the database depends on it.
+		if err := writeKeyFile(current.nextKeyPath(), newMaterial); err != nil {
+			return RotateResult{}, fmt.Errorf("keys: rotate: nothing changed: %w", err)
+		}
+	}
 	res := RotateResult{From: from}
 	err = store.Tx(ctx, func(tx *storage.Tx) error {
 		to, err := tx.AddKeyVersion(ctx, storage.KeyVersion{Fingerprint: newKey.Fingerprint(), KDF: kdfName, Salt: kdf.Salt, Iterations: kdf.Iterations})
@@ -98,21 +117,26 @@ func Rotate(ctx context.Context, store *storage.Store, current Source, newMateri
 		return tx.AddAudit(ctx, storage.AuditEntry{Actor: "cli", Action: "keys.rotate", Detail: detail})
 	})
 	if err != nil {
+		if m.Generated {
+			os.Remove(current.nextKeyPath())
+		}
 		// Recorded even when the failure is an interrupt that cancelled ctx.
 		if aerr := store.AddAudit(context.WithoutCancel(ctx), storage.AuditEntry{Actor: "cli", Action: "keys.rotate", Outcome: "failed"}); aerr != nil {
 			logger.Error("could not audit the failed rotation", slog.Any("error", aerr))
 		}
 		return RotateResult{}, fmt.Errorf("keys: rotate: nothing changed: %w", err)
 	}
+	if afterCommit != nil {
+		if err := afterCommit(); err != nil {
+			return res, err
+		}
+	}
+	if m.Generated {
+		res.KeyFile = promoteNextKey(current, logger)
+	}
 	// The old tokens were overwritten in place; push them out of the WAL too.
 	if err := store.Checkpoint(ctx); err != nil {
 		logger.Warn("checkpoint after rotation", slog.Any("error", err))
-	}
-	if m.Generated {
-		if err := writeKeyFile(m.Origin, newMaterial); err != nil {
-			return res, fmt.Errorf("keys: rotated to version %d, but could not replace the key file %s: %w; put the new key there before starting lore", res.To, m.Origin, err)
-		}
-		res.KeyFile = m.Origin
 	}
 	logger.Info("rotated encryption key", "from_version", res.From, "to_version", res.To)
 	return res, nil
@@ -150,8 +174,25 @@ func Status(ctx context.Context, store *storage.Store, now time.Time) ([]Version
 		}
 		out = append(out, VersionStatus{
 			Version: v.Version, KDF: v.KDF, Active: v.Active, Rows: rows,
-			CreatedAt: v.CreatedAt, Age: age, Stale: v.Active && age > RotationAdvice,
+			CreatedAt: v.CreatedAt, Age: age, Stale: v.Active && stale(v, now),
 		})
 	}
 	return out, nil
 }
+
+// RotationDue tells whether the active key is older than RotationAdvice at
+// now. It reads the key versions only, and derives no key.
+func RotationDue(ctx context.Context, store *storage.Store, now time.Time) (bool, error) {
+	versions, err := store.KeyVersions(ctx)
+	if err != nil {
+		return false, fmt.Errorf("keys: %w", err)
+	}
+	for _, v := range versions {
+		if v.Active {
+			return stale(v, now), nil
+		}
+	}
+	return false, nil
+}
+
+func stale(v storage.KeyVersion, now time.Time) bool { return now.Sub(v.CreatedAt) > RotationAdvice }

@@ -67,17 +67,30 @@ type Material struct {
 // DevKeyPath is the development key file's path.
 func (s Source) DevKeyPath() string { return filepath.Join(s.DataDir, DevKeyFile) }
 
+// nextKeyPath is where keys rotate writes the new development key before
+// its commit, beside the old one: a crash after the commit leaves the key
+// the database now names on disk, and the next start picks it.
+func (s Source) nextKeyPath() string { return s.DevKeyPath() + ".next" }
+
 // Material reads the key material: ENCRYPTION_KEY, else the file named by
 // ENCRYPTION_KEY_FILE, else the development key file, which is generated
 // (mode 0600) when create is true and it does not exist yet. A Fernet key
 // loses surrounding whitespace here, once, so that every later step agrees
-// on what kind of key it is; a passphrase is kept byte for byte.
+// on what kind of key it is (see normalize).
 func (s Source) Material(create bool) (Material, error) {
 	m, err := s.material(create)
-	if trimmed := strings.TrimSpace(m.Secret); trimmed != m.Secret && vault.IsFernetKey(trimmed) {
-		m.Secret = trimmed
-	}
+	m.Secret = normalize(m.Secret)
 	return m, err
+}
+
+// normalize drops the whitespace around a Fernet key, so that every step
+// agrees on what kind of key it is; a passphrase is kept byte for byte. All
+// key material passes through it: the configured key and a rotation's new one.
+func normalize(secret string) string {
+	if trimmed := strings.TrimSpace(secret); trimmed != secret && vault.IsFernetKey(trimmed) {
+		return trimmed
+	}
+	return secret
 }
 
 func (s Source) material(create bool) (Material, error) {
@@ -95,7 +108,10 @@ func (s Source) material(create bool) (Material, error) {
 	secret, err := ReadKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		if secret, err = vault.GenerateKey(); err == nil {
-			err = writeKeyFile(path, secret)
+			err = createKeyFile(path, secret)
+		}
+		if errors.Is(err, fs.ErrExist) { // another process created it first: its key is the key
+			secret, err = ReadKeyFile(path)
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
@@ -125,30 +141,57 @@ func ReadKeyFile(path string) (string, error) {
 // writeKeyFile writes a key file readable only by its owner, atomically: a
 // crash leaves the old file or the new one, never half of one.
 func writeKeyFile(path, secret string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	tmp, err := writeTempKey(path, secret)
 	if err != nil {
-		return fmt.Errorf("write key file: %w", err)
+		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if _, err := tmp.WriteString(secret + "\n"); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write key file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write key file: %w", err)
 	}
 	return nil
+}
+
+// createKeyFile writes a new key file readable only by its owner, and only
+// if path does not exist; otherwise the error matches fs.ErrExist. The key
+// is written whole to a temporary file first, then linked under path: a
+// link, like O_EXCL, fails when the name is taken, and the file never
+// appears half-written. Two processes creating the key at once thus agree
+// on one key, the first one's.
+func createKeyFile(path, secret string) error {
+	tmp, err := writeTempKey(path, secret)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		return fmt.Errorf("create key file: %w", err)
+	}
+	return nil
+}
+
+// writeTempKey writes secret to a new private file beside path, synced to
+// disk, and returns its name.
+func writeTempKey(path, secret string) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	if err != nil {
+		return "", fmt.Errorf("write key file: %w", err)
+	}
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.WriteString(secret + "\n")
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("write key file: %w", err)
+	}
+	return tmp.Name(), nil
 }
 
 // kdfFor returns how material becomes a key for a new key version.

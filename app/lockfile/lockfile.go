@@ -3,11 +3,13 @@
 package lockfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrLocked is returned when another process holds the lock.
@@ -56,6 +58,24 @@ func Acquire(path string) (*Lock, error) {
 		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return &Lock{f: f}, nil
+}
+
+// Wait takes the lock at path like Acquire, but while another process holds
+// it, waits (polling, which works the same on every system) until it is
+// free or ctx is done; then the error is the last *HeldError joined with
+// ctx's error.
+func Wait(ctx context.Context, path string) (*Lock, error) {
+	for {
+		l, err := Acquire(path)
+		if !errors.Is(err, ErrLocked) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Release gives the lock up and removes nothing: the file stays for the next

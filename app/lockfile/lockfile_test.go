@@ -1,6 +1,7 @@
 package lockfile
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAcquireTwiceIsRefused(t *testing.T) {
@@ -72,4 +74,40 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 		t.Fatalf("Acquire after the other process exited: %v", err)
 	}
 	l.Release()
+}
+
+func TestWaitTakesTheLockOnceReleased(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lore.lock")
+	first, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := Wait(ctx, path); !errors.Is(err, ErrLocked) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait on a held lock until the deadline: %v", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		l, err := Wait(context.Background(), path)
+		if err == nil {
+			err = l.Release()
+		}
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-got:
+		t.Fatalf("Wait returned (%v) while the lock was held", err)
+	default:
+	}
+	first.Release()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not take the released lock within 5 s")
+	}
 }
