@@ -211,7 +211,6 @@ var wantAccess = map[string]access{
 	"GET /api/organizations/{org_id}/workspaces":           orgMember,
 	"GET /api/organizations/{org_id}/members":              orgAdmin,
 	"POST /api/organizations/{org_id}/members":             orgAdmin,
-	"DELETE /api/organizations/{org_id}/members":           orgAdmin,
 	"GET /api/organizations/{org_id}/audit":                orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
