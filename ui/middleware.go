@@ -367,13 +367,26 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // decodeJSON reads the request body, one JSON value, into v. A struct v
-// refuses unknown fields. Errors are a *requestError (400 for a body that is
-// not JSON, 422 naming a field of the wrong type or unknown) or a
+// refuses unknown fields, and every object's keys must appear once and, for
+// a struct, be spelled exactly as its fields (see checkKeys). Errors are a
+// *requestError (400 for a body that is not JSON), a *validation.Error (422
+// naming a field of the wrong type, unknown, repeated or miscased) or a
 // *http.MaxBytesError (413).
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return mbe
+	}
+	if err != nil {
+		return &requestError{status: http.StatusBadRequest, code: "bad_body", message: "the request body could not be read"}
+	}
+	if err := checkKeys(body, fieldNames(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			err = errors.New("trailing data after the JSON value")
@@ -382,20 +395,13 @@ func decodeJSON(r *http.Request, v any) error {
 	if err == nil {
 		return nil
 	}
-	var (
-		mbe *http.MaxBytesError
-		te  *json.UnmarshalTypeError
-	)
+	var te *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &mbe):
-		return mbe
 	case errors.As(err, &te) && te.Field != "":
-		return &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
-			Fields: map[string]string{te.Field: "must be " + jsonKind(te.Type)}}
+		return invalidField(te.Field, "must be "+jsonKind(te.Type))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
-			Fields: map[string]string{name: "is not a field of this request"}}
+		return invalidField(name, "is not a field of this request")
 	case errors.Is(err, io.EOF):
 		return &requestError{status: http.StatusBadRequest, code: "invalid_json", message: "the request body must be a JSON object"}
 	}
