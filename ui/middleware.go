@@ -348,6 +348,11 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
 	case errors.Is(err, storage.ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", "already exists", nil)
+	case storage.IsConstraintViolation(err):
+		// The schema refused a value the services let through: the caller's
+		// input, so a 422, but a check is missing above, so it is logged.
+		h.logger.Warn("the database refused a value", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
+		writeError(w, http.StatusUnprocessableEntity, "invalid_request", "a value was refused by the database's checks", nil)
 	case errors.Is(err, accounts.ErrInvalidCredentials):
 		writeError(w, http.StatusUnauthorized, "login_failed", "wrong email or password", nil)
 	case errors.Is(err, accounts.ErrUnauthenticated):

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"lore/app/validation"
 	"net/mail"
 	"regexp"
 	"runtime"
@@ -21,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -333,9 +333,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 // CreateToken makes a personal API token for the user and returns it with
 // its secret, which is not stored and cannot be shown again.
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (storage.APIToken, string, error) {
-	name = strings.TrimSpace(name)
-	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return storage.APIToken{}, "", invalid(map[string]string{"name": "must be 1-100 characters"})
+	fields := map[string]string{}
+	name = validation.Name(fields, "name", name, 1, 100)
+	if len(fields) > 0 {
+		return storage.APIToken{}, "", invalid(fields)
 	}
 	random, err := randomToken()
 	if err != nil {
@@ -411,11 +412,11 @@ func hashToken(token string) string {
 }
 
 func checkEmail(fields map[string]string, name, email string) string {
-	email = strings.TrimSpace(email)
-	a, err := mail.ParseAddress(email)
-	if email == "" {
-		fields[name] = "is required"
-	} else if err != nil || a.Address != email || len(email) > 254 {
+	email = validation.Name(fields, name, email, 1, 254)
+	if fields[name] != "" {
+		return email
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 		fields[name] = "must be an email address like name@example.com"
 	}
 	return email
@@ -440,11 +441,7 @@ func checkPassword(fields map[string]string, name, password string) {
 }
 
 func checkOrgName(fields map[string]string, name, v string) string {
-	v = strings.TrimSpace(v)
-	if n := utf8.RuneCountInString(v); n < 1 || n > 200 {
-		fields[name] = "must be 1-200 characters"
-	}
-	return v
+	return validation.Name(fields, name, v, 1, 200)
 }
 
 func checkRole(fields map[string]string, name, role string) {

@@ -309,3 +309,19 @@ func TestWorkspaces(t *testing.T) {
 		t.Fatalf("after delete = %v", err)
 	}
 }
+
+// TestAddUserRefusesControlCharacters: the command line's path checks names
+// with the same rule as the API's.
+func TestAddUserRefusesControlCharacters(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	_, _, err := s.AddUser(ctx, accounts.NewUser{Email: "a\x00b@example.com", Password: "a-password", OrgName: "\x00Acme", Role: "owner"}, "cli")
+	var ve *accounts.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["org"] == "" || ve.Fields["email"] == "" {
+		t.Fatalf("AddUser(NUL in email and org) = %v, want a ValidationError naming email and org", err)
+	}
+	if users, _ := store.ListUsers(ctx); len(users) != 0 {
+		t.Fatalf("users stored: %+v", users)
+	}
+}

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -225,10 +225,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, n
 	if !workspaceIDPattern.MatchString(id) {
 		fields["workspace_id"] = "must be a Slack team id like T0123ABCD"
 	}
-	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > 200 {
-		fields["name"] = "must be at most 200 characters"
-	}
+	name = validation.Name(fields, "name", name, 0, 200)
 	if len(fields) > 0 {
 		return storage.Workspace{}, invalid(fields)
 	}
