@@ -99,6 +99,9 @@ type Service struct {
 	// takes the hash's memory (19 MiB by default), so a burst of sign-in
 	// requests must queue rather than exhaust the machine.
 	hashSlots chan struct{}
+	// beforeMemberTx, set by tests only, runs between AddMember's checks
+	// outside its transaction and the transaction.
+	beforeMemberTx func()
 }
 
 // Option changes a Service built by New.

@@ -325,3 +325,40 @@ func TestAddUserRefusesControlCharacters(t *testing.T) {
 		t.Fatalf("users stored: %+v", users)
 	}
 }
+
+// TestAddMemberRaceWithNewAccount: an account created by someone else
+// between AddMember's first look (no such email) and its transaction is an
+// existing account, which only the instance owner may add: an organization
+// admin gets ErrExistingAccount, not a member whose password another chose.
+func TestAddMemberRaceWithNewAccount(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	in, org := signup(t, s)
+	admin, err := s.AddMember(ctx, org.ID, in.User.ID, storage.RoleOwner, accounts.MemberInput{Email: "admin@example.com", Role: "admin", Password: "admin-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var late storage.User
+	accounts.SetBeforeMemberTx(s, func() {
+		err := store.Tx(ctx, func(tx *storage.Tx) (err error) {
+			late, err = tx.CreateUser(ctx, "late@example.com", "elsewhere-chosen-hash", false)
+			return err
+		})
+		if err != nil {
+			t.Errorf("create the racing account: %v", err)
+		}
+	})
+	_, err = s.AddMember(ctx, org.ID, admin.UserID, storage.RoleAdmin, accounts.MemberInput{Email: "late@example.com", Role: "member", Password: "admin-chosen"})
+	if !errors.Is(err, accounts.ErrExistingAccount) {
+		t.Fatalf("AddMember racing an account's creation = %v, want ErrExistingAccount", err)
+	}
+	if _, err := store.Membership(ctx, org.ID, late.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the racing account was added: %v", err)
+	}
+	// The instance owner may still add it, and then its password stays its own.
+	accounts.SetBeforeMemberTx(s, nil)
+	if _, err := s.AddMember(ctx, org.ID, in.User.ID, storage.RoleOwner, accounts.MemberInput{Email: "late@example.com", Role: "member"}); err != nil {
+		t.Fatalf("instance owner adding the account: %v", err)
+	}
+}
