@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"lore/app/accounts"
+	"lore/app/audit"
 	"lore/app/credentials"
 	"lore/app/keys"
 	"lore/app/settings"
@@ -34,6 +35,8 @@ type App struct {
 	Settings *settings.Service
 	// Credentials stores, reads and verifies workspaces' Slack secrets.
 	Credentials *credentials.Service
+	// Audit reads the audit log.
+	Audit *audit.Service
 }
 
 // Open creates the data directory if needed, opens and migrates the database.
@@ -56,6 +59,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a := &App{Config: cfg, Logger: logger, Store: store, Keyring: loaded.Keyring, Warnings: loaded.Problems}
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
+	a.Audit = audit.New(store)
 	if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{SlackAPIURL: cfg.SlackAPIURL}); err != nil {
 		a.Close()
 		return nil, err

@@ -37,7 +37,7 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	list, err := h.app.Store.ListAudit(r.Context(), f)
+	list, err := h.app.Audit.List(r.Context(), f)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -105,7 +105,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 // showMe returns the caller and the organizations they belong to.
 func (h *handler) showMe(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalFrom(r.Context())
-	u, err := h.app.Store.User(r.Context(), p.UserID)
+	u, err := h.app.Accounts.User(r.Context(), p.UserID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -114,7 +114,7 @@ func (h *handler) showMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) writeMe(w http.ResponseWriter, r *http.Request, status int, u storage.User) {
-	orgs, err := h.app.Store.ListUserOrganizations(r.Context(), u.ID)
+	orgs, err := h.app.Accounts.ListUserOrganizations(r.Context(), u.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -23,7 +23,7 @@ func toMemberJSON(m storage.Membership) memberJSON {
 // listMembers lists the organization's members and their roles.
 func (h *handler) listMembers(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	list, err := h.app.Store.ListMembers(r.Context(), m.OrgID)
+	list, err := h.app.Accounts.ListMembers(r.Context(), m.OrgID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -246,7 +246,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 			}
 			orgID = id
 		case workspaceMember, workspaceAdmin:
-			id, err := h.app.Store.WorkspaceOrg(ctx, r.PathValue("workspace_id"))
+			id, err := h.app.Accounts.WorkspaceOrg(ctx, r.PathValue("workspace_id"))
 			if err != nil {
 				h.fail(w, r, err)
 				return
@@ -256,7 +256,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 		if a == orgAdmin || a == workspaceAdmin {
 			minRole = storage.RoleAdmin
 		}
-		m, err := h.app.Store.Membership(ctx, orgID, p.UserID)
+		m, err := h.app.Accounts.Membership(ctx, orgID, p.UserID)
 		if err != nil {
 			h.fail(w, r, err)
 			return

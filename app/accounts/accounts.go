@@ -269,6 +269,11 @@ func (s *Service) newSession(ctx context.Context, tx *storage.Tx, userID int64) 
 	return sess, token, err
 }
 
+// User returns one user, or storage.ErrNotFound.
+func (s *Service) User(ctx context.Context, id int64) (storage.User, error) {
+	return s.store.User(ctx, id)
+}
+
 // Logout revokes one session of the user.
 func (s *Service) Logout(ctx context.Context, userID, sessionID int64) error {
 	return s.store.Tx(ctx, func(tx *storage.Tx) error { return tx.DeleteSession(ctx, userID, sessionID) })

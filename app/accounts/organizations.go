@@ -26,6 +26,28 @@ func rank(role string) int {
 	return 0
 }
 
+// Organization returns one organization, or storage.ErrNotFound.
+func (s *Service) Organization(ctx context.Context, orgID int64) (storage.Organization, error) {
+	return s.store.Organization(ctx, orgID)
+}
+
+// ListUserOrganizations returns the organizations the user belongs to, with
+// the user's role in each.
+func (s *Service) ListUserOrganizations(ctx context.Context, userID int64) ([]storage.OrganizationRole, error) {
+	return s.store.ListUserOrganizations(ctx, userID)
+}
+
+// Membership returns the user's membership of the organization, or
+// storage.ErrNotFound when the user is not a member.
+func (s *Service) Membership(ctx context.Context, orgID, userID int64) (storage.Membership, error) {
+	return s.store.Membership(ctx, orgID, userID)
+}
+
+// ListMembers returns the organization's members and their roles.
+func (s *Service) ListMembers(ctx context.Context, orgID int64) ([]storage.Membership, error) {
+	return s.store.ListMembers(ctx, orgID)
+}
+
 // CreateOrganization creates an organization with userID as its owner.
 func (s *Service) CreateOrganization(ctx context.Context, userID int64, name string) (storage.Organization, error) {
 	fields := map[string]string{}
@@ -228,6 +250,23 @@ func (s *Service) AddUser(ctx context.Context, in NewUser, actor string) (storag
 			Detail: map[string]any{"user_id": u.ID, "role": in.Role, "user_created": true}})
 	})
 	return u, org, err
+}
+
+// Workspace returns a workspace of the organization, or storage.ErrNotFound,
+// also when it belongs to another organization.
+func (s *Service) Workspace(ctx context.Context, orgID int64, id string) (storage.Workspace, error) {
+	return s.store.Workspace(ctx, orgID, id)
+}
+
+// WorkspaceOrg returns the organization a workspace belongs to, or
+// storage.ErrNotFound, so that membership is checked against it.
+func (s *Service) WorkspaceOrg(ctx context.Context, id string) (int64, error) {
+	return s.store.WorkspaceOrg(ctx, id)
+}
+
+// ListWorkspaces returns the organization's Slack workspaces.
+func (s *Service) ListWorkspaces(ctx context.Context, orgID int64) ([]storage.Workspace, error) {
+	return s.store.ListWorkspaces(ctx, orgID)
 }
 
 // CreateWorkspace connects a Slack workspace (team id and display name) to
