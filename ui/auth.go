@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -62,29 +60,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	in, err := h.app.Accounts.Login(r.Context(), req.Email, req.Password, clientAddr(r))
+	in, err := h.app.Accounts.Login(r.Context(), req.Email, req.Password, clientAddr(r, h.app.Config.TrustedProxies))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.setSessionCookie(w, r, in)
 	h.writeMe(w, r, http.StatusOK, in.User)
-}
-
-// clientAddr is the address rate limits count by: the TCP peer, and for
-// IPv6 its /64, since one client usually holds a whole /64. Headers such as
-// X-Forwarded-For are not trusted, since anyone can send them.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || addr.Unmap().Is4() {
-		return host
-	}
-	prefix, _ := addr.Prefix(64)
-	return prefix.String()
 }
 
 // logout revokes the caller's session and clears the cookie. With an API

@@ -67,11 +67,18 @@ func (e *RateLimitError) Seconds() int {
 	return max(s, 1)
 }
 
-// Rate limits on failed logins, per account and per client address.
+// Limits on failed logins. Per account and client address, a growing delay:
+// it slows someone guessing a password from one address to a few guesses an
+// hour, while the account's owner, from their own address, is not kept out
+// (a per-account lockout let anyone who knew an admin's email lock them
+// out). Per client address, a fixed limit over all accounts.
 const (
-	accountAttempts = 5
+	pairAttempts    = 5 // free failures per account and address
+	pairFirstWait   = time.Second
+	pairMaxWait     = 15 * time.Minute
+	pairWindow      = time.Hour
 	addressAttempts = 20
-	attemptWindow   = 15 * time.Minute
+	addressWindow   = 15 * time.Minute
 )
 
 // DefaultSessionTTL is how long a browser stays signed in.
@@ -90,7 +97,7 @@ type Service struct {
 	now        func() time.Time
 	hashParams HashParams
 	sessionTTL time.Duration
-	byAccount  *Limiter
+	byPair     *Limiter // per account and client address
 	byAddress  *Limiter
 
 	dummyOnce sync.Once
@@ -120,8 +127,8 @@ func New(store *storage.Store, logger *slog.Logger, opts ...Option) *Service {
 		o(s)
 	}
 	s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	s.byAccount = NewLimiter(accountAttempts, attemptWindow, s.now)
-	s.byAddress = NewLimiter(addressAttempts, attemptWindow, s.now)
+	s.byPair = NewBackoff(pairAttempts, pairFirstWait, pairMaxWait, pairWindow, s.now)
+	s.byAddress = NewLimiter(addressAttempts, addressWindow, s.now)
 	return s
 }
 
@@ -206,20 +213,22 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 }
 
 // Login checks an email and password and opens a session. Failures are
-// counted per account and per client address (addr); past the limit the
-// answer is a *RateLimitError saying when to try again.
+// counted per account and client address (addr) and per address (see
+// pairAttempts); past the limits the answer is a *RateLimitError saying when
+// to try again.
 func (s *Service) Login(ctx context.Context, email, password, addr string) (SignedIn, error) {
-	accountKey := strings.ToLower(strings.TrimSpace(email))
-	if wait := max(s.byAccount.Wait(accountKey), s.byAddress.Wait(addr)); wait > 0 {
+	// An address holds no space, so the pair's key is unambiguous.
+	pairKey := addr + " " + strings.ToLower(strings.TrimSpace(email))
+	if wait := max(s.byPair.Wait(pairKey), s.byAddress.Wait(addr)); wait > 0 {
 		return SignedIn{}, &RateLimitError{RetryAfter: wait}
 	}
 	// Count the attempt before the slow hash, so concurrent guesses cannot
 	// slip past the limit; a success takes it back.
-	if wait := s.byAccount.Take(accountKey); wait > 0 {
+	if wait := s.byPair.Take(pairKey); wait > 0 {
 		return SignedIn{}, &RateLimitError{RetryAfter: wait}
 	}
 	if wait := s.byAddress.Take(addr); wait > 0 {
-		s.byAccount.Undo(accountKey)
+		s.byPair.Undo(pairKey)
 		return SignedIn{}, &RateLimitError{RetryAfter: wait}
 	}
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
@@ -239,7 +248,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (Sign
 		s.logger.Info("login failed", "reason", "wrong password", "user_id", u.ID, "addr", addr)
 		return SignedIn{}, ErrInvalidCredentials
 	}
-	s.byAccount.Reset(accountKey)
+	s.byPair.Reset(pairKey)
 	s.byAddress.Undo(addr)
 	out := SignedIn{User: u}
 	err = s.store.Tx(ctx, func(tx *storage.Tx) error {

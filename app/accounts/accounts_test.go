@@ -95,18 +95,36 @@ func TestLoginAndRateLimits(t *testing.T) {
 			t.Fatalf("failed login %d = %v", i+1, err)
 		}
 	}
-	// The account is now locked, even with the right password and from elsewhere.
-	_, err = s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.3")
+	// Past five failures, this account from this address waits, longer after
+	// every further failure; even the right password must wait its turn.
 	var rl *accounts.RateLimitError
-	if !errors.As(err, &rl) || rl.Seconds() < 14*60 || rl.Seconds() > 15*60 {
-		t.Fatalf("6th login = %v, want a RateLimitError of about 15 min", err)
+	_, err = s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.2")
+	if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("6th login = %v, want a RateLimitError of 1 s", err)
 	}
 	if !strings.Contains(rl.Error(), "try again in") {
 		t.Fatalf("message %q does not say when to try again", rl.Error())
 	}
-	clk.Advance(15*time.Minute + time.Second)
+	for _, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		clk.Advance(rl.RetryAfter)
+		if _, err := s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+			t.Fatalf("failure after waiting = %v", err)
+		}
+		if _, err = s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.As(err, &rl) || rl.RetryAfter != want {
+			t.Fatalf("next login = %v, want a RateLimitError of %v", err, want)
+		}
+	}
+	// The owner, from another address, is not kept out.
 	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.3"); err != nil {
-		t.Fatalf("login after the window: %v", err)
+		t.Fatalf("the owner from another address: %v", err)
+	}
+	// After waiting, the right password works and forgives the failures.
+	clk.Advance(rl.RetryAfter)
+	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.2"); err != nil {
+		t.Fatalf("login after the wait: %v", err)
+	}
+	if _, err := s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+		t.Fatalf("a failure after a success = %v, want no wait", err)
 	}
 
 	// Per address: 20 failures over many accounts lock the address out.
@@ -118,6 +136,36 @@ func TestLoginAndRateLimits(t *testing.T) {
 	}
 	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.4"); err != nil {
 		t.Fatalf("login from another address: %v", err)
+	}
+}
+
+// TestGuessingAnAdminsPasswordDoesNotLockThemOut: someone who knows an
+// admin's email and guesses from one address for an hour is slowed to a
+// few guesses, and the admin, from their own address, signs in throughout.
+func TestGuessingAnAdminsPasswordDoesNotLockThemOut(t *testing.T) {
+	t.Parallel()
+	s, _, clk := newService(t)
+	ctx := context.Background()
+	signup(t, s)
+	guesses := 0
+	for i := range 3600 {
+		_, err := s.Login(ctx, "owner@example.com", "guess", "203.0.113.66")
+		var rl *accounts.RateLimitError
+		switch {
+		case errors.Is(err, accounts.ErrInvalidCredentials):
+			guesses++
+		case !errors.As(err, &rl):
+			t.Fatalf("guess = %v", err)
+		}
+		if i%600 == 300 {
+			if _, err := s.Login(ctx, "owner@example.com", "owner-password", "198.51.100.7"); err != nil {
+				t.Fatalf("the owner, %d s into the guessing: %v", i, err)
+			}
+		}
+		clk.Advance(time.Second)
+	}
+	if guesses > 25 {
+		t.Fatalf("%d guesses in an hour from one address; want a handful", guesses)
 	}
 }
 

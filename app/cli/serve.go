@@ -27,6 +27,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	addr := fs.String("addr", envOr(env, "LORE_ADDR", "127.0.0.1:8080"), "address to listen on (env LORE_ADDR)")
 	publicURL := fs.String("public-url", envOr(env, "LORE_PUBLIC_URL", ""),
 		"how browsers reach Lore behind a reverse proxy, e.g. https://lore.example.com (env LORE_PUBLIC_URL)")
+	trustedProxies := fs.String("trusted-proxies", envOr(env, "LORE_TRUSTED_PROXIES", ""),
+		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env LORE_TRUSTED_PROXIES)")
 	slackAPI := slackAPIFlag(fs, env)
 	if err := parse(fs, env, args); err != nil {
 		return err
@@ -47,6 +49,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
+	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
+		return usagef("--trusted-proxies: %v", err)
+	}
 	if err := app.EnsureDataDir(cfg.DataDir); err != nil {
 		return err
 	}
