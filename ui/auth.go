@@ -29,17 +29,20 @@ type signupRequest struct {
 	Email            string `json:"email"`
 	Password         string `json:"password"`
 	OrganizationName string `json:"organization_name"`
+	SetupToken       string `json:"setup_token"` // needed from another machine
 }
 
 // signup creates the instance's first user and organization and signs the
-// user in; once the instance has a user it is closed.
+// user in; once the instance has a user it is closed. From another machine
+// it needs the setup token lore serve prints.
 func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
 	var req signupRequest
 	if err := decodeJSON(r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	in, _, err := h.app.Accounts.Signup(r.Context(), accounts.SignupInput(req))
+	in, _, err := h.app.Accounts.Signup(r.Context(), accounts.SignupInput{Email: req.Email, Password: req.Password,
+		OrganizationName: req.OrganizationName, SetupToken: req.SetupToken, FromLoopback: fromLoopback(r, h.app.Config.TrustedProxies)})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -47,7 +47,7 @@ func TestSignupLoginLogout(t *testing.T) {
 	a := apptest.Open(t)
 	h := New(a, os.DirFS("static"))
 
-	w := send(t, h, "POST", "/api/auth/signup", `{"email":"first@example.com","password":"first-password","organization_name":"Acme"}`, nil)
+	w := signupFrom(t, h, "127.0.0.1:40000", "127.0.0.1:8080", "")
 	me := decodeBody[meResponse](t, w, http.StatusCreated)
 	if me.User.Email != "first@example.com" || !me.User.InstanceOwner || len(me.Organizations) != 1 ||
 		me.Organizations[0].Name != "Acme" || me.Organizations[0].Role != "owner" {
@@ -332,4 +332,72 @@ func TestBehindATLSProxy(t *testing.T) {
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	wantError(t, w, http.StatusForbidden, "cross_origin")
+}
+
+// signupFrom posts the first signup from peer to host, with the given token.
+func signupFrom(t testing.TB, h http.Handler, peer, host, token string, headers ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	body := `{"email":"first@example.com","password":"first-password","organization_name":"Acme"`
+	if token != "" {
+		body += `,"setup_token":"` + token + `"`
+	}
+	r := httptest.NewRequest("POST", "http://"+host+"/api/auth/signup", strings.NewReader(body+"}"))
+	r.RemoteAddr = peer
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// TestSignupFromThisMachineNeedsNoToken: the default address is loopback,
+// and there the first signup is open.
+func TestSignupFromThisMachineNeedsNoToken(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ peer, host string }{
+		{"127.0.0.1:40000", "127.0.0.1:8080"},
+		{"[::1]:40000", "localhost:8080"},
+		{"127.0.0.1:40000", "[::1]:8080"},
+	} {
+		h := New(apptest.Open(t), os.DirFS("static"))
+		if w := signupFrom(t, h, c.peer, c.host, ""); w.Code != http.StatusCreated {
+			t.Fatalf("signup from %s to %s: %d %s", c.peer, c.host, w.Code, w.Body)
+		}
+	}
+}
+
+// TestSignupFromElsewhereNeedsTheSetupToken: whoever reaches the port first
+// from another machine does not own the instance; the admin, who has the
+// token lore serve printed, does.
+func TestSignupFromElsewhereNeedsTheSetupToken(t *testing.T) {
+	t.Parallel()
+	a := apptest.Open(t)
+	a.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	h := New(a, os.DirFS("static"))
+	token, err := a.Accounts.SetupToken(context.Background())
+	if err != nil || token == "" {
+		t.Fatalf("SetupToken = %q, %v", token, err)
+	}
+	const remote, host = "192.0.2.10:40000", "lore.example.com"
+	e := wantError(t, signupFrom(t, h, remote, host, ""), http.StatusForbidden, "setup_token_required")
+	if !strings.Contains(e.Error.Message, "setup token") {
+		t.Fatalf("message %q does not say what is needed", e.Error.Message)
+	}
+	wantError(t, signupFrom(t, h, remote, host, token+"x"), http.StatusForbidden, "setup_token_invalid")
+	// Not from this machine either: a loopback proxy forwarding someone
+	// (trusted, or not: then its X-Forwarded-For shows it is a proxy), and a
+	// page of another site whose name resolves to 127.0.0.1 (DNS rebinding).
+	wantError(t, signupFrom(t, h, "127.0.0.1:40000", host, "", "X-Forwarded-For", "203.0.113.5"), http.StatusForbidden, "setup_token_required")
+	wantError(t, signupFrom(t, h, "[::1]:40000", "localhost:8080", "", "Forwarded", "for=203.0.113.5"), http.StatusForbidden, "setup_token_required")
+	wantError(t, signupFrom(t, h, "127.0.0.1:40000", "evil.example:8080", ""), http.StatusForbidden, "setup_token_required")
+
+	if w := signupFrom(t, h, remote, host, token); w.Code != http.StatusCreated {
+		t.Fatalf("signup with the token: %d %s", w.Code, w.Body)
+	}
+	// Once a user exists the token opens nothing.
+	wantError(t, signupFrom(t, h, remote, host, token), http.StatusForbidden, "signup_closed")
+	if now, _ := a.Accounts.SetupToken(context.Background()); now != "" {
+		t.Fatalf("SetupToken after the first user = %q", now)
+	}
 }

@@ -50,6 +50,31 @@ func clientIP(r *http.Request, trusted []netip.Prefix) (addr netip.Addr, ok bool
 	return addr, true
 }
 
+// fromLoopback tells whether r comes from this machine, for the first
+// signup: the client (see clientIP) has a loopback address, no proxy Lore
+// does not trust forwarded it (a loopback peer sending X-Forwarded-For or
+// Forwarded is a proxy passing on someone else's request), and the browser
+// addressed this machine by a loopback name, which a page of another site
+// resolving its own name to 127.0.0.1 (DNS rebinding) cannot send.
+func fromLoopback(r *http.Request, trusted []netip.Prefix) bool {
+	addr, ok := clientIP(r, trusted)
+	if !ok || !addr.IsLoopback() {
+		return false
+	}
+	if peer, _ := parseHop(r.RemoteAddr); !isTrusted(peer, trusted) && len(forwardedChain(r.Header)) > 0 {
+		return false
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	hostAddr, ok := parseHop(host)
+	return ok && hostAddr.IsLoopback()
+}
+
 // forwardedChain returns the addresses proxies recorded, client first: the
 // X-Forwarded-For list (all its header lines, in order), or else the for=
 // parameters of Forwarded (RFC 7239).

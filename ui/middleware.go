@@ -357,6 +357,12 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnauthorized, "login_failed", "wrong email or password", nil)
 	case errors.Is(err, accounts.ErrUnauthenticated):
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "not signed in", nil)
+	case errors.Is(err, accounts.ErrSetupTokenRequired):
+		writeError(w, http.StatusForbidden, "setup_token_required",
+			"signup from another machine needs the setup token that lore serve printed with its URL (or sign up on the server itself)", nil)
+	case errors.Is(err, accounts.ErrSetupTokenWrong):
+		writeError(w, http.StatusForbidden, "setup_token_invalid",
+			"the setup token is wrong; use the one lore serve printed at its last start", nil)
 	case errors.Is(err, accounts.ErrSignupClosed):
 		writeError(w, http.StatusForbidden, "signup_closed", "signup is closed: this instance already has users; ask an admin to add you", nil)
 	case errors.Is(err, accounts.ErrExistingAccount):

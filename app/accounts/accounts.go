@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -30,6 +31,12 @@ var (
 	ErrInvalidCredentials = errors.New("accounts: wrong email or password")
 	// ErrUnauthenticated is a session or API token that is unknown, expired or revoked.
 	ErrUnauthenticated = errors.New("accounts: not signed in")
+	// ErrSetupTokenRequired is a signup from another machine without the
+	// setup token.
+	ErrSetupTokenRequired = errors.New("accounts: signup from another machine needs the setup token that lore serve printed")
+	// ErrSetupTokenWrong is a signup from another machine with a token that
+	// is not the setup token.
+	ErrSetupTokenWrong = errors.New("accounts: the setup token is wrong; use the one lore serve printed at its last start")
 	// ErrSignupClosed is a signup once the instance has its first user.
 	ErrSignupClosed = errors.New("accounts: signup is closed: this instance already has users; ask an admin to add you")
 	// ErrForbidden is an action the caller's role does not allow.
@@ -106,6 +113,9 @@ type Service struct {
 	// takes the hash's memory (19 MiB by default), so a burst of sign-in
 	// requests must queue rather than exhaust the machine.
 	hashSlots chan struct{}
+	// setupToken lets the first signup come from another machine (see
+	// Signup). It is random per process and kept in memory only.
+	setupToken string
 	// beforeMemberTx, set by tests only, runs between AddMember's checks
 	// outside its transaction and the transaction.
 	beforeMemberTx func()
@@ -127,6 +137,7 @@ func New(store *storage.Store, logger *slog.Logger, opts ...Option) *Service {
 		o(s)
 	}
 	s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	s.setupToken = rand.Text()
 	s.byPair = NewBackoff(pairAttempts, pairFirstWait, pairMaxWait, pairWindow, s.now)
 	s.byAddress = NewLimiter(addressAttempts, addressWindow, s.now)
 	return s
@@ -159,11 +170,28 @@ type SignupInput struct {
 	Email            string
 	Password         string
 	OrganizationName string
+	// FromLoopback says the request came from this machine (the HTTP layer
+	// judges it); otherwise SetupToken must be the service's setup token.
+	FromLoopback bool
+	SetupToken   string
+}
+
+// SetupToken returns the token that lets the first signup come from another
+// machine, for lore serve to print, or "" once a user exists and signup is
+// closed.
+func (s *Service) SetupToken(ctx context.Context) (string, error) {
+	closed, err := s.store.HasUsers(ctx)
+	if err != nil || closed {
+		return "", err
+	}
+	return s.setupToken, nil
 }
 
 // Signup creates the first user of the instance as its instance owner and
 // owner of a new organization, and signs them in. Once any user exists it
-// is ErrSignupClosed.
+// is ErrSignupClosed. From this machine that is all; from another, it needs
+// the setup token (ErrSetupTokenRequired, ErrSetupTokenWrong), so that
+// whoever reaches an exposed port first does not own the instance.
 func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage.Organization, error) {
 	fields := map[string]string{}
 	email := checkEmail(fields, "email", in.Email)
@@ -179,6 +207,13 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 			err = ErrSignupClosed
 		}
 		return SignedIn{}, storage.Organization{}, err
+	}
+	switch {
+	case in.FromLoopback:
+	case in.SetupToken == "":
+		return SignedIn{}, storage.Organization{}, ErrSetupTokenRequired
+	case subtle.ConstantTimeCompare([]byte(in.SetupToken), []byte(s.setupToken)) != 1:
+		return SignedIn{}, storage.Organization{}, ErrSetupTokenWrong
 	}
 	hash, err := s.hash(in.Password)
 	if err != nil {

@@ -34,7 +34,7 @@ func newService(t *testing.T) (*accounts.Service, *storage.Store, *clock) {
 func signup(t *testing.T, s *accounts.Service) (accounts.SignedIn, storage.Organization) {
 	t.Helper()
 	in, org, err := s.Signup(context.Background(), accounts.SignupInput{
-		Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme"})
+		Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme", FromLoopback: true})
 	if err != nil {
 		t.Fatalf("Signup: %v", err)
 	}
@@ -56,9 +56,47 @@ func TestSignupOnlyOnce(t *testing.T) {
 	if _, u, err := s.SessionUser(ctx, in.Token); err != nil || u.ID != in.User.ID {
 		t.Fatalf("SessionUser(signup token) = %+v, %v", u, err)
 	}
-	_, _, err = s.Signup(ctx, accounts.SignupInput{Email: "second@example.com", Password: "second-password", OrganizationName: "Other"})
+	_, _, err = s.Signup(ctx, accounts.SignupInput{Email: "second@example.com", Password: "second-password", OrganizationName: "Other", FromLoopback: true})
 	if !errors.Is(err, accounts.ErrSignupClosed) {
 		t.Fatalf("second Signup: %v, want ErrSignupClosed", err)
+	}
+}
+
+// TestSignupSetupToken: from this machine signup needs nothing more; from
+// elsewhere it needs the setup token lore serve prints, which is useless
+// once a user exists.
+func TestSignupSetupToken(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	token, err := s.SetupToken(ctx)
+	if err != nil || len(token) < 20 {
+		t.Fatalf("SetupToken = %q, %v; want a random token", token, err)
+	}
+	other, _, _ := newService(t)
+	if otherToken, _ := other.SetupToken(ctx); otherToken == token {
+		t.Fatal("two services made the same setup token")
+	}
+	in := accounts.SignupInput{Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme"}
+	if _, _, err := s.Signup(ctx, in); !errors.Is(err, accounts.ErrSetupTokenRequired) {
+		t.Fatalf("remote signup without a token = %v, want ErrSetupTokenRequired", err)
+	}
+	for _, wrong := range []string{token[:len(token)-1], token + "x", strings.ToLower(token), " " + token} {
+		in.SetupToken = wrong
+		if _, _, err := s.Signup(ctx, in); !errors.Is(err, accounts.ErrSetupTokenWrong) {
+			t.Fatalf("remote signup with token %q = %v, want ErrSetupTokenWrong", wrong, err)
+		}
+	}
+	in.SetupToken = token
+	if _, _, err := s.Signup(ctx, in); err != nil {
+		t.Fatalf("remote signup with the token: %v", err)
+	}
+	if now, err := s.SetupToken(ctx); err != nil || now != "" {
+		t.Fatalf("SetupToken once a user exists = %q, %v; want none", now, err)
+	}
+	in.Email = "second@example.com"
+	if _, _, err := s.Signup(ctx, in); !errors.Is(err, accounts.ErrSignupClosed) {
+		t.Fatalf("signup again with the token = %v, want ErrSignupClosed", err)
 	}
 }
 

@@ -91,6 +91,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else {
 		fmt.Fprintf(env.Stdout, "Lore is running at %s\n", address)
 	}
+	if err := printSetupLink(ctx, env, a, address); err != nil {
+		return err
+	}
 	offerEnvImport(env)
 	logger.Info("serving", "url", address, "public_url", cfg.PublicURL, "data_dir", cfg.DataDir)
 
@@ -113,6 +116,22 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("close database: %w", err)
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// printSetupLink prints, while the instance has no user, the link that lets
+// the first signup come from another machine (from this one it needs no
+// token). It goes to stdout, not the log: the token is a secret while it
+// lasts.
+func printSetupLink(ctx context.Context, env Env, a *app.App, address string) error {
+	token, err := a.Accounts.SetupToken(ctx)
+	if err != nil || token == "" {
+		return err
+	}
+	if a.Config.PublicURL != "" {
+		address = a.Config.PublicURL
+	}
+	fmt.Fprintf(env.Stdout, "No account exists yet. Create the first one from this machine, or from another with the setup token: open %s/?setup=%s\n", address, token)
 	return nil
 }
 
