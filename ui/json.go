@@ -98,27 +98,31 @@ func checkKeys(body []byte, fields []string) error {
 }
 
 // fieldNames returns the JSON names of the fields of the struct v points
-// to, or nil when v is not a pointer to a struct.
+// to (with those of embedded structs, as the decoder promotes them), or nil
+// when v is not a pointer to a struct.
 func fieldNames(v any) []string {
 	t := reflect.TypeOf(v)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return nil
 	}
-	t = t.Elem()
-	names := make([]string, 0, t.NumField())
-	for f := range t.Fields() {
-		if !f.IsExported() {
-			continue
+	var names []string
+	var collect func(reflect.Type)
+	collect = func(t reflect.Type) {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case name == "-":
+			case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+				collect(f.Type)
+			case !f.IsExported():
+			case name == "":
+				names = append(names, f.Name)
+			default:
+				names = append(names, name)
+			}
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch name {
-		case "-":
-			continue
-		case "":
-			name = f.Name
-		}
-		names = append(names, name)
 	}
+	collect(t.Elem())
 	return names
 }
 

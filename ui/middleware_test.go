@@ -17,6 +17,7 @@ import (
 	"lore/app"
 	"lore/app/accounts"
 	"lore/app/apptest"
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -465,5 +466,59 @@ func TestJSONKeysExactlyOnce(t *testing.T) {
 	// Equal keys in different objects, and nested values, are fine.
 	if w := f.do(t, "PATCH", settingsPath, f.ownerA.Token, `{"ai_tone":"casual"}`); w.Code != http.StatusOK {
 		t.Errorf("a plain patch: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestFieldNames(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		Promoted string `json:"promoted"`
+	}
+	var v struct {
+		inner
+		Tagged  string `json:"tagged,omitempty"`
+		Plain   string
+		Skipped string `json:"-"`
+		hidden  string
+	}
+	_ = v.hidden
+	if got := fmt.Sprint(fieldNames(&v)); got != "[promoted tagged Plain]" {
+		t.Fatalf("fieldNames = %s", got)
+	}
+	var m map[string]json.RawMessage
+	if got := fieldNames(&m); got != nil {
+		t.Fatalf("fieldNames(map) = %v, want nil", got)
+	}
+}
+
+func TestCheckKeys(t *testing.T) {
+	t.Parallel()
+	fields := []string{"name", "items"}
+	for body, want := range map[string]string{
+		`{"name":"a","items":[{"k":1},{"k":2}]}`:          "",
+		`{"items":[{"k":1,"x":{"k":2}}],"name":"a"}`:      "",
+		`{"items":[{"k":1,"k":2}]}`:                       "k",
+		`{"items":{"a":{"b":1,"b":2}}}`:                   "b",
+		`{"name":"a"} {"name":"a"}`:                       "", // trailing data: decoding refuses it
+		`{"name":"a","name"`:                              "name",
+		`{"name":`:                                        "",
+		`not json`:                                        "",
+		`{"Items":[]}`:                                    "Items",
+		`{"items":[{"NAME":1}]}`:                          "", // case is checked at the top level only
+		`["name","name"]`:                                 "",
+		`{"name":"x","items":[],"items":[]}`:              "items",
+		`{"a\u0000":1,"a\u0000":2}`:                       "a\x00",
+		`{"name":{"name":{"name":1}},"items":{"name":1}}`: "",
+	} {
+		err := checkKeys([]byte(body), fields)
+		var got string
+		if err != nil {
+			for k := range err.(*validation.Error).Fields {
+				got = k
+			}
+		}
+		if got != want {
+			t.Errorf("checkKeys(%s) names %q (%v), want %q", body, got, err, want)
+		}
 	}
 }
