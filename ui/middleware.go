@@ -312,8 +312,9 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 
 // fail maps an error to its answer, in one place: validation → 422 naming
 // the fields, not found (also another organization's) → 404, a role that is
-// not enough → 403, and anything unexpected → 500 with the detail logged,
-// never sent.
+// not enough → 403, a value the schema's constraints refused → 409 or 422
+// (never a 500: it is the caller's input), and anything unexpected → 500
+// with the detail logged, never sent.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		re  *requestError
