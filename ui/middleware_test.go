@@ -522,3 +522,13 @@ func TestCheckKeys(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckKeys: no body may panic the key scan.
+func FuzzCheckKeys(f *testing.F) {
+	for _, seed := range []string{`{"a":1,"a":2}`, `{"A":[{"b":{}},[]]}`, `}`, `[{]`, `{"a":`, `"x"`, `{"a":1}}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkKeys(body, []string{"a", "b"})
+	})
+}
