@@ -163,6 +163,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"unknown flag", []string{"serve", "--frob"}, 2, "flag provided but not defined: -frob"},
 		{"bad public URL", []string{"serve", "--data", dir, "--public-url", "lore.example.com"}, 2, "want an absolute http:// or https:// URL"},
+		{"bad trusted proxy", []string{"serve", "--data", dir, "--trusted-proxies", "127.0.0.1,proxy.lan"}, 2, `trusted proxy "proxy.lan": want an IP address or a CIDR prefix`},
 		{"unknown migrate command", []string{"migrate", "sideways", "--data", dir}, 2, `unknown migrate command "sideways"`},
 		{"backup without path", []string{"backup", "--data", dir}, 2, "exactly one PATH"},
 		{"bad log level", []string{"migrate", "status", "--data", dir, "--log-level", "loud"}, 2, `log level "loud"`},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lore/app/accounts"
+	"lore/app/audit"
 	"lore/app/credentials"
 	"lore/app/keys"
 	"lore/app/lockfile"
@@ -40,6 +41,8 @@ type App struct {
 	// Credentials stores, reads and verifies workspaces' Slack secrets; nil
 	// when opened WithoutKeys.
 	Credentials *credentials.Service
+	// Audit reads the audit log.
+	Audit *audit.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -102,6 +105,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a := &App{Config: cfg, Logger: logger, Store: store}
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
+	a.Audit = audit.New(store)
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,6 +34,33 @@ type Config struct {
 	// SlackAPIURL is Slack's Web API base URL (LORE_SLACK_API_URL); "" is
 	// Slack's own. Tests and proxies stand in for Slack with it.
 	SlackAPIURL string
+	// TrustedProxies are the reverse proxies (LORE_TRUSTED_PROXIES) whose
+	// X-Forwarded-For or Forwarded header names the client: login limits
+	// and signup judge that address instead of the proxy's.
+	TrustedProxies []netip.Prefix
+}
+
+// ParseTrustedProxies reads a list of trusted proxies: IP addresses or CIDR
+// prefixes separated by commas, such as "127.0.0.1, 10.0.0.0/8, ::1".
+func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("trusted proxy %q: want an IP address or a CIDR prefix such as 10.0.0.0/8", part)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // DatabasePath is the SQLite file inside the data directory.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -62,11 +63,8 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT audit_id, coalesce(org_id, 0), coalesce(workspace_id, ''), actor, action, outcome, detail, created_at
-		FROM audit_log
-		WHERE (?1 = 0 OR org_id = ?1) AND (?2 = '' OR workspace_id = ?2) AND (?3 = '' OR action = ?3)
-		ORDER BY audit_id DESC LIMIT ?4`, f.OrgID, f.WorkspaceID, f.Action, f.Limit)
+	query, args := auditQuery(f)
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list audit: %w", err)
 	}
@@ -87,6 +85,34 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// auditQuery builds ListAudit's query from the filters given, so that each
+// condition can use an index (migration 00013); "?1 = 0 OR org_id = ?1"
+// would leave SQLite no choice but to scan the whole log.
+func auditQuery(f AuditFilter) (string, []any) {
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		column string
+		value  any
+		set    bool
+	}{
+		{"org_id", f.OrgID, f.OrgID != 0},
+		{"workspace_id", f.WorkspaceID, f.WorkspaceID != ""},
+		{"action", f.Action, f.Action != ""},
+	} {
+		if c.set {
+			where = append(where, c.column+" = ?")
+			args = append(args, c.value)
+		}
+	}
+	query := `SELECT audit_id, coalesce(org_id, 0), coalesce(workspace_id, ''), actor, action, outcome, detail, created_at
+		FROM audit_log`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	return query + " ORDER BY audit_id DESC LIMIT ?", append(args, f.Limit)
 }
 
 func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }

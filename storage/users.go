@@ -66,8 +66,13 @@ func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 }
 
 // User returns one user by id, or ErrNotFound.
-func (s *Store) User(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_id = ?`, id))
+func (s *Store) User(ctx context.Context, id int64) (User, error) { return user(ctx, s.read, id) }
+
+// User reads one user inside the transaction, or ErrNotFound.
+func (tx *Tx) User(ctx context.Context, id int64) (User, error) { return user(ctx, tx.tx, id) }
+
+func user(ctx context.Context, q queryRower, id int64) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_id = ?`, id))
 	return u, userErr(err, fmt.Sprint(id))
 }
 

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -33,13 +32,12 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxAuditEntries {
-			h.fail(w, r, &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
-				Fields: map[string]string{"limit": "must be 1-500"}})
+			h.fail(w, r, invalidField("limit", "must be 1-500"))
 			return
 		}
 		f.Limit = n
 	}
-	list, err := h.app.Store.ListAudit(r.Context(), f)
+	list, err := h.app.Audit.List(r.Context(), f)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -31,17 +29,20 @@ type signupRequest struct {
 	Email            string `json:"email"`
 	Password         string `json:"password"`
 	OrganizationName string `json:"organization_name"`
+	SetupToken       string `json:"setup_token"` // needed from another machine
 }
 
 // signup creates the instance's first user and organization and signs the
-// user in; once the instance has a user it is closed.
+// user in; once the instance has a user it is closed. From another machine
+// it needs the setup token lore serve prints.
 func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
 	var req signupRequest
 	if err := decodeJSON(r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	in, _, err := h.app.Accounts.Signup(r.Context(), accounts.SignupInput(req))
+	in, _, err := h.app.Accounts.Signup(r.Context(), accounts.SignupInput{Email: req.Email, Password: req.Password,
+		OrganizationName: req.OrganizationName, SetupToken: req.SetupToken, FromLoopback: fromLoopback(r, h.app.Config.TrustedProxies)})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -62,29 +63,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	in, err := h.app.Accounts.Login(r.Context(), req.Email, req.Password, clientAddr(r))
+	in, err := h.app.Accounts.Login(r.Context(), req.Email, req.Password, clientAddr(r, h.app.Config.TrustedProxies))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.setSessionCookie(w, r, in)
 	h.writeMe(w, r, http.StatusOK, in.User)
-}
-
-// clientAddr is the address rate limits count by: the TCP peer, and for
-// IPv6 its /64, since one client usually holds a whole /64. Headers such as
-// X-Forwarded-For are not trusted, since anyone can send them.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || addr.Unmap().Is4() {
-		return host
-	}
-	prefix, _ := addr.Prefix(64)
-	return prefix.String()
 }
 
 // logout revokes the caller's session and clears the cookie. With an API
@@ -105,7 +90,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 // showMe returns the caller and the organizations they belong to.
 func (h *handler) showMe(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalFrom(r.Context())
-	u, err := h.app.Store.User(r.Context(), p.UserID)
+	u, err := h.app.Accounts.User(r.Context(), p.UserID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -114,7 +99,7 @@ func (h *handler) showMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) writeMe(w http.ResponseWriter, r *http.Request, status int, u storage.User) {
-	orgs, err := h.app.Store.ListUserOrganizations(r.Context(), u.ID)
+	orgs, err := h.app.Accounts.ListUserOrganizations(r.Context(), u.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"lore/app/accounts"
-	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -24,7 +23,7 @@ func toMemberJSON(m storage.Membership) memberJSON {
 // listMembers lists the organization's members and their roles.
 func (h *handler) listMembers(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	list, err := h.app.Store.ListMembers(r.Context(), m.OrgID)
+	list, err := h.app.Accounts.ListMembers(r.Context(), m.OrgID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -59,32 +58,13 @@ func (h *handler) addMember(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, toMemberJSON(added))
 }
 
-// removeMember takes a person out of the organization. The person is named
-// in the path (…/members/{user_id}) or, on …/members, in the body
-// ({"user_id": 12}).
+// removeMember takes the person named in the path out of the organization.
 func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
-	var userID int64
-	if id := r.PathValue("user_id"); id != "" {
-		var err error
-		if userID, err = strconv.ParseInt(id, 10, 64); err != nil {
-			writeNotFound(w)
-			return
-		}
-	} else {
-		var req struct {
-			UserID int64 `json:"user_id"`
-		}
-		if err := decodeJSON(r, &req); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if req.UserID <= 0 {
-			h.fail(w, r, &validation.Error{Code: "invalid_request", Message: "some fields are invalid",
-				Fields: map[string]string{"user_id": "is required"}})
-			return
-		}
-		userID = req.UserID
+	userID, err := strconv.ParseInt(r.PathValue("user_id"), 10, 64)
+	if err != nil {
+		writeNotFound(w)
+		return
 	}
 	if err := h.app.Accounts.RemoveMember(r.Context(), m.OrgID, p.UserID, m.Role, userID); err != nil {
 		h.fail(w, r, err)

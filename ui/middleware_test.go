@@ -17,6 +17,7 @@ import (
 	"lore/app"
 	"lore/app/accounts"
 	"lore/app/apptest"
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -211,7 +212,6 @@ var wantAccess = map[string]access{
 	"GET /api/organizations/{org_id}/workspaces":           orgMember,
 	"GET /api/organizations/{org_id}/members":              orgAdmin,
 	"POST /api/organizations/{org_id}/members":             orgAdmin,
-	"DELETE /api/organizations/{org_id}/members":           orgAdmin,
 	"GET /api/organizations/{org_id}/audit":                orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
@@ -420,4 +420,115 @@ func TestPanicIsJSON500(t *testing.T) {
 	if strings.Contains(w.Body.String(), "boom") {
 		t.Fatalf("panic detail leaked: %+v", e)
 	}
+}
+
+// TestJSONKeysExactlyOnce: Go's decoder lets the last of two equal keys win
+// and matches keys regardless of case; Lore refuses both, for struct and map
+// bodies alike, naming the key, and stores nothing.
+func TestJSONKeysExactlyOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	settingsPath := fmt.Sprintf("/api/organizations/%d/settings", f.orgA.ID)
+	credsPath := "/api/workspaces/" + f.wsA + "/credentials"
+	settingsBefore := f.do(t, "GET", settingsPath, f.adminA.Token, "").Body.String()
+	for _, tc := range []struct {
+		method, path, body, field string
+	}{
+		{"POST", "/api/tokens", `{"name":"a","name":"b"}`, "name"},
+		{"POST", "/api/tokens", `{"NAME":"a"}`, "NAME"},
+		{"POST", "/api/tokens", `{"Name":"a"}`, "Name"},
+		{"PATCH", settingsPath, `{"ai_tone":"bogus","ai_tone":"casual"}`, "ai_tone"},
+		{"PATCH", settingsPath, `{"ai_tone":"casual","confidence_threshold":50,"ai_tone":"casual"}`, "ai_tone"},
+		{"PATCH", settingsPath, `{"AI_TONE":"casual"}`, "AI_TONE"},
+		{"POST", credsPath, `{"BOT_TOKEN":"xoxb-1-2-abc","app_token":"xapp-1-A1-2-abc","signing_secret":"0123456789abcdef0123456789abcdef"}`, "BOT_TOKEN"},
+		{"POST", credsPath, `{"bot_token":"xoxb-1-2-abc","bot_token":"xoxb-1-2-def","app_token":"xapp-1-A1-2-abc","signing_secret":"0123456789abcdef0123456789abcdef"}`, "bot_token"},
+	} {
+		w := f.do(t, tc.method, tc.path, f.ownerA.Token, tc.body)
+		if w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s %s %s: %d %s, want 422", tc.method, tc.path, tc.body, w.Code, w.Body)
+			continue
+		}
+		var e errorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Fields[tc.field] == "" {
+			t.Errorf("%s: field %s not named: %s", tc.body, tc.field, w.Body)
+		}
+	}
+	tokens, _ := f.app.Store.ListAPITokens(context.Background(), f.ownerA.ID)
+	if len(tokens) != 1 {
+		t.Errorf("%d tokens after refused bodies, want the fixture's 1", len(tokens))
+	}
+	if after := f.do(t, "GET", settingsPath, f.adminA.Token, "").Body.String(); after != settingsBefore {
+		t.Errorf("settings changed by a refused body:\nbefore %s\nafter  %s", settingsBefore, after)
+	}
+	if w := f.do(t, "GET", credsPath, f.ownerA.Token, ""); strings.Contains(w.Body.String(), `"configured":true`) {
+		t.Errorf("credentials stored from a refused body: %s", w.Body)
+	}
+	// Equal keys in different objects, and nested values, are fine.
+	if w := f.do(t, "PATCH", settingsPath, f.ownerA.Token, `{"ai_tone":"casual"}`); w.Code != http.StatusOK {
+		t.Errorf("a plain patch: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestFieldNames(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		Promoted string `json:"promoted"`
+	}
+	var v struct {
+		inner
+		Tagged  string `json:"tagged,omitempty"`
+		Plain   string
+		Skipped string `json:"-"`
+		hidden  string
+	}
+	_ = v.hidden
+	if got := fmt.Sprint(fieldNames(&v)); got != "[promoted tagged Plain]" {
+		t.Fatalf("fieldNames = %s", got)
+	}
+	var m map[string]json.RawMessage
+	if got := fieldNames(&m); got != nil {
+		t.Fatalf("fieldNames(map) = %v, want nil", got)
+	}
+}
+
+func TestCheckKeys(t *testing.T) {
+	t.Parallel()
+	fields := []string{"name", "items"}
+	for body, want := range map[string]string{
+		`{"name":"a","items":[{"k":1},{"k":2}]}`:          "",
+		`{"items":[{"k":1,"x":{"k":2}}],"name":"a"}`:      "",
+		`{"items":[{"k":1,"k":2}]}`:                       "k",
+		`{"items":{"a":{"b":1,"b":2}}}`:                   "b",
+		`{"name":"a"} {"name":"a"}`:                       "", // trailing data: decoding refuses it
+		`{"name":"a","name"`:                              "name",
+		`{"name":`:                                        "",
+		`not json`:                                        "",
+		`{"Items":[]}`:                                    "Items",
+		`{"items":[{"NAME":1}]}`:                          "", // case is checked at the top level only
+		`["name","name"]`:                                 "",
+		`{"name":"x","items":[],"items":[]}`:              "items",
+		`{"a\u0000":1,"a\u0000":2}`:                       "a\x00",
+		`{"name":{"name":{"name":1}},"items":{"name":1}}`: "",
+	} {
+		err := checkKeys([]byte(body), fields)
+		var got string
+		if err != nil {
+			for k := range err.(*validation.Error).Fields {
+				got = k
+			}
+		}
+		if got != want {
+			t.Errorf("checkKeys(%s) names %q (%v), want %q", body, got, err, want)
+		}
+	}
+}
+
+// FuzzCheckKeys: no body may panic the key scan.
+func FuzzCheckKeys(f *testing.F) {
+	for _, seed := range []string{`{"a":1,"a":2}`, `{"A":[{"b":{}},[]]}`, `}`, `[{]`, `{"a":`, `"x"`, `{"a":1}}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkKeys(body, []string{"a", "b"})
+	})
 }

@@ -46,7 +46,7 @@ func (h *handler) createOrganization(w http.ResponseWriter, r *http.Request) {
 // listOrganizations lists the organizations the caller belongs to.
 func (h *handler) listOrganizations(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalFrom(r.Context())
-	list, err := h.app.Store.ListUserOrganizations(r.Context(), p.UserID)
+	list, err := h.app.Accounts.ListUserOrganizations(r.Context(), p.UserID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -57,7 +57,7 @@ func (h *handler) listOrganizations(w http.ResponseWriter, r *http.Request) {
 // showOrganization returns one organization of the caller's.
 func (h *handler) showOrganization(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	o, err := h.app.Store.Organization(r.Context(), m.OrgID)
+	o, err := h.app.Accounts.Organization(r.Context(), m.OrgID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -34,7 +34,6 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations/{org_id}/members", orgAdmin, h.listMembers},
 		{"POST /api/organizations/{org_id}/members", orgAdmin, h.addMember},
-		{"DELETE /api/organizations/{org_id}/members", orgAdmin, h.removeMember},
 		{"DELETE /api/organizations/{org_id}/members/{user_id}", orgAdmin, h.removeMember},
 
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},

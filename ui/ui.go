@@ -1,5 +1,14 @@
 // Package ui is Lore's HTTP layer: the JSON API and the pages, over the
 // services of package app.
+//
+// Handlers reach data only through app's services (h.app.Accounts,
+// h.app.Settings, h.app.Credentials, h.app.Audit, …), never through
+// h.app.Store, the guard's membership look-ups included: a read or write
+// then goes through the one place that checks, audits and scopes it to an
+// organization, and a new handler has one way to do it. The services may
+// return storage's row types, and a thin read-through method on a service is
+// the way to expose a plain read. The one exception is /healthz, whose job
+// is to probe the database itself.
 package ui
 
 import (

@@ -22,7 +22,7 @@ func toWorkspaceJSON(ws storage.Workspace) workspaceJSON {
 // listWorkspaces lists the organization's Slack workspaces.
 func (h *handler) listWorkspaces(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	list, err := h.app.Store.ListWorkspaces(r.Context(), m.OrgID)
+	list, err := h.app.Accounts.ListWorkspaces(r.Context(), m.OrgID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -59,7 +59,7 @@ func (h *handler) createWorkspace(w http.ResponseWriter, r *http.Request) {
 // showWorkspace returns one workspace.
 func (h *handler) showWorkspace(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	ws, err := h.app.Store.Workspace(r.Context(), m.OrgID, r.PathValue("workspace_id"))
+	ws, err := h.app.Accounts.Workspace(r.Context(), m.OrgID, r.PathValue("workspace_id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -7,12 +7,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"lore/app/validation"
 	"net/mail"
 	"regexp"
 	"runtime"
@@ -21,6 +21,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -30,6 +31,12 @@ var (
 	ErrInvalidCredentials = errors.New("accounts: wrong email or password")
 	// ErrUnauthenticated is a session or API token that is unknown, expired or revoked.
 	ErrUnauthenticated = errors.New("accounts: not signed in")
+	// ErrSetupTokenRequired is a signup from another machine without the
+	// setup token.
+	ErrSetupTokenRequired = errors.New("accounts: signup from another machine needs the setup token that lore serve printed")
+	// ErrSetupTokenWrong is a signup from another machine with a token that
+	// is not the setup token.
+	ErrSetupTokenWrong = errors.New("accounts: the setup token is wrong; use the one lore serve printed at its last start")
 	// ErrSignupClosed is a signup once the instance has its first user.
 	ErrSignupClosed = errors.New("accounts: signup is closed: this instance already has users; ask an admin to add you")
 	// ErrForbidden is an action the caller's role does not allow.
@@ -67,11 +74,18 @@ func (e *RateLimitError) Seconds() int {
 	return max(s, 1)
 }
 
-// Rate limits on failed logins, per account and per client address.
+// Limits on failed logins. Per account and client address, a growing delay:
+// it slows someone guessing a password from one address to a few guesses an
+// hour, while the account's owner, from their own address, is not kept out
+// (a per-account lockout let anyone who knew an admin's email lock them
+// out). Per client address, a fixed limit over all accounts.
 const (
-	accountAttempts = 5
+	pairAttempts    = 5 // free failures per account and address
+	pairFirstWait   = time.Second
+	pairMaxWait     = 15 * time.Minute
+	pairWindow      = time.Hour
 	addressAttempts = 20
-	attemptWindow   = 15 * time.Minute
+	addressWindow   = 15 * time.Minute
 )
 
 // DefaultSessionTTL is how long a browser stays signed in.
@@ -90,7 +104,7 @@ type Service struct {
 	now        func() time.Time
 	hashParams HashParams
 	sessionTTL time.Duration
-	byAccount  *Limiter
+	byPair     *Limiter // per account and client address
 	byAddress  *Limiter
 
 	dummyOnce sync.Once
@@ -99,6 +113,12 @@ type Service struct {
 	// takes the hash's memory (19 MiB by default), so a burst of sign-in
 	// requests must queue rather than exhaust the machine.
 	hashSlots chan struct{}
+	// setupToken lets the first signup come from another machine (see
+	// Signup). It is random per process and kept in memory only.
+	setupToken string
+	// beforeMemberTx, set by tests only, runs between AddMember's checks
+	// outside its transaction and the transaction.
+	beforeMemberTx func()
 }
 
 // Option changes a Service built by New.
@@ -117,8 +137,9 @@ func New(store *storage.Store, logger *slog.Logger, opts ...Option) *Service {
 		o(s)
 	}
 	s.hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	s.byAccount = NewLimiter(accountAttempts, attemptWindow, s.now)
-	s.byAddress = NewLimiter(addressAttempts, attemptWindow, s.now)
+	s.setupToken = rand.Text()
+	s.byPair = NewBackoff(pairAttempts, pairFirstWait, pairMaxWait, pairWindow, s.now)
+	s.byAddress = NewLimiter(addressAttempts, addressWindow, s.now)
 	return s
 }
 
@@ -149,11 +170,28 @@ type SignupInput struct {
 	Email            string
 	Password         string
 	OrganizationName string
+	// FromLoopback says the request came from this machine (the HTTP layer
+	// judges it); otherwise SetupToken must be the service's setup token.
+	FromLoopback bool
+	SetupToken   string
+}
+
+// SetupToken returns the token that lets the first signup come from another
+// machine, for lore serve to print, or "" once a user exists and signup is
+// closed.
+func (s *Service) SetupToken(ctx context.Context) (string, error) {
+	closed, err := s.store.HasUsers(ctx)
+	if err != nil || closed {
+		return "", err
+	}
+	return s.setupToken, nil
 }
 
 // Signup creates the first user of the instance as its instance owner and
 // owner of a new organization, and signs them in. Once any user exists it
-// is ErrSignupClosed.
+// is ErrSignupClosed. From this machine that is all; from another, it needs
+// the setup token (ErrSetupTokenRequired, ErrSetupTokenWrong), so that
+// whoever reaches an exposed port first does not own the instance.
 func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage.Organization, error) {
 	fields := map[string]string{}
 	email := checkEmail(fields, "email", in.Email)
@@ -169,6 +207,13 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 			err = ErrSignupClosed
 		}
 		return SignedIn{}, storage.Organization{}, err
+	}
+	switch {
+	case in.FromLoopback:
+	case in.SetupToken == "":
+		return SignedIn{}, storage.Organization{}, ErrSetupTokenRequired
+	case subtle.ConstantTimeCompare([]byte(in.SetupToken), []byte(s.setupToken)) != 1:
+		return SignedIn{}, storage.Organization{}, ErrSetupTokenWrong
 	}
 	hash, err := s.hash(in.Password)
 	if err != nil {
@@ -203,20 +248,22 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 }
 
 // Login checks an email and password and opens a session. Failures are
-// counted per account and per client address (addr); past the limit the
-// answer is a *RateLimitError saying when to try again.
+// counted per account and client address (addr) and per address (see
+// pairAttempts); past the limits the answer is a *RateLimitError saying when
+// to try again.
 func (s *Service) Login(ctx context.Context, email, password, addr string) (SignedIn, error) {
-	accountKey := strings.ToLower(strings.TrimSpace(email))
-	if wait := max(s.byAccount.Wait(accountKey), s.byAddress.Wait(addr)); wait > 0 {
+	// An address holds no space, so the pair's key is unambiguous.
+	pairKey := addr + " " + strings.ToLower(strings.TrimSpace(email))
+	if wait := max(s.byPair.Wait(pairKey), s.byAddress.Wait(addr)); wait > 0 {
 		return SignedIn{}, &RateLimitError{RetryAfter: wait}
 	}
 	// Count the attempt before the slow hash, so concurrent guesses cannot
 	// slip past the limit; a success takes it back.
-	if wait := s.byAccount.Take(accountKey); wait > 0 {
+	if wait := s.byPair.Take(pairKey); wait > 0 {
 		return SignedIn{}, &RateLimitError{RetryAfter: wait}
 	}
 	if wait := s.byAddress.Take(addr); wait > 0 {
-		s.byAccount.Undo(accountKey)
+		s.byPair.Undo(pairKey)
 		return SignedIn{}, &RateLimitError{RetryAfter: wait}
 	}
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
@@ -236,7 +283,7 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (Sign
 		s.logger.Info("login failed", "reason", "wrong password", "user_id", u.ID, "addr", addr)
 		return SignedIn{}, ErrInvalidCredentials
 	}
-	s.byAccount.Reset(accountKey)
+	s.byPair.Reset(pairKey)
 	s.byAddress.Undo(addr)
 	out := SignedIn{User: u}
 	err = s.store.Tx(ctx, func(tx *storage.Tx) error {
@@ -264,6 +311,11 @@ func (s *Service) newSession(ctx context.Context, tx *storage.Tx, userID int64) 
 	}
 	sess, err := tx.CreateSession(ctx, userID, hashToken(token), s.now().Add(s.sessionTTL))
 	return sess, token, err
+}
+
+// User returns one user, or storage.ErrNotFound.
+func (s *Service) User(ctx context.Context, id int64) (storage.User, error) {
+	return s.store.User(ctx, id)
 }
 
 // Logout revokes one session of the user.
@@ -333,9 +385,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 // CreateToken makes a personal API token for the user and returns it with
 // its secret, which is not stored and cannot be shown again.
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (storage.APIToken, string, error) {
-	name = strings.TrimSpace(name)
-	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return storage.APIToken{}, "", invalid(map[string]string{"name": "must be 1-100 characters"})
+	fields := map[string]string{}
+	name = validation.Name(fields, "name", name, 1, 100)
+	if len(fields) > 0 {
+		return storage.APIToken{}, "", invalid(fields)
 	}
 	random, err := randomToken()
 	if err != nil {
@@ -411,11 +464,11 @@ func hashToken(token string) string {
 }
 
 func checkEmail(fields map[string]string, name, email string) string {
-	email = strings.TrimSpace(email)
-	a, err := mail.ParseAddress(email)
-	if email == "" {
-		fields[name] = "is required"
-	} else if err != nil || a.Address != email || len(email) > 254 {
+	email = validation.Name(fields, name, email, 1, 254)
+	if fields[name] != "" {
+		return email
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 		fields[name] = "must be an email address like name@example.com"
 	}
 	return email
@@ -440,11 +493,7 @@ func checkPassword(fields map[string]string, name, password string) {
 }
 
 func checkOrgName(fields map[string]string, name, v string) string {
-	v = strings.TrimSpace(v)
-	if n := utf8.RuneCountInString(v); n < 1 || n > 200 {
-		fields[name] = "must be 1-200 characters"
-	}
-	return v
+	return validation.Name(fields, name, v, 1, 200)
 }
 
 func checkRole(fields map[string]string, name, role string) {

@@ -34,7 +34,7 @@ func newService(t *testing.T) (*accounts.Service, *storage.Store, *clock) {
 func signup(t *testing.T, s *accounts.Service) (accounts.SignedIn, storage.Organization) {
 	t.Helper()
 	in, org, err := s.Signup(context.Background(), accounts.SignupInput{
-		Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme"})
+		Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme", FromLoopback: true})
 	if err != nil {
 		t.Fatalf("Signup: %v", err)
 	}
@@ -56,9 +56,47 @@ func TestSignupOnlyOnce(t *testing.T) {
 	if _, u, err := s.SessionUser(ctx, in.Token); err != nil || u.ID != in.User.ID {
 		t.Fatalf("SessionUser(signup token) = %+v, %v", u, err)
 	}
-	_, _, err = s.Signup(ctx, accounts.SignupInput{Email: "second@example.com", Password: "second-password", OrganizationName: "Other"})
+	_, _, err = s.Signup(ctx, accounts.SignupInput{Email: "second@example.com", Password: "second-password", OrganizationName: "Other", FromLoopback: true})
 	if !errors.Is(err, accounts.ErrSignupClosed) {
 		t.Fatalf("second Signup: %v, want ErrSignupClosed", err)
+	}
+}
+
+// TestSignupSetupToken: from this machine signup needs nothing more; from
+// elsewhere it needs the setup token lore serve prints, which is useless
+// once a user exists.
+func TestSignupSetupToken(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	token, err := s.SetupToken(ctx)
+	if err != nil || len(token) < 20 {
+		t.Fatalf("SetupToken = %q, %v; want a random token", token, err)
+	}
+	other, _, _ := newService(t)
+	if otherToken, _ := other.SetupToken(ctx); otherToken == token {
+		t.Fatal("two services made the same setup token")
+	}
+	in := accounts.SignupInput{Email: "owner@example.com", Password: "owner-password", OrganizationName: "Acme"}
+	if _, _, err := s.Signup(ctx, in); !errors.Is(err, accounts.ErrSetupTokenRequired) {
+		t.Fatalf("remote signup without a token = %v, want ErrSetupTokenRequired", err)
+	}
+	for _, wrong := range []string{token[:len(token)-1], token + "x", strings.ToLower(token), " " + token} {
+		in.SetupToken = wrong
+		if _, _, err := s.Signup(ctx, in); !errors.Is(err, accounts.ErrSetupTokenWrong) {
+			t.Fatalf("remote signup with token %q = %v, want ErrSetupTokenWrong", wrong, err)
+		}
+	}
+	in.SetupToken = token
+	if _, _, err := s.Signup(ctx, in); err != nil {
+		t.Fatalf("remote signup with the token: %v", err)
+	}
+	if now, err := s.SetupToken(ctx); err != nil || now != "" {
+		t.Fatalf("SetupToken once a user exists = %q, %v; want none", now, err)
+	}
+	in.Email = "second@example.com"
+	if _, _, err := s.Signup(ctx, in); !errors.Is(err, accounts.ErrSignupClosed) {
+		t.Fatalf("signup again with the token = %v, want ErrSignupClosed", err)
 	}
 }
 
@@ -95,18 +133,36 @@ func TestLoginAndRateLimits(t *testing.T) {
 			t.Fatalf("failed login %d = %v", i+1, err)
 		}
 	}
-	// The account is now locked, even with the right password and from elsewhere.
-	_, err = s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.3")
+	// Past five failures, this account from this address waits, longer after
+	// every further failure; even the right password must wait its turn.
 	var rl *accounts.RateLimitError
-	if !errors.As(err, &rl) || rl.Seconds() < 14*60 || rl.Seconds() > 15*60 {
-		t.Fatalf("6th login = %v, want a RateLimitError of about 15 min", err)
+	_, err = s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.2")
+	if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("6th login = %v, want a RateLimitError of 1 s", err)
 	}
 	if !strings.Contains(rl.Error(), "try again in") {
 		t.Fatalf("message %q does not say when to try again", rl.Error())
 	}
-	clk.Advance(15*time.Minute + time.Second)
+	for _, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		clk.Advance(rl.RetryAfter)
+		if _, err := s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+			t.Fatalf("failure after waiting = %v", err)
+		}
+		if _, err = s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.As(err, &rl) || rl.RetryAfter != want {
+			t.Fatalf("next login = %v, want a RateLimitError of %v", err, want)
+		}
+	}
+	// The owner, from another address, is not kept out.
 	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.3"); err != nil {
-		t.Fatalf("login after the window: %v", err)
+		t.Fatalf("the owner from another address: %v", err)
+	}
+	// After waiting, the right password works and forgives the failures.
+	clk.Advance(rl.RetryAfter)
+	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.2"); err != nil {
+		t.Fatalf("login after the wait: %v", err)
+	}
+	if _, err := s.Login(ctx, "owner@example.com", "wrong", "10.0.0.2"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+		t.Fatalf("a failure after a success = %v, want no wait", err)
 	}
 
 	// Per address: 20 failures over many accounts lock the address out.
@@ -118,6 +174,37 @@ func TestLoginAndRateLimits(t *testing.T) {
 	}
 	if _, err := s.Login(ctx, "owner@example.com", "owner-password", "10.0.0.4"); err != nil {
 		t.Fatalf("login from another address: %v", err)
+	}
+}
+
+// TestGuessingAnAdminsPasswordDoesNotLockThemOut: someone who knows an
+// admin's email and guesses from one address for an hour is slowed to a
+// few guesses, and the admin, from their own address, signs in throughout.
+func TestGuessingAnAdminsPasswordDoesNotLockThemOut(t *testing.T) {
+	t.Parallel()
+	s, _, clk := newService(t)
+	ctx := context.Background()
+	signup(t, s)
+	guesses := 0
+	for i := range 3600 {
+		_, err := s.Login(ctx, "owner@example.com", "guess", "203.0.113.66")
+		var rl *accounts.RateLimitError
+		switch {
+		case errors.Is(err, accounts.ErrInvalidCredentials):
+			guesses++
+		case !errors.As(err, &rl):
+			t.Fatalf("guess = %v", err)
+		}
+		if i%600 == 300 {
+			if _, err := s.Login(ctx, "owner@example.com", "owner-password", "198.51.100.7"); err != nil {
+				t.Fatalf("the owner, %d s into the guessing: %v", i, err)
+			}
+		}
+		clk.Advance(time.Second)
+	}
+	t.Logf("%d guesses in the first hour from one address", guesses)
+	if guesses > 25 {
+		t.Fatalf("%d guesses in an hour from one address; want a handful", guesses)
 	}
 }
 
@@ -307,5 +394,58 @@ func TestWorkspaces(t *testing.T) {
 	}
 	if _, err := store.WorkspaceOrg(ctx, "T0123ABCD"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("after delete = %v", err)
+	}
+}
+
+// TestAddUserRefusesControlCharacters: the command line's path checks names
+// with the same rule as the API's.
+func TestAddUserRefusesControlCharacters(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	_, _, err := s.AddUser(ctx, accounts.NewUser{Email: "a\x00b@example.com", Password: "a-password", OrgName: "\x00Acme", Role: "owner"}, "cli")
+	var ve *accounts.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["org"] == "" || ve.Fields["email"] == "" {
+		t.Fatalf("AddUser(NUL in email and org) = %v, want a ValidationError naming email and org", err)
+	}
+	if users, _ := store.ListUsers(ctx); len(users) != 0 {
+		t.Fatalf("users stored: %+v", users)
+	}
+}
+
+// TestAddMemberRaceWithNewAccount: an account created by someone else
+// between AddMember's first look (no such email) and its transaction is an
+// existing account, which only the instance owner may add: an organization
+// admin gets ErrExistingAccount, not a member whose password another chose.
+func TestAddMemberRaceWithNewAccount(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	in, org := signup(t, s)
+	admin, err := s.AddMember(ctx, org.ID, in.User.ID, storage.RoleOwner, accounts.MemberInput{Email: "admin@example.com", Role: "admin", Password: "admin-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var late storage.User
+	accounts.SetBeforeMemberTx(s, func() {
+		err := store.Tx(ctx, func(tx *storage.Tx) (err error) {
+			late, err = tx.CreateUser(ctx, "late@example.com", "elsewhere-chosen-hash", false)
+			return err
+		})
+		if err != nil {
+			t.Errorf("create the racing account: %v", err)
+		}
+	})
+	_, err = s.AddMember(ctx, org.ID, admin.UserID, storage.RoleAdmin, accounts.MemberInput{Email: "late@example.com", Role: "member", Password: "admin-chosen"})
+	if !errors.Is(err, accounts.ErrExistingAccount) {
+		t.Fatalf("AddMember racing an account's creation = %v, want ErrExistingAccount", err)
+	}
+	if _, err := store.Membership(ctx, org.ID, late.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the racing account was added: %v", err)
+	}
+	// The instance owner may still add it, and then its password stays its own.
+	accounts.SetBeforeMemberTx(s, nil)
+	if _, err := s.AddMember(ctx, org.ID, in.User.ID, storage.RoleOwner, accounts.MemberInput{Email: "late@example.com", Role: "member"}); err != nil {
+		t.Fatalf("instance owner adding the account: %v", err)
 	}
 }

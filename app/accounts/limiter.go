@@ -5,15 +5,19 @@ import (
 	"time"
 )
 
-// Limiter counts attempts per key in a sliding window and refuses a key that
-// has used up its allowance until its oldest attempt leaves the window. It
-// lives in memory: a restart forgives everyone, which is acceptable for
-// slowing down password guessing.
+// Limiter counts attempts per key in a sliding window. A key may make limit
+// attempts freely; past that, a fixed limiter (NewLimiter) refuses it until
+// its oldest attempt leaves the window, and a backoff limiter (NewBackoff)
+// makes it wait after its newest attempt, twice as long with each further
+// one. It lives in memory: a restart forgives everyone, which is acceptable
+// for slowing down password guessing.
 type Limiter struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	limit    int
 	window   time.Duration
+	step     time.Duration // a backoff's first wait; 0 for a fixed limiter
+	maxWait  time.Duration // a backoff's longest wait
 	attempts map[string][]time.Time
 }
 
@@ -24,6 +28,14 @@ const maxLimiterKeys = 10000
 // NewLimiter allows limit attempts per key within window, reading time from now.
 func NewLimiter(limit int, window time.Duration, now func() time.Time) *Limiter {
 	return &Limiter{now: now, limit: limit, window: window, attempts: make(map[string][]time.Time)}
+}
+
+// NewBackoff allows free attempts per key within window; each further one
+// waits step after the one before, doubling up to maxWait.
+func NewBackoff(free int, step, maxWait, window time.Duration, now func() time.Time) *Limiter {
+	l := NewLimiter(free, window, now)
+	l.step, l.maxWait = step, maxWait
+	return l
 }
 
 // Take records an attempt for key and returns 0, or, when the key has used
@@ -61,13 +73,23 @@ func (l *Limiter) Wait(key string) time.Duration {
 }
 
 // allowance returns key's attempts still in the window and, when they use up
-// the limit, how long until the oldest leaves it. It needs l.mu held.
+// the free ones, how long until the key may try again: until the oldest
+// leaves the window, or for a backoff, until its wait after the newest has
+// passed. It needs l.mu held.
 func (l *Limiter) allowance(key string, now time.Time) ([]time.Time, time.Duration) {
 	list := l.recent(key, now)
-	if len(list) >= l.limit {
+	n := len(list)
+	if n < l.limit {
+		return list, 0
+	}
+	if l.step == 0 {
 		return list, list[0].Add(l.window).Sub(now)
 	}
-	return list, 0
+	wait := l.maxWait
+	if extra := n - l.limit; extra < 32 {
+		wait = min(l.step<<extra, l.maxWait)
+	}
+	return list, max(list[n-1].Add(wait).Sub(now), 0)
 }
 
 // Undo forgets the newest attempt of key: a success that should not count.

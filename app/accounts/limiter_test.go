@@ -58,3 +58,36 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 		t.Fatalf("%d keys kept, want at most %d", n, maxLimiterKeys)
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := NewBackoff(2, time.Second, 5*time.Second, time.Minute, func() time.Time { return now })
+	for i := range 2 {
+		if d := l.Take("k"); d != 0 {
+			t.Fatalf("free attempt %d refused (%v)", i+1, d)
+		}
+	}
+	// Each further attempt waits after the newest: 1 s, 2 s, 4 s, then 5 s at most.
+	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second} {
+		if d := l.Take("k"); d != want {
+			t.Fatalf("attempt too soon: wait %v, want %v", d, want)
+		}
+		now = now.Add(want - time.Millisecond)
+		if d := l.Wait("k"); d != time.Millisecond {
+			t.Fatalf("just before the wait ends: %v, want 1ms", d)
+		}
+		now = now.Add(time.Millisecond)
+		if d := l.Take("k"); d != 0 {
+			t.Fatalf("after waiting %v: refused (%v)", want, d)
+		}
+	}
+	if d := l.Take("other"); d != 0 {
+		t.Fatalf("another key refused: %v", d)
+	}
+	// Once every attempt has left the window, the key is free again.
+	now = now.Add(time.Minute)
+	if d := l.Take("k"); d != 0 {
+		t.Fatalf("after the window: refused (%v)", d)
+	}
+}

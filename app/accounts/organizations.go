@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -24,6 +24,28 @@ func rank(role string) int {
 		return 3
 	}
 	return 0
+}
+
+// Organization returns one organization, or storage.ErrNotFound.
+func (s *Service) Organization(ctx context.Context, orgID int64) (storage.Organization, error) {
+	return s.store.Organization(ctx, orgID)
+}
+
+// ListUserOrganizations returns the organizations the user belongs to, with
+// the user's role in each.
+func (s *Service) ListUserOrganizations(ctx context.Context, userID int64) ([]storage.OrganizationRole, error) {
+	return s.store.ListUserOrganizations(ctx, userID)
+}
+
+// Membership returns the user's membership of the organization, or
+// storage.ErrNotFound when the user is not a member.
+func (s *Service) Membership(ctx context.Context, orgID, userID int64) (storage.Membership, error) {
+	return s.store.Membership(ctx, orgID, userID)
+}
+
+// ListMembers returns the organization's members and their roles.
+func (s *Service) ListMembers(ctx context.Context, orgID int64) ([]storage.Membership, error) {
+	return s.store.ListMembers(ctx, orgID)
 }
 
 // CreateOrganization creates an organization with userID as its owner.
@@ -69,21 +91,10 @@ func (s *Service) AddMember(ctx context.Context, orgID int64, actorID int64, act
 	if in.Role == storage.RoleOwner && actorRole != storage.RoleOwner {
 		return storage.Membership{}, ErrForbidden
 	}
+	// Hash outside the transaction (it is slow) when the email looks new;
+	// whether it still is, and who may add it if not, is decided inside.
 	var hash string
-	if existing, err := s.store.UserByEmail(ctx, email); err == nil {
-		// Whoever created this account chose its password: letting another
-		// organization's admin add it would hand them a member they do not
-		// control, or an account an admin elsewhere controls.
-		actor, err := s.store.User(ctx, actorID)
-		if err != nil {
-			return storage.Membership{}, err
-		}
-		_, err = s.store.Membership(ctx, orgID, existing.ID)
-		alreadyMember := err == nil // adding them again is a plain conflict below
-		if !actor.InstanceOwner && !alreadyMember {
-			return storage.Membership{}, ErrExistingAccount
-		}
-	} else if errors.Is(err, storage.ErrNotFound) {
+	if _, err := s.store.UserByEmail(ctx, email); errors.Is(err, storage.ErrNotFound) {
 		checkPassword(fields, "password", in.Password)
 		if len(fields) > 0 {
 			if fields["password"] == "is required" {
@@ -97,10 +108,29 @@ func (s *Service) AddMember(ctx context.Context, orgID int64, actorID int64, act
 	} else if err != nil {
 		return storage.Membership{}, err
 	}
+	if s.beforeMemberTx != nil {
+		s.beforeMemberTx()
+	}
 	var m storage.Membership
 	err := s.store.Tx(ctx, func(tx *storage.Tx) error {
-		u, created, err := findOrCreateUser(ctx, tx, email, hash)
-		if err != nil {
+		u, err := tx.UserByEmail(ctx, email)
+		created := false
+		switch {
+		case err == nil:
+			if err := mayAddExisting(ctx, tx, orgID, actorID, u.ID); err != nil {
+				return err
+			}
+		case errors.Is(err, storage.ErrNotFound) && hash != "":
+			n, err := tx.CountUsers(ctx)
+			if err != nil {
+				return err
+			}
+			if u, err = tx.CreateUser(ctx, email, hash, n == 0); err != nil {
+				return err
+			}
+			created = true
+		default:
+			// Not found with no hash: the user seen a moment ago was deleted.
 			return err
 		}
 		if m, err = tx.AddMembership(ctx, orgID, u.ID, in.Role); err != nil {
@@ -113,20 +143,25 @@ func (s *Service) AddMember(ctx context.Context, orgID int64, actorID int64, act
 	return m, err
 }
 
-// findOrCreateUser returns the user with email, creating it with hash if
-// there is none (hash empty: the caller saw the user a moment ago, so a
-// missing one now is ErrNotFound).
-func findOrCreateUser(ctx context.Context, tx *storage.Tx, email, hash string) (storage.User, bool, error) {
-	u, err := tx.UserByEmail(ctx, email)
-	if err == nil || !errors.Is(err, storage.ErrNotFound) || hash == "" {
-		return u, false, err
-	}
-	n, err := tx.CountUsers(ctx)
+// mayAddExisting is the rule for adding an account that exists already,
+// checked inside the transaction that adds it so that an account created a
+// moment before cannot slip past: whoever created it chose its password, so
+// letting another organization's admin add it would hand them a member they
+// do not control, or an account an admin elsewhere controls. Only the
+// instance owner may; adding a member again is left to be a plain conflict.
+func mayAddExisting(ctx context.Context, tx *storage.Tx, orgID, actorID, userID int64) error {
+	actor, err := tx.User(ctx, actorID)
 	if err != nil {
-		return storage.User{}, false, err
+		return err
 	}
-	u, err = tx.CreateUser(ctx, email, hash, n == 0)
-	return u, err == nil, err
+	if actor.InstanceOwner {
+		return nil
+	}
+	_, err = tx.Membership(ctx, orgID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ErrExistingAccount
+	}
+	return err
 }
 
 // RemoveMember takes a user out of the organization. Only an owner may
@@ -217,6 +252,23 @@ func (s *Service) AddUser(ctx context.Context, in NewUser, actor string) (storag
 	return u, org, err
 }
 
+// Workspace returns a workspace of the organization, or storage.ErrNotFound,
+// also when it belongs to another organization.
+func (s *Service) Workspace(ctx context.Context, orgID int64, id string) (storage.Workspace, error) {
+	return s.store.Workspace(ctx, orgID, id)
+}
+
+// WorkspaceOrg returns the organization a workspace belongs to, or
+// storage.ErrNotFound, so that membership is checked against it.
+func (s *Service) WorkspaceOrg(ctx context.Context, id string) (int64, error) {
+	return s.store.WorkspaceOrg(ctx, id)
+}
+
+// ListWorkspaces returns the organization's Slack workspaces.
+func (s *Service) ListWorkspaces(ctx context.Context, orgID int64) ([]storage.Workspace, error) {
+	return s.store.ListWorkspaces(ctx, orgID)
+}
+
 // CreateWorkspace connects a Slack workspace (team id and display name) to
 // the organization. A team id connected anywhere already is storage.ErrConflict.
 func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, name string) (storage.Workspace, error) {
@@ -225,10 +277,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, n
 	if !workspaceIDPattern.MatchString(id) {
 		fields["workspace_id"] = "must be a Slack team id like T0123ABCD"
 	}
-	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > 200 {
-		fields["name"] = "must be at most 200 characters"
-	}
+	name = validation.Name(fields, "name", name, 0, 200)
 	if len(fields) > 0 {
 		return storage.Workspace{}, invalid(fields)
 	}

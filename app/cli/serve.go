@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"lore/app"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -23,6 +25,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	addr := fs.String("addr", envOr(env, "LORE_ADDR", "127.0.0.1:8080"), "address to listen on (env LORE_ADDR)")
 	publicURL := fs.String("public-url", envOr(env, "LORE_PUBLIC_URL", ""),
 		"how browsers reach Lore behind a reverse proxy, e.g. https://lore.example.com (env LORE_PUBLIC_URL)")
+	trustedProxies := fs.String("trusted-proxies", envOr(env, "LORE_TRUSTED_PROXIES", ""),
+		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env LORE_TRUSTED_PROXIES)")
 	slackAPI := slackAPIFlag(fs, env)
 	rest, err := parse(fs, env, args)
 	if err != nil {
@@ -44,6 +48,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
+	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
+		return usagef("--trusted-proxies: %v", err)
+	}
 	lock, err := lockFor(cfg, "serve")
 	if err != nil {
 		return err
@@ -80,6 +87,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else {
 		fmt.Fprintf(env.Stdout, "Lore is running at %s\n", address)
 	}
+	if err := printSetupLink(ctx, env, a, address); err != nil {
+		return err
+	}
 	offerEnvImport(env)
 	logger.Info("serving", "url", address, "public_url", cfg.PublicURL, "data_dir", cfg.DataDir)
 
@@ -102,6 +112,22 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("close database: %w", err)
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// printSetupLink prints, while the instance has no user, the link that lets
+// the first signup come from another machine (from this one it needs no
+// token). It goes to stdout, not the log: the token is a secret while it
+// lasts.
+func printSetupLink(ctx context.Context, env Env, a *app.App, address string) error {
+	token, err := a.Accounts.SetupToken(ctx)
+	if err != nil || token == "" {
+		return err
+	}
+	if a.Config.PublicURL != "" {
+		address = a.Config.PublicURL
+	}
+	fmt.Fprintf(env.Stdout, "No account exists yet. Create the first one from this machine, or from another with the setup token: open %s/?setup=%s\n", address, token)
 	return nil
 }
 
