@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"lore/app/credentials"
-	"lore/app/vault"
+	"lore/secret"
 )
 
 // credentialsRequest is the body that stores a workspace's Slack secrets.
@@ -25,6 +25,7 @@ type credentialsJSON struct {
 	SigningSecret        string     `json:"signing_secret"`
 	CredentialsEncrypted bool       `json:"credentials_encrypted"`
 	EncryptionVersion    int        `json:"encryption_version"`
+	Status               string     `json:"status"`
 	IsValid              bool       `json:"is_valid"`
 	LastVerifiedAt       *time.Time `json:"last_verified_at"`
 	BotUserID            string     `json:"bot_user_id"`
@@ -40,6 +41,7 @@ func toCredentialsJSON(v credentials.View) credentialsJSON {
 		SigningSecret:        v.SigningSecret,
 		CredentialsEncrypted: v.Encrypted,
 		EncryptionVersion:    v.EncryptionVersion,
+		Status:               string(v.Status),
 		IsValid:              v.IsValid,
 		BotUserID:            v.BotUserID,
 		KeyProblem:           v.KeyProblem,
@@ -70,7 +72,7 @@ func (h *handler) storeCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.app.Credentials.Store(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"),
-		vault.SlackCredentials{BotToken: req.BotToken, AppToken: req.AppToken, SigningSecret: req.SigningSecret})
+		secret.Slack{BotToken: req.BotToken, AppToken: req.AppToken, SigningSecret: req.SigningSecret})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -8,13 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"lore/app/slackfake"
-	"lore/app/testlog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+
+	"lore/app/slackfake"
+	"lore/app/testlog"
+	"lore/secret"
 
 	"lore/app"
 	"lore/app/accounts"
@@ -154,9 +156,9 @@ func TestCredentialsAPIFlow(t *testing.T) {
 		t.Fatalf("POST: %d %v", code, body)
 	}
 	want := map[string]any{
-		"workspace_id": "T0123ABCD", "configured": true, "bot_token": "xoxb-…9f3a", "app_token": vault.Mask(testAppToken),
-		"signing_secret": vault.Mask(testSigningSecret), "credentials_encrypted": true, "encryption_version": float64(1),
-		"is_valid": true, "last_verified_at": nil, "bot_user_id": "",
+		"workspace_id": "T0123ABCD", "configured": true, "bot_token": "xoxb-…9f3a", "app_token": secret.Mask(testAppToken),
+		"signing_secret": secret.Mask(testSigningSecret), "credentials_encrypted": true, "encryption_version": float64(1),
+		"status": "not_verified", "is_valid": false, "last_verified_at": nil, "bot_user_id": "",
 	}
 	for k, v := range want {
 		if body[k] != v {
@@ -170,14 +172,14 @@ func TestCredentialsAPIFlow(t *testing.T) {
 		t.Fatalf("verify: %d %v", code, body)
 	}
 	code, body = e.do(t, e.admin, "GET", path, nil)
-	if code != 200 || body["is_valid"] != true || body["bot_user_id"] != "U0BOT" || body["last_verified_at"] == nil || body["bot_token"] != "xoxb-…9f3a" {
+	if code != 200 || body["status"] != "valid" || body["is_valid"] != true || body["bot_user_id"] != "U0BOT" || body["last_verified_at"] == nil || body["bot_token"] != "xoxb-…9f3a" {
 		t.Fatalf("GET after verify: %d %v", code, body)
 	}
 
 	if code, body = e.do(t, e.admin, "DELETE", path, nil); code != 204 {
 		t.Fatalf("DELETE: %d %v", code, body)
 	}
-	if code, body = e.do(t, e.admin, "GET", path, nil); code != 200 || body["configured"] != false || body["bot_token"] != "" {
+	if code, body = e.do(t, e.admin, "GET", path, nil); code != 200 || body["configured"] != false || body["bot_token"] != "" || body["status"] != "not_configured" {
 		t.Fatalf("GET after DELETE: %d %v", code, body)
 	}
 	if code, body = e.do(t, e.admin, "POST", path+"/verify", nil); code != 409 || credErrCode(body) != "no_credentials" {

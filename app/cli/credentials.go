@@ -9,7 +9,7 @@ import (
 
 	"lore/app"
 	"lore/app/credentials"
-	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -42,7 +42,7 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var creds vault.SlackCredentials
+	var creds secret.Slack
 	switch sub {
 	case "migrate":
 		if *org != 0 {
@@ -101,7 +101,7 @@ func migrateCredentials(ctx context.Context, env Env, a *app.App, workspace stri
 
 // slackCredentialsFromEnv reads and validates the three variables, naming
 // each one missing or malformed and never a value.
-func slackCredentialsFromEnv(env Env) (vault.SlackCredentials, error) {
+func slackCredentialsFromEnv(env Env) (secret.Slack, error) {
 	var missing []string
 	values := map[string]string{}
 	for _, v := range slackEnv {
@@ -111,10 +111,10 @@ func slackCredentialsFromEnv(env Env) (vault.SlackCredentials, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return vault.SlackCredentials{}, usagef("import-env needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET; not set: %s",
+		return secret.Slack{}, usagef("import-env needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET; not set: %s",
 			strings.Join(missing, ", "))
 	}
-	creds := credentials.Normalize(vault.SlackCredentials{
+	creds := credentials.Normalize(secret.Slack{
 		BotToken: values["bot_token"], AppToken: values["app_token"], SigningSecret: values["signing_secret"],
 	})
 	var ve *credentials.ValidationError
@@ -125,12 +125,12 @@ func slackCredentialsFromEnv(env Env) (vault.SlackCredentials, error) {
 				parts = append(parts, v.name+" "+msg)
 			}
 		}
-		return vault.SlackCredentials{}, fmt.Errorf("nothing was stored: %s", strings.Join(parts, "; "))
+		return secret.Slack{}, fmt.Errorf("nothing was stored: %s", strings.Join(parts, "; "))
 	}
 	return creds, nil
 }
 
-func importEnvCredentials(ctx context.Context, env Env, a *app.App, orgID int64, creds vault.SlackCredentials) error {
+func importEnvCredentials(ctx context.Context, env Env, a *app.App, orgID int64, creds secret.Slack) error {
 	if _, err := a.Store.Organization(ctx, orgID); errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("no organization %d in %s", orgID, a.Config.DatabasePath())
 	} else if err != nil {

@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"lore/app/validation"
 	"net/http"
 	"sort"
 	"strings"
 	"time"
+
+	"lore/app/validation"
+	"lore/secret"
 
 	"lore/app/vault"
 	"lore/storage"
@@ -102,8 +104,8 @@ func invalid(fields map[string]string) *ValidationError {
 }
 
 // Normalize trims the whitespace a paste brings along from each secret.
-func Normalize(c vault.SlackCredentials) vault.SlackCredentials {
-	return vault.SlackCredentials{
+func Normalize(c secret.Slack) secret.Slack {
+	return secret.Slack{
 		BotToken:      strings.TrimSpace(c.BotToken),
 		AppToken:      strings.TrimSpace(c.AppToken),
 		SigningSecret: strings.TrimSpace(c.SigningSecret),
@@ -112,7 +114,7 @@ func Normalize(c vault.SlackCredentials) vault.SlackCredentials {
 
 // Validate checks the formats of the three secrets, after Normalize, and
 // returns a *ValidationError naming every bad one.
-func Validate(c vault.SlackCredentials) error {
+func Validate(c secret.Slack) error {
 	fields := map[string]string{}
 	check := func(name, v, prefix, what string) {
 		switch {
@@ -148,6 +150,18 @@ func Validate(c vault.SlackCredentials) error {
 	return nil
 }
 
+// Status is where a workspace's credentials stand with Slack.
+type Status string
+
+// The statuses of a View. Storing credentials makes them StatusNotVerified
+// until Verify asks Slack; only StatusValid has IsValid true.
+const (
+	StatusNotConfigured Status = "not_configured" // no secret stored
+	StatusNotVerified   Status = "not_verified"   // stored, and not checked with Slack since
+	StatusValid         Status = "valid"          // Slack accepted them at LastVerifiedAt
+	StatusInvalid       Status = "invalid"        // Slack rejected them at LastVerifiedAt
+)
+
 // View is what may be shown of a workspace's credentials: masked values
 // (xoxb-…9f3a) and their state.
 type View struct {
@@ -158,21 +172,22 @@ type View struct {
 	SigningSecret     string
 	Encrypted         bool
 	EncryptionVersion int
-	IsValid           bool
-	LastVerifiedAt    time.Time // zero when never verified
+	Status            Status
+	IsValid           bool      // Status is StatusValid
+	LastVerifiedAt    time.Time // when Slack last answered a verification; zero when not verified yet
 	BotUserID         string
 	// KeyProblem is set when the configured key cannot open the stored
 	// secrets: the masks are then empty and the rest is still shown.
 	KeyProblem string
 }
 
-func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
+func viewOf(rec storage.CredentialRecord, c secret.Slack) View {
 	v := View{
 		WorkspaceID:    rec.WorkspaceID,
-		Configured:     c != (vault.SlackCredentials{}),
-		BotToken:       vault.Mask(c.BotToken),
-		AppToken:       vault.Mask(c.AppToken),
-		SigningSecret:  vault.Mask(c.SigningSecret),
+		Configured:     c != (secret.Slack{}),
+		BotToken:       secret.Mask(c.BotToken),
+		AppToken:       secret.Mask(c.AppToken),
+		SigningSecret:  secret.Mask(c.SigningSecret),
 		Encrypted:      rec.Encrypted,
 		IsValid:        rec.IsValid,
 		LastVerifiedAt: rec.LastVerifiedAt,
@@ -181,13 +196,28 @@ func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
 	if rec.Encrypted {
 		v.EncryptionVersion = rec.Sealed.Version
 	}
+	v.setStatus()
 	return v
+}
+
+// setStatus derives Status from Configured and the verification state.
+func (v *View) setStatus() {
+	switch {
+	case !v.Configured:
+		v.Status, v.IsValid = StatusNotConfigured, false
+	case v.LastVerifiedAt.IsZero():
+		v.Status, v.IsValid = StatusNotVerified, false
+	case v.IsValid:
+		v.Status = StatusValid
+	default:
+		v.Status = StatusInvalid
+	}
 }
 
 // Store validates c, encrypts its three secrets with the active key and
 // makes them the workspace's credentials, clearing any legacy plaintext in
 // the same transaction. It returns the masked view.
-func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c vault.SlackCredentials, opts ...StoreOption) (View, error) {
+func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c secret.Slack, opts ...StoreOption) (View, error) {
 	var o storeOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -256,6 +286,7 @@ func (s *Service) View(ctx context.Context, actor string, orgID int64, workspace
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
 		v := viewOf(rec, c)
 		v.Configured = true
+		v.setStatus()
 		v.KeyProblem = fmt.Sprintf("the configured encryption key cannot open these credentials (key version %d); see the server log", rec.Sealed.Version)
 		return v, nil
 	}
@@ -271,12 +302,12 @@ func (s *Service) View(ctx context.Context, actor string, orgID int64, workspace
 // decrypted set when they are encrypted, else the legacy plaintext set,
 // never a mix. Each call writes an audit row. The result masks itself when
 // printed or logged; do not copy its fields into anything that is.
-func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceID string) (vault.SlackCredentials, error) {
+func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceID string) (secret.Slack, error) {
 	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionRead}
 	_, c, err := s.open(ctx, orgID, workspaceID)
 	if err != nil {
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
-		return vault.SlackCredentials{}, err
+		return secret.Slack{}, err
 	}
 	s.audit(ctx, entry)
 	return c, nil
@@ -303,23 +334,23 @@ func (s *Service) Delete(ctx context.Context, actor string, orgID int64, workspa
 
 // open reads and decrypts a workspace's credentials. With ErrNoCredentials
 // it still returns the record.
-func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (storage.CredentialRecord, vault.SlackCredentials, error) {
+func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (storage.CredentialRecord, secret.Slack, error) {
 	rec, err := s.store.Credentials(ctx, orgID, workspaceID)
 	if err != nil {
-		return storage.CredentialRecord{}, vault.SlackCredentials{}, fmt.Errorf("credentials: %w", err)
+		return storage.CredentialRecord{}, secret.Slack{}, fmt.Errorf("credentials: %w", err)
 	}
 	if !rec.Encrypted {
-		c := vault.SlackCredentials(rec.Legacy)
-		if c == (vault.SlackCredentials{}) {
+		c := secret.Slack(rec.Legacy)
+		if c == (secret.Slack{}) {
 			return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
 		}
 		return rec, c, nil
 	}
 	c, err := s.unseal(rec.Sealed)
 	if err != nil {
-		return rec, vault.SlackCredentials{}, fmt.Errorf("credentials: workspace %s: %w", workspaceID, err)
+		return rec, secret.Slack{}, fmt.Errorf("credentials: workspace %s: %w", workspaceID, err)
 	}
-	if c == (vault.SlackCredentials{}) {
+	if c == (secret.Slack{}) {
 		return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
 	}
 	return rec, c, nil
@@ -327,7 +358,7 @@ func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (st
 
 // seal encrypts the three secrets with the active key, so that the row's
 // single encryption_version holds for all of them.
-func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, error) {
+func (s *Service) seal(c secret.Slack) (storage.EncryptedCredentials, error) {
 	if s.keys == nil {
 		return storage.EncryptedCredentials{}, ErrNoKey
 	}
@@ -335,28 +366,26 @@ func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, 
 	if err != nil {
 		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
 	}
-	sealed, err := key.EncryptSlack(c)
+	sealed, err := c.Map(key.Encrypt)
 	if err != nil {
 		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
 	}
-	return storage.EncryptedCredentials{BotToken: sealed.BotToken, AppToken: sealed.AppToken,
-		SigningSecret: sealed.SigningSecret, Version: version}, nil
+	return storage.EncryptedCredentials{Slack: sealed, Version: version}, nil
 }
 
 // unseal decrypts the three secrets with the key of their version.
-func (s *Service) unseal(e storage.EncryptedCredentials) (vault.SlackCredentials, error) {
+func (s *Service) unseal(e storage.EncryptedCredentials) (secret.Slack, error) {
 	if s.keys == nil {
-		return vault.SlackCredentials{}, ErrNoKey
+		return secret.Slack{}, ErrNoKey
 	}
-	sealed := vault.SlackCredentials{BotToken: e.BotToken, AppToken: e.AppToken, SigningSecret: e.SigningSecret}
-	if sealed == (vault.SlackCredentials{}) {
-		return sealed, nil // nothing stored: no key needed
+	if e.IsZero() {
+		return secret.Slack{}, nil // nothing stored: no key needed
 	}
 	key, err := s.keys.Key(e.Version)
 	if err != nil {
-		return vault.SlackCredentials{}, err
+		return secret.Slack{}, err
 	}
-	return key.DecryptSlack(sealed)
+	return e.Map(key.Decrypt)
 }
 
 // audit writes an entry on its own; a failure to do so is logged, not

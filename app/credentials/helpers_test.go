@@ -6,12 +6,14 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
-	"lore/app/slackfake"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"lore/app/slackfake"
+	"lore/secret"
 
 	"lore/app/vault"
 	"lore/storage"
@@ -20,17 +22,17 @@ import (
 // Realistic-looking secrets; each has a long distinctive middle that the leak
 // tests look for besides the whole value.
 var (
-	good = vault.SlackCredentials{
+	good = secret.Slack{
 		BotToken:      "xoxb-1234567890-0987654321-GoodBotTokenQ7vZ9f3a",
 		AppToken:      "xapp-1-A0GOOD0APP-1234567890123-5d8e2f4a6c7b9d1e3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d",
 		SigningSecret: "8f2b0c6d1e4a7f9b3c5d2e8a1f0b6c4d",
 	}
-	legacyA = vault.SlackCredentials{
+	legacyA = secret.Slack{
 		BotToken:      "xoxb-1111111111-2222222222-LegacyAlphaBotToken",
 		AppToken:      "xapp-1-A0LEGACYA-1111111111111-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		SigningSecret: "aaaabbbbccccddddeeeeffff00001111",
 	}
-	legacyB = vault.SlackCredentials{
+	legacyB = secret.Slack{
 		BotToken:      "xoxb-3333333333-4444444444-LegacyBravoBotToken",
 		SigningSecret: "99998888777766665555444433332222",
 	}
@@ -39,7 +41,7 @@ var (
 )
 
 // secretNeedles returns every secret of cs and a distinctive piece of each.
-func secretNeedles(cs ...vault.SlackCredentials) []string {
+func secretNeedles(cs ...secret.Slack) []string {
 	var out []string
 	for _, c := range cs {
 		for _, s := range []string{c.BotToken, c.AppToken, c.SigningSecret} {
@@ -56,7 +58,7 @@ func assertNoSecret(t *testing.T, where string, data []byte, needles []string) {
 	t.Helper()
 	for _, n := range needles {
 		if bytes.Contains(data, []byte(n)) {
-			t.Errorf("%s contains secret material %q", where, vault.Mask(n))
+			t.Errorf("%s contains secret material %q", where, secret.Mask(n))
 		}
 	}
 }
@@ -128,11 +130,11 @@ func (e *env) addWorkspace(t *testing.T, id string) {
 	}
 }
 
-func (e *env) seedPlaintext(t *testing.T, id string, c vault.SlackCredentials) {
+func (e *env) seedPlaintext(t *testing.T, id string, c secret.Slack) {
 	t.Helper()
 	ctx := context.Background()
 	err := e.store.Tx(ctx, func(tx *storage.Tx) error {
-		return tx.SetLegacyCredentials(ctx, e.org, id, storage.LegacyCredentials(c))
+		return tx.SetLegacyCredentials(ctx, e.org, id, c)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +144,7 @@ func (e *env) seedPlaintext(t *testing.T, id string, c vault.SlackCredentials) {
 // seedLeftover writes plaintext beside encrypted credentials, as the
 // original system's phase one could leave them, with SQL of its own since
 // storage offers no way to make that state.
-func (e *env) seedLeftover(t *testing.T, id string, c vault.SlackCredentials) {
+func (e *env) seedLeftover(t *testing.T, id string, c secret.Slack) {
 	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(e.dir, "lore.db")+"?_pragma=busy_timeout(5000)")
 	if err != nil {

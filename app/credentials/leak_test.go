@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"lore/app/testlog"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"lore/app/testlog"
+	"lore/secret"
 
 	"lore/app/keys"
 	"lore/app/vault"
@@ -118,7 +120,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		}
 	}
 	// Store: refused (swapped tokens), then accepted.
-	_, err = svc.Store(ctx, "user:1", e.org, "T0123ABCD", vault.SlackCredentials{BotToken: good.AppToken, AppToken: good.BotToken, SigningSecret: legacyB.BotToken})
+	_, err = svc.Store(ctx, "user:1", e.org, "T0123ABCD", secret.Slack{BotToken: good.AppToken, AppToken: good.BotToken, SigningSecret: legacyB.BotToken})
 	keep(err)
 	_, err = svc.Store(ctx, "user:1", e.org, "T0123ABCD", good)
 	if err != nil {
@@ -130,7 +132,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	}
 	_, err = unreachable.Verify(ctx, "user:1", e.org, "T0123ABCD")
 	keep(err)
-	e.seedPlaintext(t, "T0B", vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: legacyA.SigningSecret})
+	e.seedPlaintext(t, "T0B", secret.Slack{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: legacyA.SigningSecret})
 	if r, err := svc.Verify(ctx, "user:1", e.org, "T0B"); err != nil || r.Valid {
 		t.Fatalf("Verify of revoked = %+v, %v", r, err)
 	}
@@ -173,7 +175,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		t.Fatalf("expected the refused store, the unreachable verify and the destroyed-key read to fail, got %v", errs)
 	}
 	needles := secretNeedles(good, legacyA, legacyB,
-		vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: oldKey + newKey})
+		secret.Slack{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: oldKey + newKey})
 	needles = append(needles, oldKey, newKey)
 	assertNoSecret(t, "the logs", logs, needles)
 	for _, err := range errs {

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
+	"lore/secret"
 
-	"lore/app/vault"
+	"github.com/slack-go/slack"
 )
 
 // DefaultSlackAPIURL is Slack's Web API.
@@ -160,10 +160,10 @@ var tokenLike = regexp.MustCompile(`x(?:ox[a-z]|app)-[A-Za-z0-9-]+`)
 
 // scrub masks the secrets, and anything shaped like a Slack token, in s.
 func scrub(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, vault.Mask(secret))
+	for _, s0 := range secrets {
+		if s0 != "" {
+			s = strings.ReplaceAll(s, s0, secret.Mask(s0))
 		}
 	}
-	return tokenLike.ReplaceAllStringFunc(s, vault.Mask)
+	return tokenLike.ReplaceAllStringFunc(s, secret.Mask)
 }

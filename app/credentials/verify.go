@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -27,7 +27,7 @@ type Result struct {
 // token, then apps.connections.open with the app-level token when there is
 // one. A rejection is a Result with Valid false; Slack not answering is an
 // error wrapping ErrSlackUnavailable.
-func (s *Service) Check(ctx context.Context, c vault.SlackCredentials) (Result, error) {
+func (s *Service) Check(ctx context.Context, c secret.Slack) (Result, error) {
 	auth, rejected, err := s.slack.authTest(ctx, c.BotToken)
 	if err != nil {
 		return Result{}, err

@@ -3,14 +3,14 @@ package credentials
 import (
 	"context"
 	"errors"
-	"lore/app/slackfake"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
+	"lore/app/slackfake"
+	"lore/secret"
 
-	"lore/app/vault"
+	"github.com/slack-go/slack/slacktest"
 )
 
 func TestVerifyAgainstSlacktest(t *testing.T) {
@@ -42,7 +42,7 @@ func TestVerify(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
-		creds vault.SlackCredentials
+		creds secret.Slack
 		mode  string // fakeSlack mode; "closed" for no server at all
 		want  Result
 		// wantErr is a substring of the error when Slack cannot answer.
@@ -50,13 +50,13 @@ func TestVerify(t *testing.T) {
 	}{
 		{name: "valid", creds: good,
 			want: Result{Valid: true, Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT"}},
-		{name: "bot token revoked", creds: vault.SlackCredentials{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{name: "bot token revoked", creds: secret.Slack{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			want: Result{Error: "token_revoked"}},
-		{name: "bot token unknown", creds: vault.SlackCredentials{BotToken: "xoxb-0000000000-0000000000-UnknownToken", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{name: "bot token unknown", creds: secret.Slack{BotToken: "xoxb-0000000000-0000000000-UnknownToken", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			want: Result{Error: "invalid_auth"}},
-		{name: "app token revoked", creds: vault.SlackCredentials{BotToken: good.BotToken, AppToken: revokedApp, SigningSecret: good.SigningSecret},
+		{name: "app token revoked", creds: secret.Slack{BotToken: good.BotToken, AppToken: revokedApp, SigningSecret: good.SigningSecret},
 			want: Result{Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT", Error: "app_token: token_revoked"}},
-		{name: "token of another workspace", creds: vault.SlackCredentials{BotToken: otherWorkspaceBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{name: "token of another workspace", creds: secret.Slack{BotToken: otherWorkspaceBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			want: Result{Team: "Other", TeamID: "T0OTHER", Error: "wrong_workspace"}},
 		{name: "unreachable", creds: good, mode: "closed", wantErr: "could not reach Slack: "},
 		{name: "server error", creds: good, mode: "500", wantErr: "could not reach Slack: HTTP 500"},
@@ -77,8 +77,6 @@ func TestVerify(t *testing.T) {
 			if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", tt.creds); err != nil {
 				t.Fatal(err)
 			}
-			// A verified state to see what each outcome changes.
-			e.record(t, "T0123ABCD")
 			before := e.record(t, "T0123ABCD")
 			fake.SetMode(slackfake.Mode(tt.mode))
 
@@ -127,8 +125,8 @@ func TestVerify(t *testing.T) {
 					t.Errorf("audit outcome = %q", audit[0].Outcome)
 				}
 			} else {
-				if !after.LastVerifiedAt.Equal(before.LastVerifiedAt) || after.TeamName != before.TeamName {
-					t.Errorf("a rejection changed more than is_valid: %+v", after)
+				if !after.LastVerifiedAt.Equal(now) || after.TeamName != before.TeamName || after.BotUserID != before.BotUserID {
+					t.Errorf("a rejection must record is_valid=false as of now and nothing else: %+v", after)
 				}
 				if audit[0].Outcome != "invalid" || audit[0].Detail["reason"] != tt.want.Error {
 					t.Errorf("audit = %+v", audit[0])
@@ -179,7 +177,7 @@ func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
 	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
 		t.Fatal(err)
 	}
-	replacement := vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: good.SigningSecret}
+	replacement := secret.Slack{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: good.SigningSecret}
 	slack.OnCall(func(method string) {
 		if method == "apps.connections.open" { // the check of the old tokens is half-way
 			if _, err := e.svc.Store(ctx, "user:2", e.org, "T0123ABCD", replacement); err != nil {
@@ -200,4 +198,37 @@ func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
 	if err != nil || got != replacement {
 		t.Fatalf("the replacement was lost: %v", err)
 	}
+}
+
+// TestStoreStartsNotVerified: stored credentials are "not verified" until
+// Verify runs, also when they replace credentials that were verified.
+func TestStoreStartsNotVerified(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, newFakeSlack(t).URL(), nil)
+	status := func(when string, want Status) {
+		t.Helper()
+		v, err := e.svc.View(ctx, "user:1", e.org, "T0123ABCD")
+		if err != nil || v.Status != want || v.IsValid != (want == StatusValid) {
+			t.Fatalf("%s: View = %+v, %v; want status %s", when, v, err, want)
+		}
+	}
+	status("before storing", StatusNotConfigured)
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
+		t.Fatal(err)
+	}
+	status("after storing", StatusNotVerified)
+	if r, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD"); err != nil || !r.Valid {
+		t.Fatalf("Verify = %+v, %v", r, err)
+	}
+	status("after verifying", StatusValid)
+	replacement := secret.Slack{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret}
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", replacement); err != nil {
+		t.Fatal(err)
+	}
+	status("after storing over verified ones", StatusNotVerified)
+	if r, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD"); err != nil || r.Valid {
+		t.Fatalf("Verify = %+v, %v", r, err)
+	}
+	status("after a rejection", StatusInvalid)
 }
