@@ -13,6 +13,7 @@ import (
 	"lore/app/credentials"
 	"lore/app/keys"
 	"lore/app/settings"
+	"lore/app/slack"
 	"lore/app/vault"
 	"lore/storage"
 )
@@ -34,6 +35,8 @@ type App struct {
 	Settings *settings.Service
 	// Credentials stores, reads and verifies workspaces' Slack secrets.
 	Credentials *credentials.Service
+	// Slack is the one Slack Web API client, whose pacing every caller shares.
+	Slack *slack.Client
 }
 
 // Open creates the data directory if needed, opens and migrates the database.
@@ -56,7 +59,11 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a := &App{Config: cfg, Logger: logger, Store: store, Keyring: loaded.Keyring, Warnings: loaded.Problems}
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
-	if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{SlackAPIURL: cfg.SlackAPIURL}); err != nil {
+	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{Slack: a.Slack}); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -55,11 +55,12 @@ func toCredentialsJSON(v credentials.View) credentialsJSON {
 
 // verifyJSON is what Slack said of the stored credentials.
 type verifyJSON struct {
-	Valid     bool   `json:"valid"`
-	Team      string `json:"team"`
-	TeamID    string `json:"team_id"`
-	BotUserID string `json:"bot_user_id"`
-	Error     string `json:"error"`
+	Valid           bool   `json:"valid"`
+	Team            string `json:"team"`
+	TeamID          string `json:"team_id"`
+	BotUserID       string `json:"bot_user_id"`
+	AppTokenChecked bool   `json:"app_token_checked"`
+	Error           string `json:"error"`
 }
 
 // storeCredentials validates, encrypts and stores the workspace's Slack
@@ -93,15 +94,27 @@ func (h *handler) showCredentials(w http.ResponseWriter, r *http.Request) {
 
 // verifyCredentials asks Slack whether the stored credentials work and
 // records the answer. A rejection is a 200 with valid false; Slack not
-// answering is a 502 and changes nothing.
+// answering is a 502 and changes nothing. ?check_app_token=true checks the
+// app-level token even if Slack accepted it before (see Verify).
 func (h *handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
-	res, err := h.app.Credentials.Verify(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"))
+	var opts []credentials.VerifyOption
+	switch v := r.URL.Query().Get("check_app_token"); v {
+	case "true":
+		opts = append(opts, credentials.WithAppTokenCheck())
+	case "", "false":
+	default:
+		h.fail(w, r, &requestError{status: http.StatusUnprocessableEntity, code: "invalid_query", message: "check_app_token must be true or false",
+			fields: map[string]string{"check_app_token": "must be true or false"}})
+		return
+	}
+	res, err := h.app.Credentials.Verify(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"), opts...)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, verifyJSON{Valid: res.Valid, Team: res.Team, TeamID: res.TeamID, BotUserID: res.BotUserID, Error: res.Error})
+	writeJSON(w, http.StatusOK, verifyJSON{Valid: res.Valid, Team: res.Team, TeamID: res.TeamID, BotUserID: res.BotUserID,
+		AppTokenChecked: res.AppTokenChecked, Error: res.Error})
 }
 
 // deleteCredentials wipes the workspace's Slack secrets.

@@ -168,8 +168,14 @@ func TestCredentialsAPIFlow(t *testing.T) {
 
 	code, body = e.do(t, e.admin, "POST", path+"/verify", nil)
 	if code != 200 || body["valid"] != true || body["team"] != "Acme" || body["team_id"] != "T0123ABCD" ||
-		body["bot_user_id"] != "U0BOT" || body["error"] != "" {
+		body["bot_user_id"] != "U0BOT" || body["app_token_checked"] != true || body["error"] != "" {
 		t.Fatalf("verify: %d %v", code, body)
+	}
+	if code, body = e.do(t, e.admin, "POST", path+"/verify", nil); code != 200 || body["valid"] != true || body["app_token_checked"] != false {
+		t.Fatalf("second verify: %d %v, want valid without asking about the app-level token again", code, body)
+	}
+	if code, body = e.do(t, e.admin, "POST", path+"/verify?check_app_token=maybe", nil); code != 422 {
+		t.Fatalf("verify?check_app_token=maybe: %d %v, want 422", code, body)
 	}
 	code, body = e.do(t, e.admin, "GET", path, nil)
 	if code != 200 || body["status"] != "valid" || body["is_valid"] != true || body["bot_user_id"] != "U0BOT" || body["last_verified_at"] == nil || body["bot_token"] != "xoxb-…9f3a" {

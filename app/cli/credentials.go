@@ -9,6 +9,7 @@ import (
 
 	"lore/app"
 	"lore/app/credentials"
+	"lore/app/slack"
 	"lore/secret"
 	"lore/storage"
 )
@@ -23,7 +24,7 @@ var slackEnv = []struct{ name, field string }{
 
 // slackAPIFlag registers --slack-api-url (env LORE_SLACK_API_URL).
 func slackAPIFlag(fs *flag.FlagSet, env Env) *string {
-	return fs.String("slack-api-url", envOr(env, "LORE_SLACK_API_URL", credentials.DefaultSlackAPIURL),
+	return fs.String("slack-api-url", envOr(env, "LORE_SLACK_API_URL", slack.DefaultAPIURL),
 		"Slack Web API base URL, for a proxy or a test server (env LORE_SLACK_API_URL)")
 }
 
@@ -59,7 +60,7 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	if _, err := credentials.NormalizeAPIURL(*slackAPI); err != nil {
+	if _, err := slack.NormalizeAPIURL(*slackAPI); err != nil {
 		return usagef("--slack-api-url: %v", err)
 	}
 	cfg, logger, err := c.setup(env)
@@ -137,7 +138,7 @@ func importEnvCredentials(ctx context.Context, env Env, a *app.App, orgID int64,
 		return err
 	}
 	// Slack says which workspace the bot token belongs to.
-	r, err := a.Credentials.Check(ctx, creds)
+	r, err := a.Credentials.Identify(ctx, creds.BotToken)
 	if err != nil {
 		return fmt.Errorf("%w; nothing was stored", err)
 	}

@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	slackgo "github.com/slack-go/slack"
+
+	"lore/app/slack"
 	"lore/app/validation"
 	"lore/secret"
 
@@ -51,11 +54,10 @@ type Keyring interface {
 
 // Options tune a Service; the zero value talks to Slack itself.
 type Options struct {
-	// SlackAPIURL is Slack's Web API base URL (LORE_SLACK_API_URL), so that
-	// tests and proxies can stand in for Slack. "" is Slack's own.
-	SlackAPIURL string
-	// HTTPClient calls Slack; nil is a client with a 10 s timeout.
-	HTTPClient *http.Client
+	// Slack is the process's one Slack client, shared with the rest of Lore
+	// so that its pacing counts every call; nil is a client of Slack's own
+	// Web API for this Service alone.
+	Slack *slack.Client
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -64,34 +66,26 @@ type Options struct {
 type Service struct {
 	store  *storage.Store
 	keys   Keyring
-	slack  slackAPI
+	slack  *slack.Client
 	logger *slog.Logger
 	now    func() time.Time
 }
 
 // New returns a Service. keys may be nil until a key is loaded; every
-// operation that needs it then fails with ErrNoKey. An invalid
-// opts.SlackAPIURL is an error.
+// operation that needs it then fails with ErrNoKey.
 func New(store *storage.Store, keys Keyring, logger *slog.Logger, opts Options) (*Service, error) {
-	base, err := NormalizeAPIURL(opts.SlackAPIURL)
-	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	client := opts.HTTPClient
+	client := opts.Slack
 	if client == nil {
-		client = &http.Client{Timeout: slackTimeout}
+		var err error
+		if client, err = slack.New(slack.Options{Logger: logger}); err != nil {
+			return nil, fmt.Errorf("credentials: %w", err)
+		}
 	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{
-		store:  store,
-		keys:   keys,
-		slack:  slackAPI{base: base, client: client},
-		logger: logger,
-		now:    now,
-	}, nil
+	return &Service{store: store, keys: keys, slack: client, logger: logger, now: now}, nil
 }
 
 // ValidationError names every failing field of a credentials request; it is the one
@@ -298,10 +292,11 @@ func (s *Service) View(ctx context.Context, actor string, orgID int64, workspace
 	return viewOf(rec, c), nil
 }
 
-// Get returns a workspace's credentials for use (to talk to Slack): the
-// decrypted set when they are encrypted, else the legacy plaintext set,
-// never a mix. Each call writes an audit row. The result masks itself when
-// printed or logged; do not copy its fields into anything that is.
+// Get returns a workspace's credentials for one use (to talk to Slack once):
+// the decrypted set when they are encrypted, else the legacy plaintext set,
+// never a mix. Each call writes an audit row; work that talks to Slack for
+// a while uses Connect instead. The result masks itself when printed or
+// logged; do not copy its fields into anything that is.
 func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceID string) (secret.Slack, error) {
 	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionRead}
 	_, c, err := s.open(ctx, orgID, workspaceID)
@@ -311,6 +306,54 @@ func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceI
 	}
 	s.audit(ctx, entry)
 	return c, nil
+}
+
+// Connection is a workspace's Slack credentials read once for one piece of
+// background work, with a paced Slack client that uses them. Keep it for the
+// work's lifetime; it prints and logs masked.
+type Connection struct {
+	OrgID       int64
+	WorkspaceID string
+	// Purpose names the work, as audited: "job:42", "socket:T0123ABCD".
+	Purpose     string
+	Credentials secret.Slack
+	// Slack calls the Web API with the bot token (and apps.connections.open
+	// with the app-level token), paced by the workspace's limits.
+	Slack *slackgo.Client
+}
+
+// purposeFormat is "kind:id", e.g. job:42 or socket:T0123ABCD.
+var purposeFormat = regexp.MustCompile(`^[a-z]+:[A-Za-z0-9._-]{1,64}$`)
+
+// Connect reads a workspace's credentials for the background work named by
+// purpose and writes one audit row (credentials.read, with purpose as the
+// actor), however many Slack calls the work then makes. It is the one way
+// for long-running work to get credentials, so that the audit log records
+// each job and connection rather than each call:
+//
+//   - a backfill or import job connects once, as "job:<id>", and keeps the
+//     Connection until it ends;
+//   - the Socket Mode runtime connects once per connection, as
+//     "socket:<workspace id>", and again only to reconnect after Slack
+//     rejected the tokens or they were stored anew;
+//   - slash commands and events arriving on that connection use its
+//     Connection and never read credentials per command.
+//
+// The errors are those of Get.
+func (s *Service) Connect(ctx context.Context, purpose string, orgID int64, workspaceID string) (*Connection, error) {
+	if !purposeFormat.MatchString(purpose) {
+		return nil, fmt.Errorf("credentials: connect: purpose %q: want kind:id, such as job:42", purpose)
+	}
+	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: purpose, Action: ActionRead,
+		Detail: map[string]any{"purpose": purpose}}
+	_, c, err := s.open(ctx, orgID, workspaceID)
+	if err != nil {
+		s.auditFailure(ctx, entry, outcomeOf(err), entry.Detail)
+		return nil, err
+	}
+	s.audit(ctx, entry)
+	return &Connection{OrgID: orgID, WorkspaceID: workspaceID, Purpose: purpose, Credentials: c,
+		Slack: s.slack.For(workspaceID, c)}, nil
 }
 
 // Delete wipes every secret of the workspace, encrypted and plaintext

@@ -251,25 +251,6 @@ func TestDeleteWipesEverything(t *testing.T) {
 	}
 }
 
-func TestNormalizeAPIURL(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"":                          "https://slack.com/api/",
-		"http://127.0.0.1:9000":     "http://127.0.0.1:9000/",
-		"https://proxy.local/slack": "https://proxy.local/slack/",
-		"https://slack.com/api/":    "https://slack.com/api/",
-	} {
-		if got, err := NormalizeAPIURL(in); err != nil || got != want {
-			t.Errorf("NormalizeAPIURL(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"slack.com/api", "ftp://x/", "://"} {
-		if _, err := NormalizeAPIURL(bad); err == nil {
-			t.Errorf("NormalizeAPIURL(%q) accepted", bad)
-		}
-	}
-}
-
 func TestStoreKeepsAKnownBotUserID(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

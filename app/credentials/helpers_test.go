@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"lore/app/slack"
 	"lore/app/slackfake"
 	"lore/secret"
 
@@ -113,14 +114,23 @@ func newEnv(t *testing.T, slackURL string, logger *slog.Logger) *env {
 	}
 	keys := testKeyring(t)
 	svc, err := New(store, keys, logger, Options{
-		SlackAPIURL: slackURL,
-		HTTPClient:  &http.Client{Timeout: 2 * time.Second},
-		Now:         func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) },
+		Slack: slackClient(t, slackURL),
+		Now:   func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &env{svc: svc, store: store, org: org.ID, keys: keys, dir: dir}
+}
+
+// slackClient is a Slack client of url that gives up on a request after 2 s.
+func slackClient(t testing.TB, url string) *slack.Client {
+	t.Helper()
+	c, err := slack.New(slack.Options{APIURL: url, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func (e *env) addWorkspace(t *testing.T, id string) {

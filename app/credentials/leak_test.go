@@ -107,11 +107,11 @@ func TestNoSecretInLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(e.store, loaded.Keyring, logger, Options{SlackAPIURL: fake.URL()})
+	svc, err := New(e.store, loaded.Keyring, logger, Options{Slack: slackClient(t, fake.URL())})
 	if err != nil {
 		t.Fatal(err)
 	}
-	unreachable, _ := New(e.store, loaded.Keyring, logger, Options{SlackAPIURL: closedURL(t)})
+	unreachable, _ := New(e.store, loaded.Keyring, logger, Options{Slack: slackClient(t, closedURL(t))})
 
 	var errs []error
 	keep := func(err error) {
@@ -151,7 +151,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, _ = New(e.store, reloaded.Keyring, logger, Options{SlackAPIURL: fake.URL()})
+	svc, _ = New(e.store, reloaded.Keyring, logger, Options{Slack: slackClient(t, fake.URL())})
 	got, err := svc.Get(ctx, "system", e.org, "T0123ABCD")
 	if err != nil || got != good {
 		t.Fatalf("Get after rotation: %v", err)
