@@ -14,15 +14,14 @@ import (
 	"strings"
 	"testing"
 
-	"lore/app/slackfake"
-	"lore/app/testlog"
-	"lore/secret"
-
 	"lore/app"
 	"lore/app/accounts"
 	"lore/app/credentials"
 	"lore/app/keys"
+	"lore/app/slackfake"
+	"lore/app/testlog"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 

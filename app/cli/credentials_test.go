@@ -11,12 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"lore/app/slackfake"
-	"lore/secret"
-
 	"lore/app"
 	"lore/app/keys"
+	"lore/app/slackfake"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 

@@ -14,13 +14,10 @@ import (
 	"strings"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
-
 	"lore/app/slack"
 	"lore/app/validation"
-	"lore/secret"
-
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -319,7 +316,7 @@ type Connection struct {
 	Credentials secret.Slack
 	// Slack calls the Web API with the bot token (and apps.connections.open
 	// with the app-level token), paced by the workspace's limits.
-	Slack *slackgo.Client
+	Slack *slack.API
 }
 
 // purposeFormat is "kind:id", e.g. job:42 or socket:T0123ABCD.

@@ -14,9 +14,8 @@ import (
 
 	"lore/app/slack"
 	"lore/app/slackfake"
-	"lore/secret"
-
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 

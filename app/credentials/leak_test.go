@@ -12,11 +12,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"lore/app/testlog"
-	"lore/secret"
-
 	"lore/app/keys"
+	"lore/app/testlog"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 

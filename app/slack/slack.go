@@ -8,7 +8,7 @@
 // once from LORE_SLACK_API_URL, so that they also share the limits:
 //
 //	client, err := slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger})
-//	api := client.For(workspaceID, creds) // a *slackgo.Client, paced
+//	api := client.For(workspaceID, creds) // a paced *slackgo.Client inside an *API
 //	history, err := api.GetConversationHistoryContext(ctx, params)
 //	if err := slack.Classify(err, creds.BotToken); err != nil { … }
 //
@@ -107,14 +107,24 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// For returns a slack-go client for one workspace's credentials: the bot
-// token for the Web API and, when set, the app-level token for
-// apps.connections.open (Socket Mode). Every call it makes waits for the
-// workspace's budget of that method and is retried after a 429. workspaceID
-// keys the budgets; "" is for a token whose workspace is not known yet (the
-// first check of new credentials). Make one per job or connection; it is
-// cheap, and the budgets live in c.
-func (c *Client) For(workspaceID string, creds secret.Slack) *slackgo.Client {
+// API is a slack-go client for one workspace's credentials: call the Web
+// API through its methods (api.GetConversationHistoryContext(…)), and hand
+// api.Client to what needs a *slackgo.Client, such as socketmode.New. It
+// prints and logs as its workspace only: a *slackgo.Client printed with %v
+// would show its tokens.
+type API struct {
+	*slackgo.Client
+	workspace string
+}
+
+// For returns the API of one workspace's credentials: the bot token for the
+// Web API and, when set, the app-level token for apps.connections.open
+// (Socket Mode). Every call it makes waits for the workspace's budget of
+// that method and is retried after a 429. workspaceID keys the budgets; ""
+// is for a token whose workspace is not known yet (the first check of new
+// credentials). Make one per job or connection; it is cheap, and the
+// budgets live in c.
+func (c *Client) For(workspaceID string, creds secret.Slack) *API {
 	opts := []slackgo.Option{
 		slackgo.OptionAPIURL(c.base),
 		slackgo.OptionHTTPClient(pacedDoer{c: c, workspace: workspaceID}),
@@ -123,8 +133,23 @@ func (c *Client) For(workspaceID string, creds secret.Slack) *slackgo.Client {
 	if creds.AppToken != "" {
 		opts = append(opts, slackgo.OptionAppLevelToken(creds.AppToken))
 	}
-	return slackgo.New(creds.BotToken, opts...)
+	return &API{Client: slackgo.New(creds.BotToken, opts...), workspace: workspaceID}
 }
+
+// String names the API's workspace, never its tokens.
+func (a *API) String() string { return fmt.Sprintf("slack.API{workspace:%q}", a.workspace) }
+
+// GoString is String, for %#v.
+func (a *API) GoString() string { return a.String() }
+
+// Format shows String for every verb.
+func (a *API) Format(f fmt.State, verb rune) { secret.Format(f, verb, a) }
+
+// LogValue shows String.
+func (a *API) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// MarshalJSON encodes String.
+func (a *API) MarshalJSON() ([]byte, error) { return fmt.Appendf(nil, "%q", a.String()), nil }
 
 // NormalizeAPIURL checks a Slack Web API base URL and gives it the trailing
 // slash slack-go needs. "" is Slack's own.
