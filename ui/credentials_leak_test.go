@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -52,6 +53,32 @@ func TestSlackErrorTextNeverPassesOn(t *testing.T) {
 						t.Errorf("%s holds Slack's echo of a token %q:\n%s", where, piece, out)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestRetryAfterIsBounded: the wait Slack asks for reaches the client as a
+// Retry-After of at most 15 minutes, and a nonsense one as the default.
+func TestRetryAfterIsBounded(t *testing.T) {
+	t.Parallel()
+	for slackSays, want := range map[string]string{"99999999999": "30", "3600": "900", "-1": "30", "soon": "30", "20": "20"} {
+		t.Run(slackSays, func(t *testing.T) {
+			t.Parallel()
+			fake := fakeSlackAPI(t)
+			e := newCredEnv(t, fake.URL())
+			const path = "/api/workspaces/T0123ABCD/credentials"
+			if code, body := e.do(t, e.admin, "POST", path, credGoodBody); code != 200 {
+				t.Fatalf("POST: %d %v", code, body)
+			}
+			fake.RateLimit("auth.test", slackSays)
+			req := httptest.NewRequest("POST", path+"/verify", nil)
+			req.Header.Set("Authorization", "Bearer "+e.admin)
+			rec := httptest.NewRecorder()
+			e.handler.ServeHTTP(rec, req)
+			if rec.Code != 502 || rec.Header().Get("Retry-After") != want {
+				t.Errorf("Slack's Retry-After %q: %d with Retry-After %q, want 502 with %q (%s)",
+					slackSays, rec.Code, rec.Header().Get("Retry-After"), want, rec.Body)
 			}
 		})
 	}
