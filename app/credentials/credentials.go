@@ -175,7 +175,7 @@ type View struct {
 func viewOf(rec storage.CredentialRecord, c secret.Slack) View {
 	v := View{
 		WorkspaceID:    rec.WorkspaceID,
-		Configured:     c != (secret.Slack{}),
+		Configured:     !c.IsZero(),
 		BotToken:       secret.Mask(c.BotToken),
 		AppToken:       secret.Mask(c.AppToken),
 		SigningSecret:  secret.Mask(c.SigningSecret),
@@ -380,8 +380,8 @@ func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (st
 		return storage.CredentialRecord{}, secret.Slack{}, fmt.Errorf("credentials: %w", err)
 	}
 	if !rec.Encrypted {
-		c := secret.Slack(rec.Legacy)
-		if c == (secret.Slack{}) {
+		c := rec.Legacy
+		if c.IsZero() {
 			return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
 		}
 		return rec, c, nil
@@ -390,7 +390,7 @@ func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (st
 	if err != nil {
 		return rec, secret.Slack{}, fmt.Errorf("credentials: workspace %s: %w", workspaceID, err)
 	}
-	if c == (secret.Slack{}) {
+	if c.IsZero() {
 		return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
 	}
 	return rec, c, nil

@@ -106,7 +106,7 @@ func TestMigrateLeavesAWorkspaceWhoseCheckFails(t *testing.T) {
 		!strings.Contains(res.Errors[0].Err, "check encryption") {
 		t.Fatalf("Migrate = %+v", res)
 	}
-	if rec := e.record(t, "T0123ABCD"); rec.Encrypted || secret.Slack(rec.Legacy) != legacyA || rec.Sealed.BotToken != "" {
+	if rec := e.record(t, "T0123ABCD"); rec.Encrypted || rec.Legacy != legacyA || rec.Sealed.BotToken != "" {
 		t.Errorf("a failed migration changed the row: encrypted=%v", rec.Encrypted)
 	}
 	if list := e.audit(t, ActionMigrate); len(list) != 1 || list[0].Outcome != "key_error" {

@@ -119,7 +119,7 @@ func Classify(err error, secrets ...string) error {
 		}
 	case errors.As(err, &rateLimited):
 		// Client.For bounds the header; a slack-go client of another origin may not have.
-		e.Status, e.RetryAfter = http.StatusTooManyRequests, RetryAfter(fmt.Sprint(int64(rateLimited.RetryAfter/time.Second)), time.Time{})
+		e.Status, e.RetryAfter = http.StatusTooManyRequests, bound(rateLimited.RetryAfter)
 		e.reason = fmt.Sprintf("Slack is rate limiting Lore; retry after %s", e.RetryAfter)
 	case errors.As(err, &status) && status.Code == http.StatusTooManyRequests:
 		e.Status, e.RetryAfter = status.Code, DefaultRetryAfter

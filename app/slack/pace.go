@@ -57,18 +57,21 @@ const (
 // of range is DefaultRetryAfter; 0 is one second, so that nothing spins.
 func RetryAfter(value string, now time.Time) time.Duration {
 	value = strings.TrimSpace(value)
-	var d time.Duration
 	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
 		if n < 0 || n > int64(nonsenseRetryAfter/time.Second) {
 			return DefaultRetryAfter
 		}
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(value); err == nil {
-		d = t.Sub(now)
-		if d > nonsenseRetryAfter {
-			return DefaultRetryAfter
-		}
-	} else {
+		return bound(time.Duration(n) * time.Second)
+	}
+	if t, err := http.ParseTime(value); err == nil {
+		return bound(max(t.Sub(now), 0))
+	}
+	return DefaultRetryAfter
+}
+
+// bound applies RetryAfter's rules to a wait already read.
+func bound(d time.Duration) time.Duration {
+	if d < 0 || d > nonsenseRetryAfter {
 		return DefaultRetryAfter
 	}
 	return min(max(d, time.Second), MaxRetryAfter)
