@@ -39,7 +39,8 @@ func TestCredentialsLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Encrypted || c.Legacy != legacy || c.Sealed != (EncryptedCredentials{Version: 1}) {
+	// is_valid defaults to 1, as in the original system, but nothing verified these.
+	if c.Encrypted || c.Legacy != legacy || c.Sealed != (EncryptedCredentials{Version: 1}) || c.IsValid {
 		t.Fatalf("after SetLegacyCredentials: encrypted=%v legacy=%#v sealed=%+v", c.Encrypted, c.Legacy, c.Sealed)
 	}
 
