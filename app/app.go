@@ -18,6 +18,7 @@ import (
 	"lore/app/keys"
 	"lore/app/lockfile"
 	"lore/app/settings"
+	"lore/app/slack"
 	"lore/app/vault"
 	"lore/storage"
 )
@@ -43,6 +44,8 @@ type App struct {
 	Credentials *credentials.Service
 	// Audit reads the audit log.
 	Audit *audit.Service
+	// Slack is the one Slack Web API client, whose pacing every caller shares.
+	Slack *slack.Client
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -106,6 +109,10 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
 	a.Audit = audit.New(store)
+	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger}); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {
@@ -113,7 +120,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			return nil, err
 		}
 		a.Keyring, a.Warnings = loaded.Keyring, loaded.Problems
-		if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{SlackAPIURL: cfg.SlackAPIURL}); err != nil {
+		if a.Credentials, err = credentials.New(store, loaded.Keyring, logger, credentials.Options{Slack: a.Slack}); err != nil {
 			a.Close()
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"lore/app"
 	"lore/app/apptest"
 	"lore/app/keys"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -36,7 +37,7 @@ func TestOpenWarnsAboutPlaintextCredentials(t *testing.T) {
 	org, _ := a.Store.CreateOrganization(ctx, "Acme")
 	a.Store.CreateWorkspace(ctx, org.ID, "T1", "Acme")
 	err := a.Store.Tx(ctx, func(tx *storage.Tx) error {
-		return tx.SetLegacyCredentials(ctx, org.ID, "T1", storage.LegacyCredentials{BotToken: "xoxb-legacy-plaintext"})
+		return tx.SetLegacyCredentials(ctx, org.ID, "T1", secret.Slack{BotToken: "xoxb-legacy-plaintext"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func TestOpensTheOriginalSystemsSecrets(t *testing.T) {
 	org, _ := store.CreateOrganization(ctx, "Acme")
 	store.CreateWorkspace(ctx, org.ID, "T0123ABCD", "Acme")
 	err = store.Tx(ctx, func(tx *storage.Tx) error {
-		return tx.SaveEncryptedCredentials(ctx, org.ID, "T0123ABCD", storage.EncryptedCredentials{AppToken: token, Version: 1}, "")
+		return tx.SaveEncryptedCredentials(ctx, org.ID, "T0123ABCD", storage.EncryptedCredentials{Slack: secret.Slack{AppToken: token}, Version: 1}, "")
 	})
 	store.Close()
 	if err != nil {

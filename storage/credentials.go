@@ -5,64 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
+
+	"lore/secret"
 )
 
 // EncryptedCredentials are a workspace's three Slack secrets as vault tokens,
 // all made with the key of Version. An empty field is a secret not set.
+// They print as secret.Slack does: masked, without the version.
 type EncryptedCredentials struct {
-	BotToken      string
-	AppToken      string
-	SigningSecret string
-	Version       int
-}
-
-// LegacyCredentials are the plaintext secrets of the original system's
-// columns. Printing or logging them shows only whether each is set.
-type LegacyCredentials struct {
-	BotToken      string
-	AppToken      string
-	SigningSecret string
-}
-
-// IsZero reports whether no legacy secret is set.
-func (c LegacyCredentials) IsZero() bool {
-	return c.BotToken == "" && c.AppToken == "" && c.SigningSecret == ""
-}
-
-// String shows which secrets are set, never their values.
-func (c LegacyCredentials) String() string {
-	return fmt.Sprintf("{BotToken:%s AppToken:%s SigningSecret:%s}",
-		redacted(c.BotToken), redacted(c.AppToken), redacted(c.SigningSecret))
-}
-
-// GoString is String, so that %#v does not print the values either.
-func (c LegacyCredentials) GoString() string { return "storage.LegacyCredentials" + c.String() }
-
-// Format redacts c for every fmt verb.
-func (c LegacyCredentials) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		fmt.Fprint(f, c.GoString())
-		return
-	}
-	fmt.Fprint(f, c.String())
-}
-
-// LogValue shows which secrets are set, never their values.
-func (c LegacyCredentials) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("bot_token", redacted(c.BotToken)),
-		slog.String("app_token", redacted(c.AppToken)),
-		slog.String("signing_secret", redacted(c.SigningSecret)),
-	)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "[redacted]"
+	secret.Slack // each field a vault token
+	Version      int
 }
 
 // CredentialRecord is the credential columns of one installation. Encrypted
@@ -74,10 +27,10 @@ type CredentialRecord struct {
 	TeamURL        string
 	Encrypted      bool
 	Sealed         EncryptedCredentials
-	Legacy         LegacyCredentials
+	Legacy         secret.Slack // the original system's plaintext columns
 	BotUserID      string
-	LastVerifiedAt time.Time // zero when never verified
-	IsValid        bool
+	LastVerifiedAt time.Time // when Slack last answered a verification; zero: not verified yet
+	IsValid        bool      // what that verification said; false while not verified yet
 }
 
 const credentialColumns = `workspace_id, org_id, team_name, team_url, credentials_encrypted,
@@ -95,20 +48,17 @@ func scanCredentials(row interface{ Scan(...any) error }) (CredentialRecord, err
 	if err != nil {
 		return CredentialRecord{}, err
 	}
-	if verified != "" {
-		if c.LastVerifiedAt, err = parseTime(verified); err != nil {
-			return CredentialRecord{}, err
-		}
+	if verified == "" {
+		c.IsValid = false // is_valid of a row never verified is only a column default
+		return c, nil
+	}
+	if c.LastVerifiedAt, err = parseTime(verified); err != nil {
+		return CredentialRecord{}, err
 	}
 	return c, nil
 }
 
-// credentialReader is what reads need from *sql.DB and *sql.Tx.
-type credentialReader interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func credentials(ctx context.Context, q credentialReader, orgID int64, id string) (CredentialRecord, error) {
+func credentials(ctx context.Context, q queryRower, orgID int64, id string) (CredentialRecord, error) {
 	c, err := scanCredentials(q.QueryRowContext(ctx,
 		`SELECT `+credentialColumns+` FROM installations WHERE workspace_id = ? AND org_id = ?`, id, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -166,8 +116,9 @@ func (s *Store) ListCredentialStates(ctx context.Context, orgID int64) ([]Creden
 // SaveEncryptedCredentials makes c the workspace's credentials: it sets the
 // encrypted columns and their version, marks them as the set in use and
 // clears the legacy plaintext columns (to NULL; secure_delete overwrites the
-// old values). The verification state starts over: botUserID is stored when
-// known (else NULL), last_verified_at is cleared.
+// old values). The verification state starts over, as "not verified yet":
+// last_verified_at is cleared and is_valid is 0 until a verification says
+// otherwise; botUserID is stored when known (else NULL).
 func (tx *Tx) SaveEncryptedCredentials(ctx context.Context, orgID int64, id string, c EncryptedCredentials, botUserID string) error {
 	if c.Version < 1 {
 		return fmt.Errorf("storage: save credentials of workspace %s: encryption version %d, want ≥ 1", id, c.Version)
@@ -177,7 +128,7 @@ func (tx *Tx) SaveEncryptedCredentials(ctx context.Context, orgID int64, id stri
 			bot_token_encrypted = ?, app_token_encrypted = ?, signing_secret_encrypted = ?,
 			encryption_version = ?, credentials_encrypted = 1,
 			bot_token = NULL, app_token = NULL, signing_secret = NULL,
-			bot_user_id = ?, last_verified_at = NULL, is_valid = 1
+			bot_user_id = ?, last_verified_at = NULL, is_valid = 0
 		WHERE workspace_id = ? AND org_id = ?`,
 		nullString(c.BotToken), nullString(c.AppToken), nullString(c.SigningSecret),
 		c.Version, nullString(botUserID), id, orgID)
@@ -213,7 +164,7 @@ func (tx *Tx) ClearLegacyCredentials(ctx context.Context, orgID int64, id string
 // SetLegacyCredentials writes the original system's plaintext columns, for
 // importing its rows (and for tests of the migration). It marks the
 // plaintext set as the one in use.
-func (tx *Tx) SetLegacyCredentials(ctx context.Context, orgID int64, id string, c LegacyCredentials) error {
+func (tx *Tx) SetLegacyCredentials(ctx context.Context, orgID int64, id string, c secret.Slack) error {
 	res, err := tx.tx.ExecContext(ctx, `
 		UPDATE installations SET bot_token = ?, app_token = ?, signing_secret = ?,
 			bot_token_encrypted = NULL, app_token_encrypted = NULL, signing_secret_encrypted = NULL,
@@ -248,10 +199,11 @@ type Verification struct {
 	Of string
 }
 
-// SetVerification records a verification. A valid one stores is_valid,
-// last_verified_at, the bot user and the team's name and URL (each only when
-// not empty); an invalid one only clears is_valid, so that last_verified_at
-// keeps saying when the credentials last worked.
+// SetVerification records a verification: last_verified_at is when Slack
+// last answered one, and is_valid what it said, so that a NULL
+// last_verified_at means "not verified yet" whatever is_valid holds (the
+// original system's rows default to 1). A valid one also stores the bot user
+// and the team's name and URL (each only when not empty).
 func (tx *Tx) SetVerification(ctx context.Context, orgID int64, id string, v Verification) error {
 	const unchanged = `(?3 = '' OR ?3 = CASE WHEN credentials_encrypted = 1 THEN bot_token_encrypted ELSE bot_token END)`
 	var res sql.Result
@@ -265,8 +217,8 @@ func (tx *Tx) SetVerification(ctx context.Context, orgID int64, id string, v Ver
 			id, orgID, v.Of, formatTime(v.At), nullString(v.BotUserID), nullString(v.TeamName), nullString(v.TeamURL))
 	} else {
 		res, err = tx.tx.ExecContext(ctx, `
-			UPDATE installations SET is_valid = 0
-			WHERE workspace_id = ?1 AND org_id = ?2 AND `+unchanged, id, orgID, v.Of)
+			UPDATE installations SET is_valid = 0, last_verified_at = ?4
+			WHERE workspace_id = ?1 AND org_id = ?2 AND `+unchanged, id, orgID, v.Of, formatTime(v.At))
 	}
 	err = checkUpdated(res, err, "record verification of", id)
 	if errors.Is(err, ErrNotFound) && v.Of != "" {

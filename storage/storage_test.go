@@ -15,6 +15,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"lore/secret"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -301,7 +303,7 @@ func TestUpdatedAtMoves(t *testing.T) {
 		}},
 		{"installations", func() error {
 			return s.Tx(ctx, func(tx *Tx) error {
-				return tx.SaveEncryptedCredentials(ctx, orgID, "T1", EncryptedCredentials{BotToken: "token", Version: 1}, "")
+				return tx.SaveEncryptedCredentials(ctx, orgID, "T1", EncryptedCredentials{Slack: secret.Slack{BotToken: "token"}, Version: 1}, "")
 			})
 		}},
 	} {

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"lore/app/credentials"
-	"lore/app/vault"
+	"lore/secret"
 )
 
 // credentialsRequest is the body that stores a workspace's Slack secrets.
@@ -25,6 +25,7 @@ type credentialsJSON struct {
 	SigningSecret        string     `json:"signing_secret"`
 	CredentialsEncrypted bool       `json:"credentials_encrypted"`
 	EncryptionVersion    int        `json:"encryption_version"`
+	Status               string     `json:"status"`
 	IsValid              bool       `json:"is_valid"`
 	LastVerifiedAt       *time.Time `json:"last_verified_at"`
 	BotUserID            string     `json:"bot_user_id"`
@@ -40,6 +41,7 @@ func toCredentialsJSON(v credentials.View) credentialsJSON {
 		SigningSecret:        v.SigningSecret,
 		CredentialsEncrypted: v.Encrypted,
 		EncryptionVersion:    v.EncryptionVersion,
+		Status:               string(v.Status),
 		IsValid:              v.IsValid,
 		BotUserID:            v.BotUserID,
 		KeyProblem:           v.KeyProblem,
@@ -53,11 +55,12 @@ func toCredentialsJSON(v credentials.View) credentialsJSON {
 
 // verifyJSON is what Slack said of the stored credentials.
 type verifyJSON struct {
-	Valid     bool   `json:"valid"`
-	Team      string `json:"team"`
-	TeamID    string `json:"team_id"`
-	BotUserID string `json:"bot_user_id"`
-	Error     string `json:"error"`
+	Valid           bool   `json:"valid"`
+	Team            string `json:"team"`
+	TeamID          string `json:"team_id"`
+	BotUserID       string `json:"bot_user_id"`
+	AppTokenChecked bool   `json:"app_token_checked"`
+	Error           string `json:"error"`
 }
 
 // storeCredentials validates, encrypts and stores the workspace's Slack
@@ -70,7 +73,7 @@ func (h *handler) storeCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.app.Credentials.Store(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"),
-		vault.SlackCredentials{BotToken: req.BotToken, AppToken: req.AppToken, SigningSecret: req.SigningSecret})
+		secret.Slack{BotToken: req.BotToken, AppToken: req.AppToken, SigningSecret: req.SigningSecret})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -91,15 +94,27 @@ func (h *handler) showCredentials(w http.ResponseWriter, r *http.Request) {
 
 // verifyCredentials asks Slack whether the stored credentials work and
 // records the answer. A rejection is a 200 with valid false; Slack not
-// answering is a 502 and changes nothing.
+// answering is a 502 and changes nothing. ?check_app_token=true checks the
+// app-level token even if Slack accepted it before (see Verify).
 func (h *handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
-	res, err := h.app.Credentials.Verify(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"))
+	var opts []credentials.VerifyOption
+	switch v := r.URL.Query().Get("check_app_token"); v {
+	case "true":
+		opts = append(opts, credentials.WithAppTokenCheck())
+	case "", "false":
+	default:
+		h.fail(w, r, &requestError{status: http.StatusUnprocessableEntity, code: "invalid_query", message: "check_app_token must be true or false",
+			fields: map[string]string{"check_app_token": "must be true or false"}})
+		return
+	}
+	res, err := h.app.Credentials.Verify(r.Context(), p.actor(), m.OrgID, r.PathValue("workspace_id"), opts...)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, verifyJSON{Valid: res.Valid, Team: res.Team, TeamID: res.TeamID, BotUserID: res.BotUserID, Error: res.Error})
+	writeJSON(w, http.StatusOK, verifyJSON{Valid: res.Valid, Team: res.Team, TeamID: res.TeamID, BotUserID: res.BotUserID,
+		AppTokenChecked: res.AppTokenChecked, Error: res.Error})
 }
 
 // deleteCredentials wipes the workspace's Slack secrets.

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"lore/app/slackfake"
-	"lore/app/testlog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,7 +18,10 @@ import (
 	"lore/app/accounts"
 	"lore/app/credentials"
 	"lore/app/keys"
+	"lore/app/slackfake"
+	"lore/app/testlog"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -154,9 +155,9 @@ func TestCredentialsAPIFlow(t *testing.T) {
 		t.Fatalf("POST: %d %v", code, body)
 	}
 	want := map[string]any{
-		"workspace_id": "T0123ABCD", "configured": true, "bot_token": "xoxb-…9f3a", "app_token": vault.Mask(testAppToken),
-		"signing_secret": vault.Mask(testSigningSecret), "credentials_encrypted": true, "encryption_version": float64(1),
-		"is_valid": true, "last_verified_at": nil, "bot_user_id": "",
+		"workspace_id": "T0123ABCD", "configured": true, "bot_token": "xoxb-…9f3a", "app_token": secret.Mask(testAppToken),
+		"signing_secret": secret.Mask(testSigningSecret), "credentials_encrypted": true, "encryption_version": float64(1),
+		"status": "not_verified", "is_valid": false, "last_verified_at": nil, "bot_user_id": "",
 	}
 	for k, v := range want {
 		if body[k] != v {
@@ -166,18 +167,24 @@ func TestCredentialsAPIFlow(t *testing.T) {
 
 	code, body = e.do(t, e.admin, "POST", path+"/verify", nil)
 	if code != 200 || body["valid"] != true || body["team"] != "Acme" || body["team_id"] != "T0123ABCD" ||
-		body["bot_user_id"] != "U0BOT" || body["error"] != "" {
+		body["bot_user_id"] != "U0BOT" || body["app_token_checked"] != true || body["error"] != "" {
 		t.Fatalf("verify: %d %v", code, body)
 	}
+	if code, body = e.do(t, e.admin, "POST", path+"/verify", nil); code != 200 || body["valid"] != true || body["app_token_checked"] != false {
+		t.Fatalf("second verify: %d %v, want valid without asking about the app-level token again", code, body)
+	}
+	if code, body = e.do(t, e.admin, "POST", path+"/verify?check_app_token=maybe", nil); code != 422 {
+		t.Fatalf("verify?check_app_token=maybe: %d %v, want 422", code, body)
+	}
 	code, body = e.do(t, e.admin, "GET", path, nil)
-	if code != 200 || body["is_valid"] != true || body["bot_user_id"] != "U0BOT" || body["last_verified_at"] == nil || body["bot_token"] != "xoxb-…9f3a" {
+	if code != 200 || body["status"] != "valid" || body["is_valid"] != true || body["bot_user_id"] != "U0BOT" || body["last_verified_at"] == nil || body["bot_token"] != "xoxb-…9f3a" {
 		t.Fatalf("GET after verify: %d %v", code, body)
 	}
 
 	if code, body = e.do(t, e.admin, "DELETE", path, nil); code != 204 {
 		t.Fatalf("DELETE: %d %v", code, body)
 	}
-	if code, body = e.do(t, e.admin, "GET", path, nil); code != 200 || body["configured"] != false || body["bot_token"] != "" {
+	if code, body = e.do(t, e.admin, "GET", path, nil); code != 200 || body["configured"] != false || body["bot_token"] != "" || body["status"] != "not_configured" {
 		t.Fatalf("GET after DELETE: %d %v", code, body)
 	}
 	if code, body = e.do(t, e.admin, "POST", path+"/verify", nil); code != 409 || credErrCode(body) != "no_credentials" {

@@ -9,7 +9,8 @@ import (
 
 	"lore/app"
 	"lore/app/credentials"
-	"lore/app/vault"
+	"lore/app/slack"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -23,7 +24,7 @@ var slackEnv = []struct{ name, field string }{
 
 // slackAPIFlag registers --slack-api-url (env LORE_SLACK_API_URL).
 func slackAPIFlag(fs *flag.FlagSet, env Env) *string {
-	return fs.String("slack-api-url", envOr(env, "LORE_SLACK_API_URL", credentials.DefaultSlackAPIURL),
+	return fs.String("slack-api-url", envOr(env, "LORE_SLACK_API_URL", slack.DefaultAPIURL),
 		"Slack Web API base URL, for a proxy or a test server (env LORE_SLACK_API_URL)")
 }
 
@@ -42,7 +43,7 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var creds vault.SlackCredentials
+	var creds secret.Slack
 	switch sub {
 	case "migrate":
 		if *org != 0 {
@@ -59,7 +60,7 @@ func credentialsCommand(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	if _, err := credentials.NormalizeAPIURL(*slackAPI); err != nil {
+	if _, err := slack.NormalizeAPIURL(*slackAPI); err != nil {
 		return usagef("--slack-api-url: %v", err)
 	}
 	cfg, logger, err := c.setup(env)
@@ -98,7 +99,7 @@ func migrateCredentials(ctx context.Context, env Env, a *app.App, workspace stri
 
 // slackCredentialsFromEnv reads and validates the three variables, naming
 // each one missing or malformed and never a value.
-func slackCredentialsFromEnv(env Env) (vault.SlackCredentials, error) {
+func slackCredentialsFromEnv(env Env) (secret.Slack, error) {
 	var missing []string
 	values := map[string]string{}
 	for _, v := range slackEnv {
@@ -108,10 +109,10 @@ func slackCredentialsFromEnv(env Env) (vault.SlackCredentials, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return vault.SlackCredentials{}, usagef("import-env needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET; not set: %s",
+		return secret.Slack{}, usagef("import-env needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET; not set: %s",
 			strings.Join(missing, ", "))
 	}
-	creds := credentials.Normalize(vault.SlackCredentials{
+	creds := credentials.Normalize(secret.Slack{
 		BotToken: values["bot_token"], AppToken: values["app_token"], SigningSecret: values["signing_secret"],
 	})
 	var ve *credentials.ValidationError
@@ -122,19 +123,19 @@ func slackCredentialsFromEnv(env Env) (vault.SlackCredentials, error) {
 				parts = append(parts, v.name+" "+msg)
 			}
 		}
-		return vault.SlackCredentials{}, fmt.Errorf("nothing was stored: %s", strings.Join(parts, "; "))
+		return secret.Slack{}, fmt.Errorf("nothing was stored: %s", strings.Join(parts, "; "))
 	}
 	return creds, nil
 }
 
-func importEnvCredentials(ctx context.Context, env Env, a *app.App, orgID int64, creds vault.SlackCredentials) error {
+func importEnvCredentials(ctx context.Context, env Env, a *app.App, orgID int64, creds secret.Slack) error {
 	if _, err := a.Store.Organization(ctx, orgID); errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("no organization %d in %s", orgID, a.Config.DatabasePath())
 	} else if err != nil {
 		return err
 	}
 	// Slack says which workspace the bot token belongs to.
-	r, err := a.Credentials.Check(ctx, creds)
+	r, err := a.Credentials.Identify(ctx, creds.BotToken)
 	if err != nil {
 		return fmt.Errorf("%w; nothing was stored", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"lore/app/slackfake"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +13,9 @@ import (
 
 	"lore/app"
 	"lore/app/keys"
+	"lore/app/slackfake"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -162,7 +163,7 @@ func TestImportEnv(t *testing.T) {
 	}
 	a := openApp(t, vars)
 	got, err := a.Credentials.Get(context.Background(), "test", org, "T0123ABCD")
-	if err != nil || got != (vault.SlackCredentials{BotToken: cliBotToken, AppToken: cliAppToken, SigningSecret: cliSigningSecret}) {
+	if err != nil || got != (secret.Slack{BotToken: cliBotToken, AppToken: cliAppToken, SigningSecret: cliSigningSecret}) {
 		t.Errorf("stored credentials differ: %v", err)
 	}
 	a.Close()
@@ -198,7 +199,7 @@ func TestCredentialsMigrateCommand(t *testing.T) {
 		}
 	}
 	err = store.Tx(ctx, func(tx *storage.Tx) error {
-		return tx.SetLegacyCredentials(ctx, org, "T0A", storage.LegacyCredentials{BotToken: cliLegacyBot, SigningSecret: cliSigningSecret})
+		return tx.SetLegacyCredentials(ctx, org, "T0A", secret.Slack{BotToken: cliLegacyBot, SigningSecret: cliSigningSecret})
 	})
 	store.Close()
 	if err != nil {

@@ -9,13 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"lore/app/validation"
-	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"lore/app/slack"
+	"lore/app/validation"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -49,11 +51,10 @@ type Keyring interface {
 
 // Options tune a Service; the zero value talks to Slack itself.
 type Options struct {
-	// SlackAPIURL is Slack's Web API base URL (LORE_SLACK_API_URL), so that
-	// tests and proxies can stand in for Slack. "" is Slack's own.
-	SlackAPIURL string
-	// HTTPClient calls Slack; nil is a client with a 10 s timeout.
-	HTTPClient *http.Client
+	// Slack is the process's one Slack client, shared with the rest of Lore
+	// so that its pacing counts every call; nil is a client of Slack's own
+	// Web API for this Service alone.
+	Slack *slack.Client
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -62,34 +63,26 @@ type Options struct {
 type Service struct {
 	store  *storage.Store
 	keys   Keyring
-	slack  slackAPI
+	slack  *slack.Client
 	logger *slog.Logger
 	now    func() time.Time
 }
 
 // New returns a Service. keys may be nil until a key is loaded; every
-// operation that needs it then fails with ErrNoKey. An invalid
-// opts.SlackAPIURL is an error.
+// operation that needs it then fails with ErrNoKey.
 func New(store *storage.Store, keys Keyring, logger *slog.Logger, opts Options) (*Service, error) {
-	base, err := NormalizeAPIURL(opts.SlackAPIURL)
-	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	client := opts.HTTPClient
+	client := opts.Slack
 	if client == nil {
-		client = &http.Client{Timeout: slackTimeout}
+		var err error
+		if client, err = slack.New(slack.Options{Logger: logger}); err != nil {
+			return nil, fmt.Errorf("credentials: %w", err)
+		}
 	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{
-		store:  store,
-		keys:   keys,
-		slack:  slackAPI{base: base, client: client},
-		logger: logger,
-		now:    now,
-	}, nil
+	return &Service{store: store, keys: keys, slack: client, logger: logger, now: now}, nil
 }
 
 // ValidationError names every failing field of a credentials request; it is the one
@@ -102,8 +95,8 @@ func invalid(fields map[string]string) *ValidationError {
 }
 
 // Normalize trims the whitespace a paste brings along from each secret.
-func Normalize(c vault.SlackCredentials) vault.SlackCredentials {
-	return vault.SlackCredentials{
+func Normalize(c secret.Slack) secret.Slack {
+	return secret.Slack{
 		BotToken:      strings.TrimSpace(c.BotToken),
 		AppToken:      strings.TrimSpace(c.AppToken),
 		SigningSecret: strings.TrimSpace(c.SigningSecret),
@@ -112,7 +105,7 @@ func Normalize(c vault.SlackCredentials) vault.SlackCredentials {
 
 // Validate checks the formats of the three secrets, after Normalize, and
 // returns a *ValidationError naming every bad one.
-func Validate(c vault.SlackCredentials) error {
+func Validate(c secret.Slack) error {
 	fields := map[string]string{}
 	check := func(name, v, prefix, what string) {
 		switch {
@@ -148,6 +141,18 @@ func Validate(c vault.SlackCredentials) error {
 	return nil
 }
 
+// Status is where a workspace's credentials stand with Slack.
+type Status string
+
+// The statuses of a View. Storing credentials makes them StatusNotVerified
+// until Verify asks Slack; only StatusValid has IsValid true.
+const (
+	StatusNotConfigured Status = "not_configured" // no secret stored
+	StatusNotVerified   Status = "not_verified"   // stored, and not checked with Slack since
+	StatusValid         Status = "valid"          // Slack accepted them at LastVerifiedAt
+	StatusInvalid       Status = "invalid"        // Slack rejected them at LastVerifiedAt
+)
+
 // View is what may be shown of a workspace's credentials: masked values
 // (xoxb-…9f3a) and their state.
 type View struct {
@@ -158,21 +163,22 @@ type View struct {
 	SigningSecret     string
 	Encrypted         bool
 	EncryptionVersion int
-	IsValid           bool
-	LastVerifiedAt    time.Time // zero when never verified
+	Status            Status
+	IsValid           bool      // Status is StatusValid
+	LastVerifiedAt    time.Time // when Slack last answered a verification; zero when not verified yet
 	BotUserID         string
 	// KeyProblem is set when the configured key cannot open the stored
 	// secrets: the masks are then empty and the rest is still shown.
 	KeyProblem string
 }
 
-func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
+func viewOf(rec storage.CredentialRecord, c secret.Slack) View {
 	v := View{
 		WorkspaceID:    rec.WorkspaceID,
-		Configured:     c != (vault.SlackCredentials{}),
-		BotToken:       vault.Mask(c.BotToken),
-		AppToken:       vault.Mask(c.AppToken),
-		SigningSecret:  vault.Mask(c.SigningSecret),
+		Configured:     !c.IsZero(),
+		BotToken:       secret.Mask(c.BotToken),
+		AppToken:       secret.Mask(c.AppToken),
+		SigningSecret:  secret.Mask(c.SigningSecret),
 		Encrypted:      rec.Encrypted,
 		IsValid:        rec.IsValid,
 		LastVerifiedAt: rec.LastVerifiedAt,
@@ -181,13 +187,28 @@ func viewOf(rec storage.CredentialRecord, c vault.SlackCredentials) View {
 	if rec.Encrypted {
 		v.EncryptionVersion = rec.Sealed.Version
 	}
+	v.setStatus()
 	return v
+}
+
+// setStatus derives Status from Configured and the verification state.
+func (v *View) setStatus() {
+	switch {
+	case !v.Configured:
+		v.Status, v.IsValid = StatusNotConfigured, false
+	case v.LastVerifiedAt.IsZero():
+		v.Status, v.IsValid = StatusNotVerified, false
+	case v.IsValid:
+		v.Status = StatusValid
+	default:
+		v.Status = StatusInvalid
+	}
 }
 
 // Store validates c, encrypts its three secrets with the active key and
 // makes them the workspace's credentials, clearing any legacy plaintext in
 // the same transaction. It returns the masked view.
-func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c vault.SlackCredentials, opts ...StoreOption) (View, error) {
+func (s *Service) Store(ctx context.Context, actor string, orgID int64, workspaceID string, c secret.Slack, opts ...StoreOption) (View, error) {
 	var o storeOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -256,6 +277,7 @@ func (s *Service) View(ctx context.Context, actor string, orgID int64, workspace
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
 		v := viewOf(rec, c)
 		v.Configured = true
+		v.setStatus()
 		v.KeyProblem = fmt.Sprintf("the configured encryption key cannot open these credentials (key version %d); see the server log", rec.Sealed.Version)
 		return v, nil
 	}
@@ -267,19 +289,68 @@ func (s *Service) View(ctx context.Context, actor string, orgID int64, workspace
 	return viewOf(rec, c), nil
 }
 
-// Get returns a workspace's credentials for use (to talk to Slack): the
-// decrypted set when they are encrypted, else the legacy plaintext set,
-// never a mix. Each call writes an audit row. The result masks itself when
-// printed or logged; do not copy its fields into anything that is.
-func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceID string) (vault.SlackCredentials, error) {
+// Get returns a workspace's credentials for one use (to talk to Slack once):
+// the decrypted set when they are encrypted, else the legacy plaintext set,
+// never a mix. Each call writes an audit row; work that talks to Slack for
+// a while uses Connect instead. The result masks itself when printed or
+// logged; do not copy its fields into anything that is.
+func (s *Service) Get(ctx context.Context, actor string, orgID int64, workspaceID string) (secret.Slack, error) {
 	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: actor, Action: ActionRead}
 	_, c, err := s.open(ctx, orgID, workspaceID)
 	if err != nil {
 		s.auditFailure(ctx, entry, outcomeOf(err), nil)
-		return vault.SlackCredentials{}, err
+		return secret.Slack{}, err
 	}
 	s.audit(ctx, entry)
 	return c, nil
+}
+
+// Connection is a workspace's Slack credentials read once for one piece of
+// background work, with a paced Slack client that uses them. Keep it for the
+// work's lifetime; it prints and logs masked.
+type Connection struct {
+	OrgID       int64
+	WorkspaceID string
+	// Purpose names the work, as audited: "job:42", "socket:T0123ABCD".
+	Purpose     string
+	Credentials secret.Slack
+	// Slack calls the Web API with the bot token (and apps.connections.open
+	// with the app-level token), paced by the workspace's limits.
+	Slack *slack.API
+}
+
+// purposeFormat is "kind:id", e.g. job:42 or socket:T0123ABCD.
+var purposeFormat = regexp.MustCompile(`^[a-z]+:[A-Za-z0-9._-]{1,64}$`)
+
+// Connect reads a workspace's credentials for the background work named by
+// purpose and writes one audit row (credentials.read, with purpose as the
+// actor), however many Slack calls the work then makes. It is the one way
+// for long-running work to get credentials, so that the audit log records
+// each job and connection rather than each call:
+//
+//   - a backfill or import job connects once, as "job:<id>", and keeps the
+//     Connection until it ends;
+//   - the Socket Mode runtime connects once per connection, as
+//     "socket:<workspace id>", and again only to reconnect after Slack
+//     rejected the tokens or they were stored anew;
+//   - slash commands and events arriving on that connection use its
+//     Connection and never read credentials per command.
+//
+// The errors are those of Get.
+func (s *Service) Connect(ctx context.Context, purpose string, orgID int64, workspaceID string) (*Connection, error) {
+	if !purposeFormat.MatchString(purpose) {
+		return nil, fmt.Errorf("credentials: connect: purpose %q: want kind:id, such as job:42", purpose)
+	}
+	entry := storage.AuditEntry{OrgID: orgID, WorkspaceID: workspaceID, Actor: purpose, Action: ActionRead,
+		Detail: map[string]any{"purpose": purpose}}
+	_, c, err := s.open(ctx, orgID, workspaceID)
+	if err != nil {
+		s.auditFailure(ctx, entry, outcomeOf(err), entry.Detail)
+		return nil, err
+	}
+	s.audit(ctx, entry)
+	return &Connection{OrgID: orgID, WorkspaceID: workspaceID, Purpose: purpose, Credentials: c,
+		Slack: s.slack.For(workspaceID, c)}, nil
 }
 
 // Delete wipes every secret of the workspace, encrypted and plaintext
@@ -303,23 +374,23 @@ func (s *Service) Delete(ctx context.Context, actor string, orgID int64, workspa
 
 // open reads and decrypts a workspace's credentials. With ErrNoCredentials
 // it still returns the record.
-func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (storage.CredentialRecord, vault.SlackCredentials, error) {
+func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (storage.CredentialRecord, secret.Slack, error) {
 	rec, err := s.store.Credentials(ctx, orgID, workspaceID)
 	if err != nil {
-		return storage.CredentialRecord{}, vault.SlackCredentials{}, fmt.Errorf("credentials: %w", err)
+		return storage.CredentialRecord{}, secret.Slack{}, fmt.Errorf("credentials: %w", err)
 	}
 	if !rec.Encrypted {
-		c := vault.SlackCredentials(rec.Legacy)
-		if c == (vault.SlackCredentials{}) {
+		c := rec.Legacy
+		if c.IsZero() {
 			return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
 		}
 		return rec, c, nil
 	}
 	c, err := s.unseal(rec.Sealed)
 	if err != nil {
-		return rec, vault.SlackCredentials{}, fmt.Errorf("credentials: workspace %s: %w", workspaceID, err)
+		return rec, secret.Slack{}, fmt.Errorf("credentials: workspace %s: %w", workspaceID, err)
 	}
-	if c == (vault.SlackCredentials{}) {
+	if c.IsZero() {
 		return rec, c, fmt.Errorf("%w (workspace %s)", ErrNoCredentials, workspaceID)
 	}
 	return rec, c, nil
@@ -327,7 +398,7 @@ func (s *Service) open(ctx context.Context, orgID int64, workspaceID string) (st
 
 // seal encrypts the three secrets with the active key, so that the row's
 // single encryption_version holds for all of them.
-func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, error) {
+func (s *Service) seal(c secret.Slack) (storage.EncryptedCredentials, error) {
 	if s.keys == nil {
 		return storage.EncryptedCredentials{}, ErrNoKey
 	}
@@ -335,28 +406,26 @@ func (s *Service) seal(c vault.SlackCredentials) (storage.EncryptedCredentials, 
 	if err != nil {
 		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
 	}
-	sealed, err := key.EncryptSlack(c)
+	sealed, err := c.Map(key.Encrypt)
 	if err != nil {
 		return storage.EncryptedCredentials{}, fmt.Errorf("credentials: %w", err)
 	}
-	return storage.EncryptedCredentials{BotToken: sealed.BotToken, AppToken: sealed.AppToken,
-		SigningSecret: sealed.SigningSecret, Version: version}, nil
+	return storage.EncryptedCredentials{Slack: sealed, Version: version}, nil
 }
 
 // unseal decrypts the three secrets with the key of their version.
-func (s *Service) unseal(e storage.EncryptedCredentials) (vault.SlackCredentials, error) {
+func (s *Service) unseal(e storage.EncryptedCredentials) (secret.Slack, error) {
 	if s.keys == nil {
-		return vault.SlackCredentials{}, ErrNoKey
+		return secret.Slack{}, ErrNoKey
 	}
-	sealed := vault.SlackCredentials{BotToken: e.BotToken, AppToken: e.AppToken, SigningSecret: e.SigningSecret}
-	if sealed == (vault.SlackCredentials{}) {
-		return sealed, nil // nothing stored: no key needed
+	if e.IsZero() {
+		return secret.Slack{}, nil // nothing stored: no key needed
 	}
 	key, err := s.keys.Key(e.Version)
 	if err != nil {
-		return vault.SlackCredentials{}, err
+		return secret.Slack{}, err
 	}
-	return key.DecryptSlack(sealed)
+	return e.Map(key.Decrypt)
 }
 
 // audit writes an entry on its own; a failure to do so is logged, not

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -14,26 +15,26 @@ func TestValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		in   vault.SlackCredentials
+		in   secret.Slack
 		want map[string]string // field → start of the message
 	}{
 		{"good", good, nil},
-		{"all missing", vault.SlackCredentials{}, map[string]string{
+		{"all missing", secret.Slack{}, map[string]string{
 			"bot_token": "is required", "app_token": "is required", "signing_secret": "is required"}},
-		{"swapped tokens", vault.SlackCredentials{BotToken: good.AppToken, AppToken: good.BotToken, SigningSecret: good.SigningSecret},
+		{"swapped tokens", secret.Slack{BotToken: good.AppToken, AppToken: good.BotToken, SigningSecret: good.SigningSecret},
 			map[string]string{"bot_token": "must start with xoxb- (this looks like the app-level token)",
 				"app_token": "must start with xapp- (this looks like the bot token)"}},
-		{"user token", vault.SlackCredentials{BotToken: "xoxp-123456789012-abc", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{"user token", secret.Slack{BotToken: "xoxp-123456789012-abc", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			map[string]string{"bot_token": "must start with xoxb- (this looks like a user token"}},
-		{"wrong prefix", vault.SlackCredentials{BotToken: "abc-123456789012", AppToken: "nope-12345678901", SigningSecret: good.SigningSecret},
+		{"wrong prefix", secret.Slack{BotToken: "abc-123456789012", AppToken: "nope-12345678901", SigningSecret: good.SigningSecret},
 			map[string]string{"bot_token": "must start with xoxb-", "app_token": "must start with xapp-"}},
-		{"inner space", vault.SlackCredentials{BotToken: "xoxb-12345 67890", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{"inner space", secret.Slack{BotToken: "xoxb-12345 67890", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			map[string]string{"bot_token": "must not contain spaces"}},
-		{"short token", vault.SlackCredentials{BotToken: "xoxb-1", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{"short token", secret.Slack{BotToken: "xoxb-1", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			map[string]string{"bot_token": "is too short"}},
-		{"secret not hex", vault.SlackCredentials{BotToken: good.BotToken, AppToken: good.AppToken, SigningSecret: "zz2b0c6d1e4a7f9b3c5d2e8a1f0b6c4d"},
+		{"secret not hex", secret.Slack{BotToken: good.BotToken, AppToken: good.AppToken, SigningSecret: "zz2b0c6d1e4a7f9b3c5d2e8a1f0b6c4d"},
 			map[string]string{"signing_secret": "must be 32 hexadecimal characters"}},
-		{"secret short", vault.SlackCredentials{BotToken: good.BotToken, AppToken: good.AppToken, SigningSecret: "8f2b0c6d"},
+		{"secret short", secret.Slack{BotToken: good.BotToken, AppToken: good.AppToken, SigningSecret: "8f2b0c6d"},
 			map[string]string{"signing_secret": "must be 32 hexadecimal characters"}},
 	}
 	for _, tt := range tests {
@@ -72,13 +73,13 @@ func TestStoreEncryptsAndGetDecrypts(t *testing.T) {
 	e := newEnv(t, closedURL(t), nil)
 	e.seedPlaintext(t, "T0123ABCD", legacyA) // a legacy row is replaced, its plaintext cleared
 
-	padded := vault.SlackCredentials{BotToken: " " + good.BotToken + "\n", AppToken: good.AppToken, SigningSecret: good.SigningSecret + " "}
+	padded := secret.Slack{BotToken: " " + good.BotToken + "\n", AppToken: good.AppToken, SigningSecret: good.SigningSecret + " "}
 	view, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", padded)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := View{WorkspaceID: "T0123ABCD", Configured: true, BotToken: "xoxb-…9f3a", AppToken: vault.Mask(good.AppToken),
-		SigningSecret: vault.Mask(good.SigningSecret), Encrypted: true, EncryptionVersion: 1, IsValid: true}
+	want := View{WorkspaceID: "T0123ABCD", Configured: true, BotToken: "xoxb-…9f3a", AppToken: secret.Mask(good.AppToken),
+		SigningSecret: secret.Mask(good.SigningSecret), Encrypted: true, EncryptionVersion: 1, Status: StatusNotVerified}
 	if view != want {
 		t.Errorf("Store view = %+v\nwant %+v", view, want)
 	}
@@ -119,7 +120,7 @@ func TestStoreRejectsBadInputAndChangesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, closedURL(t), nil)
-	_, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", vault.SlackCredentials{BotToken: "xoxp-1234567890-abcdef", AppToken: good.AppToken})
+	_, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", secret.Slack{BotToken: "xoxp-1234567890-abcdef", AppToken: good.AppToken})
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Fields["bot_token"] == "" || ve.Fields["signing_secret"] == "" || ve.Fields["app_token"] != "" {
 		t.Fatalf("Store = %v, want errors on bot_token and signing_secret only", err)
@@ -171,7 +172,7 @@ func TestGetReadsLegacyPlaintextOnlyWhenNotEncrypted(t *testing.T) {
 		t.Fatalf("Get of a legacy row = %v, %v", got, err)
 	}
 	v, err := e.svc.View(ctx, "user:1", e.org, "T0123ABCD")
-	if err != nil || v.Encrypted || v.EncryptionVersion != 0 || v.BotToken != vault.Mask(legacyB.BotToken) || v.AppToken != "" {
+	if err != nil || v.Encrypted || v.EncryptionVersion != 0 || v.BotToken != secret.Mask(legacyB.BotToken) || v.AppToken != "" {
 		t.Errorf("View of a legacy row = %+v, %v", v, err)
 	}
 
@@ -188,7 +189,7 @@ func TestGetReadsLegacyPlaintextOnlyWhenNotEncrypted(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := tx.SetLegacyCredentials(ctx, e.org, "T0123ABCD", storage.LegacyCredentials(legacyA)); err != nil {
+		if err := tx.SetLegacyCredentials(ctx, e.org, "T0123ABCD", secret.Slack(legacyA)); err != nil {
 			return err
 		}
 		return tx.SaveEncryptedCredentials(ctx, e.org, "T0123ABCD", rec.Sealed, "")
@@ -247,25 +248,6 @@ func TestDeleteWipesEverything(t *testing.T) {
 	}
 	if list := e.audit(t, ActionDelete); len(list) != 1 || list[0].Outcome != "ok" {
 		t.Errorf("audit = %+v", list)
-	}
-}
-
-func TestNormalizeAPIURL(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"":                          "https://slack.com/api/",
-		"http://127.0.0.1:9000":     "http://127.0.0.1:9000/",
-		"https://proxy.local/slack": "https://proxy.local/slack/",
-		"https://slack.com/api/":    "https://slack.com/api/",
-	} {
-		if got, err := NormalizeAPIURL(in); err != nil || got != want {
-			t.Errorf("NormalizeAPIURL(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"slack.com/api", "ftp://x/", "://"} {
-		if _, err := NormalizeAPIURL(bad); err == nil {
-			t.Errorf("NormalizeAPIURL(%q) accepted", bad)
-		}
 	}
 }
 

@@ -6,31 +6,33 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
-	"lore/app/slackfake"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"lore/app/slack"
+	"lore/app/slackfake"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
 // Realistic-looking secrets; each has a long distinctive middle that the leak
 // tests look for besides the whole value.
 var (
-	good = vault.SlackCredentials{
+	good = secret.Slack{
 		BotToken:      "xoxb-1234567890-0987654321-GoodBotTokenQ7vZ9f3a",
 		AppToken:      "xapp-1-A0GOOD0APP-1234567890123-5d8e2f4a6c7b9d1e3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d",
 		SigningSecret: "8f2b0c6d1e4a7f9b3c5d2e8a1f0b6c4d",
 	}
-	legacyA = vault.SlackCredentials{
+	legacyA = secret.Slack{
 		BotToken:      "xoxb-1111111111-2222222222-LegacyAlphaBotToken",
 		AppToken:      "xapp-1-A0LEGACYA-1111111111111-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		SigningSecret: "aaaabbbbccccddddeeeeffff00001111",
 	}
-	legacyB = vault.SlackCredentials{
+	legacyB = secret.Slack{
 		BotToken:      "xoxb-3333333333-4444444444-LegacyBravoBotToken",
 		SigningSecret: "99998888777766665555444433332222",
 	}
@@ -39,7 +41,7 @@ var (
 )
 
 // secretNeedles returns every secret of cs and a distinctive piece of each.
-func secretNeedles(cs ...vault.SlackCredentials) []string {
+func secretNeedles(cs ...secret.Slack) []string {
 	var out []string
 	for _, c := range cs {
 		for _, s := range []string{c.BotToken, c.AppToken, c.SigningSecret} {
@@ -56,7 +58,7 @@ func assertNoSecret(t *testing.T, where string, data []byte, needles []string) {
 	t.Helper()
 	for _, n := range needles {
 		if bytes.Contains(data, []byte(n)) {
-			t.Errorf("%s contains secret material %q", where, vault.Mask(n))
+			t.Errorf("%s contains secret material %q", where, secret.Mask(n))
 		}
 	}
 }
@@ -111,14 +113,23 @@ func newEnv(t *testing.T, slackURL string, logger *slog.Logger) *env {
 	}
 	keys := testKeyring(t)
 	svc, err := New(store, keys, logger, Options{
-		SlackAPIURL: slackURL,
-		HTTPClient:  &http.Client{Timeout: 2 * time.Second},
-		Now:         func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) },
+		Slack: slackClient(t, slackURL),
+		Now:   func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &env{svc: svc, store: store, org: org.ID, keys: keys, dir: dir}
+}
+
+// slackClient is a Slack client of url that gives up on a request after 2 s.
+func slackClient(t testing.TB, url string) *slack.Client {
+	t.Helper()
+	c, err := slack.New(slack.Options{APIURL: url, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func (e *env) addWorkspace(t *testing.T, id string) {
@@ -128,11 +139,11 @@ func (e *env) addWorkspace(t *testing.T, id string) {
 	}
 }
 
-func (e *env) seedPlaintext(t *testing.T, id string, c vault.SlackCredentials) {
+func (e *env) seedPlaintext(t *testing.T, id string, c secret.Slack) {
 	t.Helper()
 	ctx := context.Background()
 	err := e.store.Tx(ctx, func(tx *storage.Tx) error {
-		return tx.SetLegacyCredentials(ctx, e.org, id, storage.LegacyCredentials(c))
+		return tx.SetLegacyCredentials(ctx, e.org, id, c)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +153,7 @@ func (e *env) seedPlaintext(t *testing.T, id string, c vault.SlackCredentials) {
 // seedLeftover writes plaintext beside encrypted credentials, as the
 // original system's phase one could leave them, with SQL of its own since
 // storage offers no way to make that state.
-func (e *env) seedLeftover(t *testing.T, id string, c vault.SlackCredentials) {
+func (e *env) seedLeftover(t *testing.T, id string, c secret.Slack) {
 	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(e.dir, "lore.db")+"?_pragma=busy_timeout(5000)")
 	if err != nil {

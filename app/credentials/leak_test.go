@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"lore/app/testlog"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"lore/app/keys"
+	"lore/app/testlog"
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -105,11 +106,11 @@ func TestNoSecretInLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(e.store, loaded.Keyring, logger, Options{SlackAPIURL: fake.URL()})
+	svc, err := New(e.store, loaded.Keyring, logger, Options{Slack: slackClient(t, fake.URL())})
 	if err != nil {
 		t.Fatal(err)
 	}
-	unreachable, _ := New(e.store, loaded.Keyring, logger, Options{SlackAPIURL: closedURL(t)})
+	unreachable, _ := New(e.store, loaded.Keyring, logger, Options{Slack: slackClient(t, closedURL(t))})
 
 	var errs []error
 	keep := func(err error) {
@@ -118,7 +119,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		}
 	}
 	// Store: refused (swapped tokens), then accepted.
-	_, err = svc.Store(ctx, "user:1", e.org, "T0123ABCD", vault.SlackCredentials{BotToken: good.AppToken, AppToken: good.BotToken, SigningSecret: legacyB.BotToken})
+	_, err = svc.Store(ctx, "user:1", e.org, "T0123ABCD", secret.Slack{BotToken: good.AppToken, AppToken: good.BotToken, SigningSecret: legacyB.BotToken})
 	keep(err)
 	_, err = svc.Store(ctx, "user:1", e.org, "T0123ABCD", good)
 	if err != nil {
@@ -130,7 +131,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	}
 	_, err = unreachable.Verify(ctx, "user:1", e.org, "T0123ABCD")
 	keep(err)
-	e.seedPlaintext(t, "T0B", vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: legacyA.SigningSecret})
+	e.seedPlaintext(t, "T0B", secret.Slack{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: legacyA.SigningSecret})
 	if r, err := svc.Verify(ctx, "user:1", e.org, "T0B"); err != nil || r.Valid {
 		t.Fatalf("Verify of revoked = %+v, %v", r, err)
 	}
@@ -149,7 +150,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, _ = New(e.store, reloaded.Keyring, logger, Options{SlackAPIURL: fake.URL()})
+	svc, _ = New(e.store, reloaded.Keyring, logger, Options{Slack: slackClient(t, fake.URL())})
 	got, err := svc.Get(ctx, "system", e.org, "T0123ABCD")
 	if err != nil || got != good {
 		t.Fatalf("Get after rotation: %v", err)
@@ -173,7 +174,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		t.Fatalf("expected the refused store, the unreachable verify and the destroyed-key read to fail, got %v", errs)
 	}
 	needles := secretNeedles(good, legacyA, legacyB,
-		vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: oldKey + newKey})
+		secret.Slack{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: oldKey + newKey})
 	needles = append(needles, oldKey, newKey)
 	assertNoSecret(t, "the logs", logs, needles)
 	for _, err := range errs {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"lore/app/vault"
 	"lore/storage"
 )
 
@@ -103,7 +102,7 @@ func (s *Service) migrateOne(ctx context.Context, actor string, st storage.Crede
 			entry.Detail = map[string]any{"cleared_leftover_plaintext": true}
 			return tx.AddAudit(ctx, entry)
 		}
-		plain := vault.SlackCredentials(rec.Legacy)
+		plain := rec.Legacy
 		sealed, err := s.seal(plain)
 		if err != nil {
 			return err

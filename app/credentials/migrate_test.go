@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"lore/app/vault"
+	"lore/secret"
 	"lore/storage"
 )
 
@@ -35,7 +36,7 @@ func TestMigrateAll(t *testing.T) {
 	if res.Migrated != 3 || res.Skipped != 2 || res.Failed != 0 || len(res.Errors) != 0 {
 		t.Errorf("Migrate = %+v, want 3 migrated, 2 skipped", res)
 	}
-	for id, want := range map[string]vault.SlackCredentials{"T0123ABCD": legacyA, "T0B": legacyB, "T0C": good, "T0E": good} {
+	for id, want := range map[string]secret.Slack{"T0123ABCD": legacyA, "T0B": legacyB, "T0C": good, "T0E": good} {
 		rec := e.record(t, id)
 		if !rec.Encrypted || !rec.Legacy.IsZero() {
 			t.Errorf("%s after Migrate: encrypted=%v legacy=%v", id, rec.Encrypted, rec.Legacy)
@@ -105,7 +106,7 @@ func TestMigrateLeavesAWorkspaceWhoseCheckFails(t *testing.T) {
 		!strings.Contains(res.Errors[0].Err, "check encryption") {
 		t.Fatalf("Migrate = %+v", res)
 	}
-	if rec := e.record(t, "T0123ABCD"); rec.Encrypted || vault.SlackCredentials(rec.Legacy) != legacyA || rec.Sealed.BotToken != "" {
+	if rec := e.record(t, "T0123ABCD"); rec.Encrypted || rec.Legacy != legacyA || rec.Sealed.BotToken != "" {
 		t.Errorf("a failed migration changed the row: encrypted=%v", rec.Encrypted)
 	}
 	if list := e.audit(t, ActionMigrate); len(list) != 1 || list[0].Outcome != "key_error" {

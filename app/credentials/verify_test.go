@@ -3,14 +3,15 @@ package credentials
 import (
 	"context"
 	"errors"
-	"lore/app/slackfake"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
+	"lore/app/slack"
+	"lore/app/slackfake"
+	"lore/secret"
 
-	"lore/app/vault"
+	"github.com/slack-go/slack/slacktest"
 )
 
 func TestVerifyAgainstSlacktest(t *testing.T) {
@@ -42,26 +43,26 @@ func TestVerify(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
-		creds vault.SlackCredentials
+		creds secret.Slack
 		mode  string // fakeSlack mode; "closed" for no server at all
 		want  Result
 		// wantErr is a substring of the error when Slack cannot answer.
 		wantErr string
 	}{
 		{name: "valid", creds: good,
-			want: Result{Valid: true, Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT"}},
-		{name: "bot token revoked", creds: vault.SlackCredentials{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+			want: Result{Valid: true, Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT", AppTokenChecked: true}},
+		{name: "bot token revoked", creds: secret.Slack{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			want: Result{Error: "token_revoked"}},
-		{name: "bot token unknown", creds: vault.SlackCredentials{BotToken: "xoxb-0000000000-0000000000-UnknownToken", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+		{name: "bot token unknown", creds: secret.Slack{BotToken: "xoxb-0000000000-0000000000-UnknownToken", AppToken: good.AppToken, SigningSecret: good.SigningSecret},
 			want: Result{Error: "invalid_auth"}},
-		{name: "app token revoked", creds: vault.SlackCredentials{BotToken: good.BotToken, AppToken: revokedApp, SigningSecret: good.SigningSecret},
-			want: Result{Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT", Error: "app_token: token_revoked"}},
-		{name: "token of another workspace", creds: vault.SlackCredentials{BotToken: otherWorkspaceBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
-			want: Result{Team: "Other", TeamID: "T0OTHER", Error: "wrong_workspace"}},
+		{name: "app token revoked", creds: secret.Slack{BotToken: good.BotToken, AppToken: revokedApp, SigningSecret: good.SigningSecret},
+			want: Result{Team: "Acme", TeamID: "T0123ABCD", TeamURL: "https://acme.slack.com/", BotUserID: "U0BOT", AppTokenChecked: true, Error: "app_token: token_revoked"}},
+		{name: "token of another workspace", creds: secret.Slack{BotToken: otherWorkspaceBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret},
+			want: Result{Team: "Other", TeamID: "T0OTHER", AppTokenChecked: true, Error: "wrong_workspace"}},
 		{name: "unreachable", creds: good, mode: "closed", wantErr: "could not reach Slack: "},
 		{name: "server error", creds: good, mode: "500", wantErr: "could not reach Slack: HTTP 500"},
 		{name: "rate limited", creds: good, mode: "429", wantErr: "rate limiting Lore; retry after 30s"},
-		{name: "timeout", creds: good, mode: "slow", wantErr: "could not reach Slack: no answer within"},
+		{name: "timeout", creds: good, mode: "slow", wantErr: "could not reach Slack: no answer in time"},
 		{name: "not slack", creds: good, mode: "html", wantErr: "the reply was not Slack's API"},
 	}
 	for _, tt := range tests {
@@ -77,8 +78,6 @@ func TestVerify(t *testing.T) {
 			if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", tt.creds); err != nil {
 				t.Fatal(err)
 			}
-			// A verified state to see what each outcome changes.
-			e.record(t, "T0123ABCD")
 			before := e.record(t, "T0123ABCD")
 			fake.SetMode(slackfake.Mode(tt.mode))
 
@@ -127,8 +126,8 @@ func TestVerify(t *testing.T) {
 					t.Errorf("audit outcome = %q", audit[0].Outcome)
 				}
 			} else {
-				if !after.LastVerifiedAt.Equal(before.LastVerifiedAt) || after.TeamName != before.TeamName {
-					t.Errorf("a rejection changed more than is_valid: %+v", after)
+				if !after.LastVerifiedAt.Equal(now) || after.TeamName != before.TeamName || after.BotUserID != before.BotUserID {
+					t.Errorf("a rejection must record is_valid=false as of now and nothing else: %+v", after)
 				}
 				if audit[0].Outcome != "invalid" || audit[0].Detail["reason"] != tt.want.Error {
 					t.Errorf("audit = %+v", audit[0])
@@ -161,14 +160,6 @@ func TestVerifyWithoutCredentials(t *testing.T) {
 	}
 }
 
-func TestScrubMasksTokens(t *testing.T) {
-	t.Parallel()
-	got := scrub("post https://x/?t=xoxb-1234-5678-abcdefgh failed; secret s3cr3tvalue123", "s3cr3tvalue123")
-	if strings.Contains(got, "abcdefgh") || strings.Contains(got, "s3cr3tvalue123") {
-		t.Errorf("scrub left a secret: %s", got)
-	}
-}
-
 // TestVerifyDoesNotVouchForReplacedCredentials: credentials stored while a
 // verification waits on Slack must not be marked as verified by it.
 func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
@@ -179,7 +170,7 @@ func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
 	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
 		t.Fatal(err)
 	}
-	replacement := vault.SlackCredentials{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: good.SigningSecret}
+	replacement := secret.Slack{BotToken: revokedBot, AppToken: revokedApp, SigningSecret: good.SigningSecret}
 	slack.OnCall(func(method string) {
 		if method == "apps.connections.open" { // the check of the old tokens is half-way
 			if _, err := e.svc.Store(ctx, "user:2", e.org, "T0123ABCD", replacement); err != nil {
@@ -199,5 +190,100 @@ func TestVerifyDoesNotVouchForReplacedCredentials(t *testing.T) {
 	got, err := e.svc.Get(ctx, "user:1", e.org, "T0123ABCD")
 	if err != nil || got != replacement {
 		t.Fatalf("the replacement was lost: %v", err)
+	}
+}
+
+// TestStoreStartsNotVerified: stored credentials are "not verified" until
+// Verify runs, also when they replace credentials that were verified.
+func TestStoreStartsNotVerified(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, newFakeSlack(t).URL(), nil)
+	status := func(when string, want Status) {
+		t.Helper()
+		v, err := e.svc.View(ctx, "user:1", e.org, "T0123ABCD")
+		if err != nil || v.Status != want || v.IsValid != (want == StatusValid) {
+			t.Fatalf("%s: View = %+v, %v; want status %s", when, v, err, want)
+		}
+	}
+	status("before storing", StatusNotConfigured)
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
+		t.Fatal(err)
+	}
+	status("after storing", StatusNotVerified)
+	if r, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD"); err != nil || !r.Valid {
+		t.Fatalf("Verify = %+v, %v", r, err)
+	}
+	status("after verifying", StatusValid)
+	replacement := secret.Slack{BotToken: revokedBot, AppToken: good.AppToken, SigningSecret: good.SigningSecret}
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", replacement); err != nil {
+		t.Fatal(err)
+	}
+	status("after storing over verified ones", StatusNotVerified)
+	if r, err := e.svc.Verify(ctx, "user:1", e.org, "T0123ABCD"); err != nil || r.Valid {
+		t.Fatalf("Verify = %+v, %v", r, err)
+	}
+	status("after a rejection", StatusInvalid)
+}
+
+// TestVerifySparesAppsConnectionsOpen: apps.connections.open (Tier 1, shared
+// with Socket Mode) is called only for credentials not verified as valid,
+// or when asked; a second call within the minute is paced.
+func TestVerifySparesAppsConnectionsOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := newFakeSlack(t)
+	e := newEnv(t, fake.URL(), nil)
+	now := time.Now()
+	client, err := slack.New(slack.Options{APIURL: fake.URL(), Now: func() time.Time { return now },
+		Sleep: func(context.Context, time.Duration) error { t.Error("Verify slept"); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(e.store, e.keys, e.svc.logger, Options{Slack: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := func() int { return len(fake.Requests("apps.connections.open")) }
+	verify := func(want Result, opts ...VerifyOption) {
+		t.Helper()
+		r, err := svc.Verify(ctx, "user:1", e.org, "T0123ABCD", opts...)
+		if err != nil || r.Valid != want.Valid || r.AppTokenChecked != want.AppTokenChecked || r.Error != want.Error {
+			t.Fatalf("Verify = %+v, %v; want %+v", r, err, want)
+		}
+	}
+
+	if _, err := svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
+		t.Fatal(err)
+	}
+	verify(Result{Valid: true, AppTokenChecked: true})
+	verify(Result{Valid: true}) // verified as valid: the app-level token is not asked about again
+	if n := opens(); n != 1 {
+		t.Fatalf("apps.connections.open called %d times, want 1", n)
+	}
+	if a := e.audit(t, ActionVerify); len(a) != 2 || a[0].Detail["app_token_checked"] != false {
+		t.Errorf("audit = %+v, want the last verification to say the app token was not checked", a)
+	}
+
+	// Asked within the minute: paced, an answer to retry later, nothing sent.
+	_, err = svc.Verify(ctx, "user:1", e.org, "T0123ABCD", WithAppTokenCheck())
+	var ue *UnavailableError
+	if !errors.As(err, &ue) || !errors.Is(err, ErrSlackUnavailable) || ue.RetryAfter != time.Minute {
+		t.Fatalf("Verify with WithAppTokenCheck within a minute: %v, want paced with RetryAfter 1m", err)
+	}
+	now = now.Add(time.Minute)
+	verify(Result{Valid: true, AppTokenChecked: true}, WithAppTokenCheck())
+
+	// New credentials are checked in full; a rejection keeps them checked in full.
+	replacement := secret.Slack{BotToken: good.BotToken, AppToken: revokedApp, SigningSecret: good.SigningSecret}
+	if _, err := svc.Store(ctx, "user:1", e.org, "T0123ABCD", replacement); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	verify(Result{AppTokenChecked: true, Error: "app_token: token_revoked"})
+	now = now.Add(time.Minute)
+	verify(Result{AppTokenChecked: true, Error: "app_token: token_revoked"})
+	if n := opens(); n != 4 {
+		t.Errorf("apps.connections.open called %d times, want 4", n)
 	}
 }

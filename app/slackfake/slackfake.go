@@ -1,6 +1,9 @@
 // Package slackfake stands in for Slack's Web API in tests: auth.test and
 // apps.connections.open answer as Slack documents them, for the tokens a
-// test declares, and can be made to fail as Slack or a network does.
+// test declares; any other method answers what the test queues for it
+// (pages of a cursor chain, say, read from ../shared/testdata/slack-api/);
+// and every call can be made to fail as Slack, a proxy or a network does,
+// rate limits with any Retry-After included.
 package slackfake
 
 import (
@@ -8,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -34,26 +38,37 @@ const (
 	NotSlack    Mode = "html" // 200 with an HTML page, as a captive portal
 )
 
+// Call is one request the Server received.
+type Call struct {
+	Method string     // "conversations.history"
+	Form   url.Values // its parameters (query and form), e.g. cursor
+	Token  string     // the token it carried
+	At     time.Time
+}
+
 // Server is a fake Slack Web API.
 type Server struct {
 	*httptest.Server
-	mu      sync.Mutex
-	bots    map[string]Team // bot token → its workspace
-	apps    map[string]bool // app-level tokens allowed to open Socket Mode
-	revoked map[string]bool // tokens answered with token_revoked
-	mode    Mode
-	calls   []string
-	onCall  func(method string)
+	mu       sync.Mutex
+	bots     map[string]Team // bot token → its workspace
+	apps     map[string]bool // app-level tokens allowed to open Socket Mode
+	revoked  map[string]bool // tokens answered with token_revoked
+	mode     Mode
+	calls    []Call
+	onCall   func(method string)
+	limited  map[string][]string // method → Retry-After values of the 429s to answer next
+	errors   map[string]string   // method → the error field of every answer
+	answers  map[string][]string // method → bodies to answer, in order
+	handlers map[string]http.HandlerFunc
 }
 
 // New starts a fake Slack, closed when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{bots: map[string]Team{}, apps: map[string]bool{}, revoked: map[string]bool{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /auth.test", s.authTest)
-	mux.HandleFunc("POST /apps.connections.open", s.connectionsOpen)
-	s.Server = httptest.NewServer(mux)
+	s := &Server{bots: map[string]Team{}, apps: map[string]bool{}, revoked: map[string]bool{},
+		limited: map[string][]string{}, errors: map[string]string{}, answers: map[string][]string{},
+		handlers: map[string]http.HandlerFunc{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
 }
@@ -76,11 +91,49 @@ func (s *Server) SetMode(m Mode) { s.with(func() { s.mode = m }) }
 // OnCall runs f as each call arrives, before it is answered.
 func (s *Server) OnCall(f func(method string)) { s.with(func() { s.onCall = f }) }
 
+// RateLimit makes the next calls of method answer HTTP 429 with
+// {"ok":false,"error":"ratelimited"}, one per value: the value is the
+// Retry-After header, and "" sends none.
+func (s *Server) RateLimit(method string, retryAfter ...string) {
+	s.with(func() { s.limited[method] = append(s.limited[method], retryAfter...) })
+}
+
+// FailWith makes every later call of method answer {"ok":false,"error":text}
+// with HTTP 200, whatever text is (a plain code, or a proxy's sentence).
+func (s *Server) FailWith(method, text string) { s.with(func() { s.errors[method] = text }) }
+
+// Answer queues bodies for method, answered in order with HTTP 200, one per
+// call; once they are used up the method answers as if unknown. Pages of a
+// cursor chain are answered this way, and Calls shows the cursors sent.
+func (s *Server) Answer(method string, bodies ...string) {
+	s.with(func() { s.answers[method] = append(s.answers[method], bodies...) })
+}
+
+// Handle makes h answer method, for what Answer cannot express.
+func (s *Server) Handle(method string, h http.HandlerFunc) { s.with(func() { s.handlers[method] = h }) }
+
 // Calls lists the methods called so far.
 func (s *Server) Calls() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.calls...)
+	out := make([]string, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = c.Method
+	}
+	return out
+}
+
+// Requests lists the calls of method so far (every call when method is "").
+func (s *Server) Requests(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (s *Server) with(f func()) {
@@ -89,14 +142,59 @@ func (s *Server) with(f func()) {
 	f()
 }
 
-func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
-	if s.fail(w, r, "auth.test") {
-		return
-	}
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/")
+	r.ParseForm()
 	token := r.FormValue("token")
 	if token == "" {
 		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Method: method, Form: r.Form, Token: token, At: time.Now()})
+	mode, onCall := s.mode, s.onCall
+	s.mu.Unlock()
+	if onCall != nil {
+		onCall(method)
+	}
+	if s.fail(w, r, mode) {
+		return
+	}
+	s.mu.Lock()
+	var retryAfter *string
+	if q := s.limited[method]; len(q) > 0 {
+		retryAfter, s.limited[method] = &q[0], q[1:]
+	}
+	errText, hasErr := s.errors[method]
+	h := s.handlers[method]
+	var body *string
+	if q := s.answers[method]; len(q) > 0 && retryAfter == nil && !hasErr && h == nil {
+		body, s.answers[method] = &q[0], q[1:]
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	switch {
+	case retryAfter != nil:
+		if *retryAfter != "" {
+			w.Header().Set("Retry-After", *retryAfter)
+		}
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
+	case hasErr:
+		fmt.Fprintf(w, `{"ok":false,"error":%q}`, errText)
+	case h != nil:
+		h(w, r)
+	case body != nil:
+		io.WriteString(w, *body)
+	case method == "auth.test":
+		s.authTest(w, token)
+	case method == "apps.connections.open":
+		s.connectionsOpen(w, token)
+	default:
+		io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
+	}
+}
+
+func (s *Server) authTest(w http.ResponseWriter, token string) {
 	s.mu.Lock()
 	team, ok := s.bots[token]
 	revoked := s.revoked[token]
@@ -114,11 +212,7 @@ func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) connectionsOpen(w http.ResponseWriter, r *http.Request) {
-	if s.fail(w, r, "apps.connections.open") {
-		return
-	}
-	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+func (s *Server) connectionsOpen(w http.ResponseWriter, token string) {
 	s.mu.Lock()
 	ok, revoked := s.apps[token], s.revoked[token]
 	s.mu.Unlock()
@@ -132,16 +226,9 @@ func (s *Server) connectionsOpen(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// fail records the call, runs the OnCall hook and answers as the mode says;
-// it returns false when the call should be answered normally.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, method string) bool {
-	s.mu.Lock()
-	s.calls = append(s.calls, method)
-	mode, onCall := s.mode, s.onCall
-	s.mu.Unlock()
-	if onCall != nil {
-		onCall(method)
-	}
+// fail answers as the mode says; it returns false when the call should be
+// answered normally.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, mode Mode) bool {
 	switch mode {
 	case ServerError:
 		http.Error(w, "<html>oops</html>", http.StatusInternalServerError)

@@ -29,6 +29,14 @@ func mustKey(tb testing.TB, material string) *Key {
 	return k
 }
 
+// encoded is k as a padded base64url Fernet key, to compare keys in tests.
+func encoded(k *Key) string {
+	if k.destroyed {
+		return ""
+	}
+	return base64.URLEncoding.EncodeToString(k.b[:])
+}
+
 func loadJSON(tb testing.TB, name string, v any) {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join(testdata, name))

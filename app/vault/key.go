@@ -128,21 +128,8 @@ func (k *Key) Fingerprint() string {
 	return k.fingerprint
 }
 
-// Encode returns the key as a padded base64url Fernet key, to write a generated
-// key file. The result is the secret itself: never log or display it. It
-// returns "" after Destroy.
-func (k *Key) Encode() string {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	if k.destroyed {
-		return ""
-	}
-	return base64.URLEncoding.EncodeToString(k.b[:])
-}
-
 // Destroy zeroes the key bytes; later Encrypt and Decrypt calls return
-// ErrDestroyed. Copies already handed out by Encode (Go strings) cannot be
-// zeroed. Destroy is idempotent.
+// ErrDestroyed. Destroy is idempotent.
 func (k *Key) Destroy() {
 	k.mu.Lock()
 	defer k.mu.Unlock()

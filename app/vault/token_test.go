@@ -133,7 +133,7 @@ func TestPythonVectors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseKey: %v", err)
 			}
-			if got := k.Encode(); got != wantKey {
+			if got := encoded(k); got != wantKey {
 				t.Fatalf("key = %s, want %s", got, wantKey)
 			}
 			if got, err := k.Decrypt(v.Token); err != nil || got != v.Plaintext {
@@ -302,7 +302,7 @@ func TestDecryptRejects(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Decrypt = %q, %v; want %v", got, err, tt.want)
 			}
-			for _, secret := range []string{plaintext, specSecret, otherSecret, k.Encode()} {
+			for _, secret := range []string{plaintext, specSecret, otherSecret, encoded(k)} {
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("error %q contains a secret", err)
 				}

@@ -1,0 +1,177 @@
+package slack
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Tier is one of Slack's rate-limit tiers: about PerMinute calls a minute
+// per method and workspace, with Burst calls allowed at once.
+type Tier struct {
+	PerMinute int
+	Burst     int
+}
+
+// TierOf is the tier of a Web API method, after Slack's rate-limit page:
+// Tier 1 about 1 call a minute, Tier 2 20, Tier 3 50, Tier 4 100, each with
+// a small burst. conversations.history and conversations.replies are Tier 3
+// for an app a workspace makes for itself, which a Lore install is (Slack's
+// 2025 limit of 1 a minute is for commercially distributed apps). A method
+// not listed is taken as Tier 3.
+func TierOf(method string) Tier {
+	switch method {
+	case "apps.connections.open": // every Socket Mode (re)connect, and a check of the app-level token
+		return Tier{PerMinute: 1, Burst: 1}
+	case "conversations.list", "users.list":
+		return Tier{PerMinute: 20, Burst: 3}
+	case "auth.test", "users.info", "chat.postEphemeral":
+		return Tier{PerMinute: 100, Burst: 10}
+	case "chat.postMessage": // Slack's "special" tier: about 1 a second per channel
+		return Tier{PerMinute: 60, Burst: 5}
+	}
+	return Tier{PerMinute: 50, Burst: 5} // Tier 3: conversations.history, .replies, .info, …
+}
+
+// Bounds of a Retry-After: Slack asks for seconds to a minute or so.
+const (
+	// MaxRetryAfter caps the wait Slack may ask for.
+	MaxRetryAfter = 15 * time.Minute
+	// DefaultRetryAfter is the wait when a 429 has no usable Retry-After.
+	DefaultRetryAfter = 30 * time.Second
+	// nonsenseRetryAfter is past any wait Slack means; such a value (for
+	// example 99999999999, which once became a 246-year wait) is taken as
+	// missing, not as "wait the longest".
+	nonsenseRetryAfter = 24 * time.Hour
+)
+
+// RetryAfter reads a Retry-After header value: whole seconds (what Slack
+// sends) or an HTTP date. A wait longer than MaxRetryAfter is cut to it; a
+// value that is missing, negative, not a number, absurd (past a day) or out
+// of range is DefaultRetryAfter; 0 is one second, so that nothing spins.
+func RetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if n < 0 || n > int64(nonsenseRetryAfter/time.Second) {
+			return DefaultRetryAfter
+		}
+		return bound(time.Duration(n) * time.Second)
+	}
+	if t, err := http.ParseTime(value); err == nil {
+		return bound(max(t.Sub(now), 0))
+	}
+	return DefaultRetryAfter
+}
+
+// bound applies RetryAfter's rules to a wait already read.
+func bound(d time.Duration) time.Duration {
+	if d < 0 || d > nonsenseRetryAfter {
+		return DefaultRetryAfter
+	}
+	return min(max(d, time.Second), MaxRetryAfter)
+}
+
+type paceKey struct{ workspace, method string }
+
+// pace is the budget of one method in one workspace.
+type pace struct {
+	limiter *rate.Limiter
+	until   time.Time // Slack's last Retry-After: no call before it
+}
+
+func (c *Client) pace(k paceKey) *pace {
+	p, ok := c.paces[k]
+	if !ok {
+		t := TierOf(k.method)
+		p = &pace{limiter: rate.NewLimiter(rate.Limit(float64(t.PerMinute)/60), t.Burst)}
+		c.paces[k] = p
+	}
+	return p
+}
+
+// wait takes one call of k's budget, sleeping until it is there. When ctx
+// ends sooner than that it gives the call back and returns an *Error with
+// the wait as RetryAfter (or ctx's error if it ended while sleeping).
+func (c *Client) wait(ctx context.Context, k paceKey) error {
+	now := c.now()
+	c.mu.Lock()
+	p := c.pace(k)
+	r := p.limiter.ReserveN(now, 1)
+	d := max(r.DelayFrom(now), p.until.Sub(now))
+	c.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
+		r.CancelAt(now)
+		return &Error{RetryAfter: d, reason: "Lore is pacing its calls to Slack's " + k.method + " (Slack's limit for it)" +
+			"; retry after " + roundUp(d).String()}
+	}
+	c.logger.Debug("pacing a call to slack", "method", k.method, "workspace_id", k.workspace, "wait", d)
+	if err := c.sleep(ctx, d); err != nil {
+		r.CancelAt(c.now())
+		return err
+	}
+	return nil
+}
+
+// holdOff keeps every call of k until d from now, as a 429 asked.
+func (c *Client) holdOff(k paceKey, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until := c.now().Add(d); until.After(c.pace(k).until) {
+		c.pace(k).until = until
+	}
+}
+
+// pacedDoer is the HTTP client slack-go gets from Client.For: it paces each
+// call by its method (the last element of the URL path) and workspace, and
+// sends it again after a 429 while Retries and the context allow. The 429 it
+// finally returns carries the bounded Retry-After, so that slack-go's
+// RateLimitedError never holds Slack's raw value.
+type pacedDoer struct {
+	c         *Client
+	workspace string
+}
+
+func (d pacedDoer) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	k := paceKey{workspace: d.workspace, method: path.Base(req.URL.Path)}
+	for attempt := 0; ; attempt++ {
+		if err := d.c.wait(ctx, k); err != nil {
+			return nil, err
+		}
+		resp, err := d.c.http.Do(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+			return resp, err
+		}
+		after := RetryAfter(resp.Header.Get("Retry-After"), d.c.now())
+		resp.Header.Set("Retry-After", strconv.FormatInt(int64(roundUp(after)/time.Second), 10))
+		d.c.holdOff(k, after)
+		deadline, hasDeadline := ctx.Deadline()
+		if attempt >= d.c.retries || (req.Body != nil && req.GetBody == nil) ||
+			(hasDeadline && d.c.now().Add(after).After(deadline)) {
+			return resp, nil
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		d.c.logger.Info("slack rate limited a call; retrying", "method", k.method, "workspace_id", k.workspace,
+			"retry_after", after, "attempt", attempt+1)
+		next := req.Clone(ctx)
+		if req.GetBody != nil {
+			if next.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		req = next
+	}
+}
+
+// roundUp rounds d up to whole seconds, as a Retry-After says it.
+func roundUp(d time.Duration) time.Duration { return (d + time.Second - 1) / time.Second * time.Second }
