@@ -12,7 +12,7 @@ import (
 	"lore/app"
 	"lore/app/apptest"
 	"lore/app/keys"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // EncryptedCredentials are a workspace's three Slack secrets as vault tokens,

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 func seedWorkspace(t *testing.T, s *Store, id string) int64 {

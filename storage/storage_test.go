@@ -16,7 +16,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))

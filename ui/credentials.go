@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"lore/app/credentials"
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // credentialsRequest is the body that stores a workspace's Slack secrets.

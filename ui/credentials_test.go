@@ -21,7 +21,7 @@ import (
 	"lore/app/slackfake"
 	"lore/app/testlog"
 	"lore/app/vault"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

@@ -10,7 +10,7 @@ import (
 	"lore/app"
 	"lore/app/credentials"
 	"lore/app/slack"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

@@ -17,7 +17,7 @@ import (
 	"lore/app/slack"
 	"lore/app/validation"
 	"lore/app/vault"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"lore/app/vault"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

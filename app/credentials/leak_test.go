@@ -15,7 +15,7 @@ import (
 	"lore/app/keys"
 	"lore/app/testlog"
 	"lore/app/vault"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

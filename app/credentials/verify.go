@@ -7,7 +7,7 @@ import (
 	"log/slog"
 
 	"lore/app/slack"
-	"lore/secret"
+	"lore/storage/secret"
 	"lore/storage"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"lore/app/slack"
 	"lore/app/slackfake"
-	"lore/secret"
+	"lore/storage/secret"
 
 	"github.com/slack-go/slack/slacktest"
 )

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // Source and Material hold the master key (or its passphrase) in plain

@@ -17,7 +17,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // ErrUnavailable is matched (errors.Is) by every *Error that means Slack

@@ -36,7 +36,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // DefaultAPIURL is Slack's Web API.

@@ -15,7 +15,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"lore/app/slackfake"
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // samples is where the shared Slack answers live: ../shared beside the

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"lore/secret"
+	"lore/storage/secret"
 )
 
 // A Key or a Keyring prints as its fingerprint(s) only, never a key byte,
