@@ -5,12 +5,16 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"lore/app/accounts"
 	"lore/app/credentials"
+	"lore/app/jobs"
+	"lore/app/jobs/importjob"
 	"lore/app/keys"
 	"lore/app/settings"
 	"lore/app/vault"
@@ -34,6 +38,10 @@ type App struct {
 	Settings *settings.Service
 	// Credentials stores, reads and verifies workspaces' Slack secrets.
 	Credentials *credentials.Service
+	// Jobs is the job runner, with every kind registered. Anyone may queue
+	// through it; only the process holding the data directory's lock
+	// starts it.
+	Jobs *jobs.Runner
 }
 
 // Open creates the data directory if needed, opens and migrates the database.
@@ -60,6 +68,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	a.Jobs = jobs.New(store, logger, jobs.Options{})
+	importjob.Register(a.Jobs, importNotConnected{})
 	if err := a.warnAboutPlaintext(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -88,8 +98,24 @@ func (a *App) warnAboutPlaintext(ctx context.Context) error {
 	return nil
 }
 
-// Close releases what Open acquired.
+// importNotConnected stands for the message path's export import until it
+// is connected here (issue 9: app/sync's ImportExport, through an adapter).
+type importNotConnected struct{}
+
+func (importNotConnected) ImportExport(context.Context, string, importjob.Target, jobs.Run) (importjob.Summary, error) {
+	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
+}
+
+// Close releases what Open acquired. A started job runner is stopped
+// first, so that no job writes to a closed database.
 func (a *App) Close() error {
+	if a.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := a.Jobs.Stop(ctx); err != nil {
+			a.Logger.Warn("jobs still running when the database closed", slog.Any("error", err))
+		}
+	}
 	a.Keyring.Destroy()
 	return a.Store.Close()
 }

@@ -33,6 +33,20 @@ type Config struct {
 	// SlackAPIURL is Slack's Web API base URL (LORE_SLACK_API_URL); "" is
 	// Slack's own. Tests and proxies stand in for Slack with it.
 	SlackAPIURL string
+	// MaxImportBytes is the largest Slack export an upload may send
+	// (LORE_MAX_IMPORT_SIZE); 0 is DefaultMaxImportBytes.
+	MaxImportBytes int64
+}
+
+// DefaultMaxImportBytes is the default limit of an uploaded Slack export.
+const DefaultMaxImportBytes = 2 << 30
+
+// ImportLimit is the largest Slack export an upload may send.
+func (c Config) ImportLimit() int64 {
+	if c.MaxImportBytes > 0 {
+		return c.MaxImportBytes
+	}
+	return DefaultMaxImportBytes
 }
 
 // DatabasePath is the SQLite file inside the data directory.

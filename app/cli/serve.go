@@ -13,7 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"lore/app"
+	"lore/app/jobs/importjob"
 	"lore/app/lockfile"
 )
 
@@ -28,11 +31,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	publicURL := fs.String("public-url", envOr(env, "LORE_PUBLIC_URL", ""),
 		"how browsers reach Lore behind a reverse proxy, e.g. https://lore.example.com (env LORE_PUBLIC_URL)")
 	slackAPI := slackAPIFlag(fs, env)
+	maxImport := fs.String("max-import-size", envOr(env, "LORE_MAX_IMPORT_SIZE", "2GiB"),
+		"largest Slack export an upload may send, e.g. 500MiB or 4GiB (env LORE_MAX_IMPORT_SIZE)")
 	if err := parse(fs, env, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	importLimit, err := humanize.ParseBytes(*maxImport)
+	if err != nil || importLimit == 0 || importLimit > 1<<40 {
+		return usagef("--max-import-size %q: want a size such as 500MiB or 4GiB, at most 1TiB", *maxImport)
 	}
 	cfg, logger, err := c.setup(env)
 	if err != nil {
@@ -47,6 +56,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
+	cfg.MaxImportBytes = int64(importLimit)
 	if err := app.EnsureDataDir(cfg.DataDir); err != nil {
 		return err
 	}
@@ -72,10 +82,19 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if env.Importer != nil {
+		importjob.Register(a.Jobs, env.Importer)
+	}
+	// This process holds the lock: its runner runs every job, also those
+	// lore import queues, and recovers what a crash left running.
+	if err := a.Jobs.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute, // bodies are at most 1 MiB
+		ReadTimeout:       time.Minute, // bodies are at most 1 MiB; uploads set their own deadlines
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -97,12 +116,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 	case <-ctx.Done():
 	}
 
-	// Shutdown order: HTTP server (drain requests), scheduler, database.
+	// Shutdown order: HTTP server (drain requests), job runner and
+	// scheduler, database.
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(drainCtx); err != nil {
 		logger.Warn("requests still running at shutdown were cut off", slog.Any("error", err))
+	}
+	jobsCtx, cancelJobs := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancelJobs()
+	if err := a.Jobs.Stop(jobsCtx); err != nil {
+		logger.Warn("job runner", slog.Any("error", err))
 	}
 	if err := a.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
