@@ -265,6 +265,26 @@ func (s *Store) QueuedKinds(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// ListActiveJobs returns every queued or running job of a kind, of every
+// organization, oldest first.
+func (s *Store) ListActiveJobs(ctx context.Context, kind string) ([]Job, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs
+		WHERE kind = ? AND status IN ('queued', 'running') ORDER BY job_id`, kind)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list active %s jobs: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list active %s jobs: %w", kind, err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
 // ListRunningJobs returns every running job, oldest first: what a runner
 // starting up finds left by one that stopped without ending them.
 func (s *Store) ListRunningJobs(ctx context.Context) ([]Job, error) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -104,7 +103,7 @@ func (h *handler) saveUpload(r *http.Request, rc *http.ResponseController) (path
 
 // writeUpload writes one upload into the uploads folder.
 func (h *handler) writeUpload(src io.Reader) (path string, err error) {
-	dir := filepath.Join(h.app.Config.DataDir, "uploads")
+	dir := importjob.UploadDir(h.app.Config.DataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("ui: uploads folder: %w", err)
 	}

@@ -91,6 +91,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 		ln.Close()
 		return err
 	}
+	if removed, err := importjob.SweepUploads(ctx, a.Store, cfg.DataDir); err != nil {
+		logger.Warn("uploads not swept", slog.Any("error", err))
+	} else if len(removed) > 0 {
+		logger.Info("removed uploads no import owns", "files", len(removed))
+	}
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,

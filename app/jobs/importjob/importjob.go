@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"lore/app/jobs"
+	"lore/storage"
 )
 
 // Kind is the job kind of an export import.
@@ -171,6 +172,42 @@ func DecodeSummary(raw []byte) (Summary, error) {
 		return Summary{}, fmt.Errorf("importjob: bad result detail: %w", err)
 	}
 	return s, nil
+}
+
+// UploadDir is where uploaded exports wait for their jobs, inside the
+// data directory (the same file system as the database, private to Lore).
+func UploadDir(dataDir string) string { return filepath.Join(dataDir, "uploads") }
+
+// SweepUploads removes the uploads no queued or running import job owns:
+// what a crash left half-received, or after its job ended. It runs at
+// startup, before any upload can be arriving.
+func SweepUploads(ctx context.Context, store *storage.Store, dataDir string) (removed []string, err error) {
+	entries, err := os.ReadDir(UploadDir(dataDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("importjob: uploads: %w", err)
+	}
+	active, err := store.ListActiveJobs(ctx, Kind)
+	if err != nil {
+		return nil, err
+	}
+	owned := map[string]bool{}
+	for _, j := range active {
+		if p, err := decodeParams(j.Params); err == nil {
+			owned[filepath.Clean(p.Path)] = true
+		}
+	}
+	for _, e := range entries {
+		path := filepath.Join(UploadDir(dataDir), e.Name())
+		if e.Type().IsRegular() && !owned[path] {
+			if err := os.Remove(path); err == nil {
+				removed = append(removed, path)
+			}
+		}
+	}
+	return removed, nil
 }
 
 // discard removes an uploaded export once its job has ended; a file the

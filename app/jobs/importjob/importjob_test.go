@@ -162,3 +162,42 @@ func TestParamsAreChecked(t *testing.T) {
 		t.Fatalf("job with bad params: %s %q", j.Status, j.Error)
 	}
 }
+
+func TestSweepUploadsKeepsOnlyWhatActiveJobsOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	store, err := storage.Open(ctx, filepath.Join(dataDir, "lore.db"), os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	org, _ := store.CreateOrganization(ctx, "Acme")
+	dir := importjob.UploadDir(dataDir)
+	os.MkdirAll(dir, 0o700)
+	owned, ended, orphan := filepath.Join(dir, "owned.zip"), filepath.Join(dir, "ended.zip"), filepath.Join(dir, "half-received.zip")
+	for _, p := range []string{owned, ended, orphan} {
+		os.WriteFile(p, []byte("PK\x03\x04"), 0o600)
+	}
+	if _, err := store.CreateJob(ctx, storage.NewJob{OrgID: org.ID, Kind: importjob.Kind,
+		Params: importjob.Params{Path: owned, OrgID: org.ID, RemoveAfter: true}.Encode()}); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := store.CreateJob(ctx, storage.NewJob{OrgID: org.ID, Kind: importjob.Kind,
+		Params: importjob.Params{Path: ended, OrgID: org.ID, RemoveAfter: true}.Encode()})
+	if _, err := store.CancelJob(ctx, org.ID, done.ID); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := importjob.SweepUploads(ctx, store, dataDir)
+	if err != nil || len(removed) != 2 {
+		t.Fatalf("removed %v, %v; want the ended job's and the orphan", removed, err)
+	}
+	if _, err := os.Stat(owned); err != nil {
+		t.Errorf("the queued job's upload went: %v", err)
+	}
+	for _, p := range []string{ended, orphan} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there: %v", p, err)
+		}
+	}
+}

@@ -136,9 +136,20 @@ func countMessages(e *zip.File) (int, error) {
 }
 
 // WriteExport writes a small export ZIP to w: for each channel, the given
-// number of days with the given number of messages each.
-func WriteExport(w io.Writer, channels []string, days, perDay int) error {
+// number of days with the given number of messages each; padding > 0 adds
+// a top-level entry of that many bytes, stored uncompressed, to make the
+// file that large.
+func WriteExport(w io.Writer, channels []string, days, perDay, padding int) error {
 	zw := zip.NewWriter(w)
+	if padding > 0 {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: "padding.bin", Method: zip.Store})
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(make([]byte, padding)); err != nil {
+			return err
+		}
+	}
 	users, _ := zw.Create("users.json")
 	io.WriteString(users, `[{"id":"U1","team_id":"TNEW","name":"maya"}]`)
 	for _, c := range channels {
