@@ -17,9 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"lore/app/apptest"
 	"lore/storage"
 )
+
+// migrationsDir is the repository's migrations (apptest's would import
+// package app, which imports this one).
+const migrationsDir = "../../migrations"
 
 // workerEnv, when set, makes the test binary a worker process: it opens
 // the database the variable names and runs a runner until it is killed.
@@ -35,7 +38,7 @@ func TestMain(m *testing.M) {
 // runWorker is the worker process of TestSIGKILLMidJobResumes.
 func runWorker(path string) int {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, path, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	store, err := storage.Open(ctx, path, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -135,7 +138,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "lore.db")
-	store, err := storage.Open(ctx, path, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	store, err := storage.Open(ctx, path, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
