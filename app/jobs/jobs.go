@@ -477,11 +477,9 @@ func (r *Runner) end(logger *slog.Logger, j storage.Job, k kind, end storage.Job
 	if end.Error != "" {
 		attrs = append(attrs, "error", end.Error)
 	}
-	if end.Status == storage.JobFailed {
-		logger.Warn("job ended", attrs...)
-	} else {
-		logger.Info("job ended", attrs...)
-	}
+	// Info even when it failed: the row holds the outcome for whoever
+	// follows the job, and a command running its own job says it itself.
+	logger.Info("job ended", attrs...)
 	if k.discard != nil {
 		k.discard(j.Params)
 	}
