@@ -357,6 +357,10 @@ type JobEnd struct {
 	Result   []byte // JSON, or nil
 	Summary  string
 	Error    string
+	// WorkspaceID is the workspace a job about none turned out to be about
+	// (an import that created its workspace); kept only when it is one of
+	// the job's organization.
+	WorkspaceID string
 }
 
 // FinishJob ends owner's run of the job. A job owner no longer runs is
@@ -373,10 +377,12 @@ func (s *Store) FinishJob(ctx context.Context, id int64, owner string, end JobEn
 			UPDATE jobs SET status = ?, progress = ?, channels_done = ?, channels_total = ?, messages = ?,
 				api_calls = ?, rate_limited = ?, current = ?, result = ?, summary = ?, error = ?,
 				owner = NULL, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-				finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+				finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+				workspace_id = coalesce(workspace_id,
+					(SELECT i.workspace_id FROM installations i WHERE i.workspace_id = ? AND i.org_id = jobs.org_id))
 			WHERE job_id = ? AND owner = ? AND status = 'running'`,
 			end.Status, clampPercent(p.Percent), max(p.ChannelsDone, 0), max(p.ChannelsTotal, 0), max(p.Messages, 0),
-			max(p.APICalls, 0), max(p.RateLimited, 0), p.Current, result, end.Summary, end.Error, id, owner)
+			max(p.APICalls, 0), max(p.RateLimited, 0), p.Current, result, end.Summary, end.Error, end.WorkspaceID, id, owner)
 		if err != nil {
 			return err
 		}

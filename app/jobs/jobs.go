@@ -56,6 +56,10 @@ type Outcome struct {
 	Partial bool   // some units (channel-days, channels) failed; Detail says which and why
 	Detail  any    // JSON-marshalled into the job row's result detail
 	Summary string // one line for people, e.g. "6 channels, 600 messages new, 0 updated, 0 skipped"
+	// WorkspaceID names the workspace a job queued without one turned out
+	// to be about (an import that created it), so that the workspace's job
+	// list shows it.
+	WorkspaceID string
 }
 
 // Handler runs one job kind. params is what the job was queued with (JSON).
@@ -436,7 +440,7 @@ func (r *Runner) execute(parent context.Context, j storage.Job) {
 		if out.Partial {
 			end.Status = storage.JobPartial
 		}
-		end.Summary = out.Summary
+		end.Summary, end.WorkspaceID = out.Summary, out.WorkspaceID
 		if out.Detail != nil {
 			detail, merr := json.Marshal(out.Detail)
 			if merr != nil {

@@ -142,7 +142,7 @@ func Handler(imp Importer) jobs.Handler {
 		if sum.Failed == nil {
 			sum.Failed = []Failure{}
 		}
-		return jobs.Outcome{Partial: len(sum.Failed) > 0, Detail: sum, Summary: sum.Line()}, nil
+		return jobs.Outcome{Partial: len(sum.Failed) > 0, Detail: sum, Summary: sum.Line(), WorkspaceID: sum.WorkspaceID}, nil
 	}
 }
 

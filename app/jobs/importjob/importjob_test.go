@@ -113,11 +113,28 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 		t.Errorf("the imported file went: %v", err)
 	}
 
-	ok := writeZip(t, map[string]string{"deploys/2026-03-01.json": `[{"ts":"1.1"}]`})
-	if j := e.run(t, importjob.Params{Path: ok, OrgID: e.org}); j.Status != storage.JobSucceeded || j.Summary != "1 channels, 1 messages new, 0 updated, 0 skipped" {
-		t.Fatalf("clean import: %s %q %q", j.Status, j.Summary, j.Error)
+	// Into a new workspace: the fake names TNEW, as if it had created it;
+	// the job row then names it too, so that the workspace lists its import.
+	if _, err := e.store.CreateWorkspace(context.Background(), e.org, "TNEW", "New"); err != nil {
+		t.Fatal(err)
 	}
-	if calls := e.fake.Calls(); len(calls) != 2 || calls[1].Target != (importjob.Target{OrgID: e.org}) {
+	ok := writeZip(t, map[string]string{"deploys/2026-03-01.json": `[{"ts":"1.1"}]`})
+	j = e.run(t, importjob.Params{Path: ok, OrgID: e.org})
+	if j.Status != storage.JobSucceeded || j.Summary != "1 channels, 1 messages new, 0 updated, 0 skipped" || j.WorkspaceID != "TNEW" {
+		t.Fatalf("clean import into a new workspace: %s %q %q workspace %q", j.Status, j.Summary, j.Error, j.WorkspaceID)
+	}
+	// A workspace of another organization is never written on the row.
+	other, _ := e.store.CreateOrganization(context.Background(), "Other")
+	if err := e.store.Tx(context.Background(), func(tx *storage.Tx) error { return tx.DeleteWorkspace(context.Background(), e.org, "TNEW") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.CreateWorkspace(context.Background(), other.ID, "TNEW", "Other's"); err != nil {
+		t.Fatal(err)
+	}
+	if j := e.run(t, importjob.Params{Path: ok, OrgID: e.org}); j.Status != storage.JobSucceeded || j.WorkspaceID != "" {
+		t.Fatalf("import naming another organization's workspace: %s workspace %q", j.Status, j.WorkspaceID)
+	}
+	if calls := e.fake.Calls(); len(calls) != 3 || calls[1].Target != (importjob.Target{OrgID: e.org}) {
 		t.Errorf("calls %+v", calls)
 	}
 }
