@@ -15,6 +15,8 @@ import (
 	"lore/app/accounts"
 	"lore/app/audit"
 	"lore/app/credentials"
+	"lore/app/jobs"
+	"lore/app/jobs/importjob"
 	"lore/app/keys"
 	"lore/app/lockfile"
 	"lore/app/settings"
@@ -46,6 +48,10 @@ type App struct {
 	Audit *audit.Service
 	// Slack is the one Slack Web API client, whose pacing every caller shares.
 	Slack *slack.Client
+	// Jobs is the job runner, with every kind registered. Anyone may queue
+	// through it; only the process holding the data directory's lock
+	// starts it.
+	Jobs *jobs.Runner
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -113,6 +119,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	a.Jobs = jobs.New(store, logger, jobs.Options{})
+	importjob.Register(a.Jobs, importNotConnected{})
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {
@@ -191,8 +199,24 @@ func (a *App) warnAboutPlaintext(ctx context.Context) error {
 	return nil
 }
 
-// Close releases what Open acquired.
+// importNotConnected stands for the message path's export import until it
+// is connected here (issue 9: app/sync's ImportExport, through an adapter).
+type importNotConnected struct{}
+
+func (importNotConnected) ImportExport(context.Context, string, importjob.Target, jobs.Run) (importjob.Summary, error) {
+	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
+}
+
+// Close releases what Open acquired. A started job runner is stopped
+// first, so that no job writes to a closed database.
 func (a *App) Close() error {
+	if a.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := a.Jobs.Stop(ctx); err != nil {
+			a.Logger.Warn("jobs still running when the database closed", slog.Any("error", err))
+		}
+	}
 	if a.Keyring != nil {
 		a.Keyring.Destroy()
 	}

@@ -38,6 +38,20 @@ type Config struct {
 	// X-Forwarded-For or Forwarded header names the client: login limits
 	// and signup judge that address instead of the proxy's.
 	TrustedProxies []netip.Prefix
+	// MaxImportBytes is the largest Slack export an upload may send
+	// (LORE_MAX_IMPORT_SIZE); 0 is DefaultMaxImportBytes.
+	MaxImportBytes int64
+}
+
+// DefaultMaxImportBytes is the default limit of an uploaded Slack export.
+const DefaultMaxImportBytes = 2 << 30
+
+// ImportLimit is the largest Slack export an upload may send.
+func (c Config) ImportLimit() int64 {
+	if c.MaxImportBytes > 0 {
+		return c.MaxImportBytes
+	}
+	return DefaultMaxImportBytes
 }
 
 // ParseTrustedProxies reads a list of trusted proxies: IP addresses or CIDR

@@ -41,11 +41,13 @@ const (
 	orgAdmin                      // an admin or owner of {org_id}
 	workspaceMember               // a member of the organization owning {workspace_id}
 	workspaceAdmin                // an admin or owner of the organization owning {workspace_id}
+	jobMember                     // a member of the organization owning {job_id}
+	jobAdmin                      // an admin or owner of the organization owning {job_id}
 )
 
 func (a access) String() string {
 	return [...]string{"public", "signed in", "instance owner", "org member", "org admin",
-		"workspace member", "workspace admin"}[a]
+		"workspace member", "workspace admin", "job member", "job admin"}[a]
 }
 
 // principal is who made a request, by session or by API token.
@@ -95,7 +97,7 @@ func caller(r *http.Request) (principal, storage.Membership) {
 // first: the body limit, cross-origin protection for requests that are not
 // Bearer-authenticated, and authentication.
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return h.recoverPanics(limitBody(h.csrf(h.authenticate(next))))
+	return h.recoverPanics(h.limitBody(h.csrf(h.authenticate(next))))
 }
 
 func (h *handler) recoverPanics(next http.Handler) http.Handler {
@@ -116,15 +118,29 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 // limitBody refuses bodies over maxBodyBytes before any handler runs: at
 // once when Content-Length says so, and for a body of unknown length
 // (chunked) by reading it first, so that every route answers 413 alike,
-// whether or not its handler reads the body.
-func limitBody(next http.Handler) http.Handler {
-	tooLarge := func(w http.ResponseWriter) {
+// whether or not its handler reads the body. The routes of streamedBodies
+// have their own limit instead, and their handlers stream the body.
+func (h *handler) limitBody(next http.Handler) http.Handler {
+	tooLarge := func(w http.ResponseWriter, limit int64) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
-			fmt.Sprintf("the request body must be at most %d bytes", maxBodyBytes), nil)
+			fmt.Sprintf("the request body must be at most %d bytes", limit), nil)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.mux != nil {
+			if _, pattern := h.mux.Handler(r); pattern != "" {
+				if limit, ok := h.streamedBodies()[pattern]; ok {
+					if r.ContentLength > limit {
+						tooLarge(w, limit)
+						return
+					}
+					r.Body = http.MaxBytesReader(w, r.Body, limit)
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+		}
 		if r.ContentLength > maxBodyBytes {
-			tooLarge(w)
+			tooLarge(w, maxBodyBytes)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
@@ -132,7 +148,7 @@ func limitBody(next http.Handler) http.Handler {
 			body, err := io.ReadAll(r.Body)
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				tooLarge(w)
+				tooLarge(w, maxBodyBytes)
 				return
 			}
 			if err != nil {
@@ -252,8 +268,18 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 				return
 			}
 			orgID = id
+		case jobMember, jobAdmin:
+			job, err := strconv.ParseInt(r.PathValue("job_id"), 10, 64)
+			if err != nil || job <= 0 {
+				writeNotFound(w)
+				return
+			}
+			if orgID, err = h.app.Jobs.JobOrg(ctx, job); err != nil {
+				h.fail(w, r, err)
+				return
+			}
 		}
-		if a == orgAdmin || a == workspaceAdmin {
+		if a == orgAdmin || a == workspaceAdmin || a == jobAdmin {
 			minRole = storage.RoleAdmin
 		}
 		m, err := h.app.Accounts.Membership(ctx, orgID, p.UserID)

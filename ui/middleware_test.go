@@ -181,6 +181,12 @@ func (f *fixture) fill(t testing.TB, path string) string {
 			return fmt.Sprint(f.memberA.ID)
 		case "{token_id}":
 			return fmt.Sprint(f.ownerATokenID)
+		case "{job_id}":
+			j, err := f.app.Store.CreateJob(context.Background(), storage.NewJob{OrgID: f.orgA.ID, WorkspaceID: f.wsA, Kind: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(j.ID)
 		}
 		t.Fatalf("route path %s: the access test does not know wildcard %s; teach fixture.fill", path, m)
 		return ""
@@ -224,6 +230,12 @@ var wantAccess = map[string]access{
 	"GET /api/workspaces/{workspace_id}/credentials":         workspaceAdmin,
 	"POST /api/workspaces/{workspace_id}/credentials/verify": workspaceAdmin,
 	"DELETE /api/workspaces/{workspace_id}/credentials":      workspaceAdmin,
+
+	"POST /api/workspaces/{workspace_id}/imports": workspaceAdmin,
+	"POST /api/organizations/{org_id}/imports":    orgAdmin,
+	"GET /api/workspaces/{workspace_id}/jobs":     workspaceMember,
+	"GET /api/jobs/{job_id}":                      jobMember,
+	"POST /api/jobs/{job_id}/cancel":              jobAdmin,
 }
 
 // TestRouteAccess walks the router's own route table: every /api route but
@@ -265,7 +277,7 @@ func TestRouteAccess(t *testing.T) {
 
 			// (b) a member (here the owner) of another organization
 			switch rt.access {
-			case orgMember, orgAdmin, workspaceMember, workspaceAdmin:
+			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin:
 				other := f.do(t, method, path, f.ownerB.Token, body)
 				wantError(t, other, http.StatusNotFound, "not_found")
 				missing := f.do(t, method, strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path), f.ownerB.Token, body)
@@ -281,13 +293,13 @@ func TestRouteAccess(t *testing.T) {
 			// (c) a role that is not enough
 			var allowed string
 			switch rt.access {
-			case orgAdmin, workspaceAdmin:
+			case orgAdmin, workspaceAdmin, jobAdmin:
 				wantError(t, f.do(t, method, path, f.memberA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.adminA.Token
 			case instanceOwner:
 				wantError(t, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.ownerA.Token
-			case orgMember, workspaceMember:
+			case orgMember, workspaceMember, jobMember:
 				allowed = f.memberA.Token
 			case signedIn:
 				allowed = f.ownerA.Token

@@ -51,7 +51,23 @@ func (h *handler) routeTable() []route {
 		{"POST /api/workspaces/{workspace_id}/credentials/verify", workspaceAdmin, h.verifyCredentials},
 		{"DELETE /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.deleteCredentials},
 
+		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
+		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
+		{"GET /api/workspaces/{workspace_id}/jobs", workspaceMember, h.listWorkspaceJobs},
+		{"GET /api/jobs/{job_id}", jobMember, h.showJob},
+		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
+
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
+	}
+}
+
+// streamedBodies are the routes whose bodies may pass maxBodyBytes, with
+// their own limits: their handlers stream the body to disk.
+func (h *handler) streamedBodies() map[string]int64 {
+	limit := h.app.Config.ImportLimit()
+	return map[string]int64{
+		"POST /api/workspaces/{workspace_id}/imports": limit,
+		"POST /api/organizations/{org_id}/imports":    limit,
 	}
 }
 

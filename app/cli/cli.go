@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"lore/app"
+	"lore/app/jobs/importjob"
 	"lore/app/keys"
 )
 
@@ -31,6 +32,9 @@ type Env struct {
 	// NewHandler builds the HTTP handler of a running App. It comes from main
 	// because the ui package depends on app, not the other way round.
 	NewHandler func(*app.App) http.Handler
+	// Importer, when set, runs Slack export imports in place of the
+	// message path's: tests pass a fake.
+	Importer importjob.Importer
 }
 
 // UsageError is a mistake in the command line: main prints it with the usage
@@ -58,6 +62,7 @@ func commands() map[string]command {
 		"keys":        {"show encryption key versions, or rotate to a new key: status|rotate", keysCommand},
 		"vault":       {"encrypt or decrypt one value from stdin with the configured key: encrypt|decrypt", vaultCommand},
 		"users":       {"add a user to an organization, or list users: add|list", users},
+		"import":      {"import a Slack export ZIP into a workspace: slack-export FILE.zip --workspace ID|--org ID", importCommand},
 	}
 }
 

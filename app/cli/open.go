@@ -50,6 +50,9 @@ func needs() map[string]need {
 		"migrate up":     {db: true, schema: app.Migrate, create: true, lock: "migrating up"},
 		"migrate down":   {db: true, schema: app.AnySchema, lock: "migrating down"},
 		"backup":         {db: true, schema: app.AnySchema},
+		// The import takes the lock itself when no server holds it, and
+		// otherwise queues the job for the server's runner.
+		"import slack-export": {db: true, schema: app.NoUpgrade},
 		// vault reads the key material itself; it opens the database only
 		// for a passphrase's salt, and only when there is one (activeKDF).
 		"vault":   {db: true, schema: app.AnySchema},

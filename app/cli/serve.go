@@ -12,7 +12,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"lore/app"
+	"lore/app/jobs/importjob"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -28,12 +31,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 	trustedProxies := fs.String("trusted-proxies", envOr(env, "LORE_TRUSTED_PROXIES", ""),
 		"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (env LORE_TRUSTED_PROXIES)")
 	slackAPI := slackAPIFlag(fs, env)
+	maxImport := fs.String("max-import-size", envOr(env, "LORE_MAX_IMPORT_SIZE", "2GiB"),
+		"largest Slack export an upload may send, e.g. 500MiB or 4GiB (env LORE_MAX_IMPORT_SIZE)")
 	rest, err := parse(fs, env, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usagef("serve takes no arguments, got %q", rest[0])
+	}
+	importLimit, err := humanize.ParseBytes(*maxImport)
+	if err != nil || importLimit == 0 || importLimit > 1<<40 {
+		return usagef("--max-import-size %q: want a size such as 500MiB or 4GiB, at most 1TiB", *maxImport)
 	}
 	cfg, logger, err := c.setup(env)
 	if err != nil {
@@ -48,6 +57,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
+	cfg.MaxImportBytes = int64(importLimit)
 	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
 		return usagef("--trusted-proxies: %v", err)
 	}
@@ -73,10 +83,24 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if env.Importer != nil {
+		importjob.Register(a.Jobs, env.Importer)
+	}
+	// This process holds the lock: its runner runs every job, also those
+	// lore import queues, and recovers what a crash left running.
+	if err := a.Jobs.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if removed, err := importjob.SweepUploads(ctx, a.Store, cfg.DataDir); err != nil {
+		logger.Warn("uploads not swept", slog.Any("error", err))
+	} else if len(removed) > 0 {
+		logger.Info("removed uploads no import owns", "files", len(removed))
+	}
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute, // bodies are at most 1 MiB
+		ReadTimeout:       time.Minute, // bodies are at most 1 MiB; uploads set their own deadlines
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -101,12 +125,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 	case <-ctx.Done():
 	}
 
-	// Shutdown order: HTTP server (drain requests), scheduler, database.
+	// Shutdown order: HTTP server (drain requests), job runner and
+	// scheduler, database.
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(drainCtx); err != nil {
 		logger.Warn("requests still running at shutdown were cut off", slog.Any("error", err))
+	}
+	jobsCtx, cancelJobs := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancelJobs()
+	if err := a.Jobs.Stop(jobsCtx); err != nil {
+		logger.Warn("job runner", slog.Any("error", err))
 	}
 	if err := a.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)

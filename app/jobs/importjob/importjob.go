@@ -1,0 +1,221 @@
+// Package importjob is the job kind that imports a Slack export ZIP into a
+// workspace through the one message path: what an import job is queued
+// with, what it reports when it ends, and its handler. The import itself
+// is the message path's (app/sync); this package only runs it as a job.
+package importjob
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"lore/app/jobs"
+	"lore/storage"
+)
+
+// Kind is the job kind of an export import.
+const Kind = "import"
+
+// Params is what an import job is queued with.
+type Params struct {
+	// Path is the export ZIP, absolute: the process that runs the job may
+	// not share the queuing one's working directory.
+	Path string `json:"path"`
+	// WorkspaceID names a connected workspace; with it empty, the import
+	// creates a workspace of OrgID from the export.
+	WorkspaceID string `json:"workspace_id,omitempty"`
+	OrgID       int64  `json:"org_id"`
+	// RemoveAfter says the file is the job's own (an upload), removed once
+	// the job has ended.
+	RemoveAfter bool `json:"remove_after,omitempty"`
+}
+
+// Validate checks what can be checked before the job is queued.
+func (p Params) Validate() error {
+	switch {
+	case p.OrgID <= 0:
+		return errors.New("importjob: an import needs the organization")
+	case !filepath.IsAbs(p.Path):
+		return fmt.Errorf("importjob: the export path %q is not absolute", p.Path)
+	}
+	return nil
+}
+
+// Target is the workspace an import goes into: a connected one
+// (WorkspaceID), or with OrgID and no WorkspaceID a new one from the
+// export (its team id from users.json's team_id where present).
+type Target struct {
+	WorkspaceID string
+	OrgID       int64
+}
+
+// Failure is one unit an import could not store: a channel-day (Day set)
+// or a whole channel.
+type Failure struct {
+	Channel string `json:"channel"`
+	Day     string `json:"day,omitempty"` // YYYY-MM-DD, as the export names its day file
+	Reason  string `json:"reason"`
+}
+
+// Summary is what an import did. It is the job's result detail, so its
+// JSON names are part of the API.
+type Summary struct {
+	WorkspaceID      string `json:"workspace_id"`
+	WorkspaceCreated bool   `json:"workspace_created"`
+	Channels         int    `json:"channels"`
+	MessagesNew      int64  `json:"messages_new"`
+	MessagesUpdated  int64  `json:"messages_updated"`
+	MessagesSkipped  int64  `json:"messages_skipped"` // unchanged since an earlier import
+	DMFoldersSkipped int    `json:"dm_folders_skipped"`
+	// OlderThanRetention counts the imported messages older than the
+	// organization's message_retention_days (RetentionDays), which the next
+	// retention run removes.
+	OlderThanRetention int64     `json:"older_than_retention"`
+	RetentionDays      int       `json:"retention_days"`
+	Failed             []Failure `json:"failed"`
+}
+
+// Line is the summary in one line, the job row's summary.
+func (s Summary) Line() string {
+	line := fmt.Sprintf("%d channels, %d messages new, %d updated, %d skipped",
+		s.Channels, s.MessagesNew, s.MessagesUpdated, s.MessagesSkipped)
+	if n := len(s.Failed); n > 0 {
+		line += fmt.Sprintf("; %d failed", n)
+	}
+	return line
+}
+
+// Notes are what people should know beyond the counts: folders skipped,
+// messages the next retention run removes and how to keep them.
+func (s Summary) Notes() []string {
+	var notes []string
+	if s.DMFoldersSkipped > 0 {
+		notes = append(notes, fmt.Sprintf("%d direct-message and group-DM folders were skipped: Lore answers from channels", s.DMFoldersSkipped))
+	}
+	if s.OlderThanRetention > 0 {
+		notes = append(notes, fmt.Sprintf("%d imported messages are older than the organization's message_retention_days (%d) "+
+			"and will be removed at the next retention run; to keep them, raise message_retention_days first", s.OlderThanRetention, s.RetentionDays))
+	}
+	return notes
+}
+
+// Importer is what the import kind needs of the message path: app/sync's
+// Service, through an adapter of a few lines (its Reporter has Run's
+// methods, its summary this Summary's fields).
+type Importer interface {
+	// ImportExport imports the export ZIP at path into target, resuming
+	// from run's checkpoint and reporting progress to it.
+	ImportExport(ctx context.Context, path string, target Target, run jobs.Run) (Summary, error)
+}
+
+// Register makes imp the runner's import kind: resumable (the importer
+// resumes from its checkpoint), and an uploaded export is removed once its
+// job has ended.
+func Register(r *jobs.Runner, imp Importer) {
+	r.Register(Kind, Handler(imp), true)
+	r.OnDiscard(Kind, discard)
+}
+
+// Handler runs import jobs with imp. A summary with failed units ends the
+// job partial.
+func Handler(imp Importer) jobs.Handler {
+	return func(ctx context.Context, raw []byte, run jobs.Run) (jobs.Outcome, error) {
+		p, err := decodeParams(raw)
+		if err != nil {
+			return jobs.Outcome{}, err
+		}
+		if _, err := os.Stat(p.Path); errors.Is(err, fs.ErrNotExist) {
+			return jobs.Outcome{}, fmt.Errorf("the export %s is not there any more", p.Path)
+		} else if err != nil {
+			return jobs.Outcome{}, fmt.Errorf("the export cannot be read by this lore: %w", err)
+		}
+		sum, err := imp.ImportExport(ctx, p.Path, Target{WorkspaceID: p.WorkspaceID, OrgID: p.OrgID}, run)
+		if err != nil {
+			return jobs.Outcome{}, err
+		}
+		if sum.Failed == nil {
+			sum.Failed = []Failure{}
+		}
+		return jobs.Outcome{Partial: len(sum.Failed) > 0, Detail: sum, Summary: sum.Line(), WorkspaceID: sum.WorkspaceID}, nil
+	}
+}
+
+// Encode turns p into a job's params.
+func (p Params) Encode() []byte {
+	b, _ := json.Marshal(p) // strings, numbers and a bool always marshal
+	return b
+}
+
+func decodeParams(raw []byte) (Params, error) {
+	var p Params
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Params{}, fmt.Errorf("importjob: bad job params: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return Params{}, err
+	}
+	return p, nil
+}
+
+// DecodeSummary reads an import job's result detail.
+func DecodeSummary(raw []byte) (Summary, error) {
+	var s Summary
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return Summary{}, fmt.Errorf("importjob: bad result detail: %w", err)
+	}
+	return s, nil
+}
+
+// UploadDir is where uploaded exports wait for their jobs, inside the
+// data directory (the same file system as the database, private to Lore).
+func UploadDir(dataDir string) string { return filepath.Join(dataDir, "uploads") }
+
+// SweepUploads removes the uploads no queued or running import job owns:
+// what a crash left half-received, or after its job ended. It runs at
+// startup, before any upload can be arriving.
+func SweepUploads(ctx context.Context, store *storage.Store, dataDir string) (removed []string, err error) {
+	entries, err := os.ReadDir(UploadDir(dataDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("importjob: uploads: %w", err)
+	}
+	active, err := store.ListActiveJobs(ctx, Kind)
+	if err != nil {
+		return nil, err
+	}
+	owned := map[string]bool{}
+	for _, j := range active {
+		if p, err := decodeParams(j.Params); err == nil {
+			owned[filepath.Clean(p.Path)] = true
+		}
+	}
+	for _, e := range entries {
+		path := filepath.Join(UploadDir(dataDir), e.Name())
+		if e.Type().IsRegular() && !owned[path] {
+			if err := os.Remove(path); err == nil {
+				removed = append(removed, path)
+			}
+		}
+	}
+	return removed, nil
+}
+
+// discard removes an uploaded export once its job has ended; a file the
+// job does not own (a path given on the command line) is left alone.
+func discard(raw []byte) {
+	p, err := decodeParams(raw)
+	if err != nil || !p.RemoveAfter || strings.TrimSpace(p.Path) == "" {
+		return
+	}
+	os.Remove(p.Path)
+}
