@@ -12,8 +12,8 @@ import (
 	"lore/app"
 	"lore/app/apptest"
 	"lore/app/keys"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 // TestOpenWarnsAboutPlaintextCredentials: a database from the original

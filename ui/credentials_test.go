@@ -21,8 +21,8 @@ import (
 	"lore/app/slackfake"
 	"lore/app/testlog"
 	"lore/app/vault"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 const (

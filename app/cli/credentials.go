@@ -10,8 +10,8 @@ import (
 	"lore/app"
 	"lore/app/credentials"
 	"lore/app/slack"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 // slackEnv are the variables a Slack app written with Bolt reads its

@@ -15,8 +15,8 @@ import (
 	"lore/app/keys"
 	"lore/app/slackfake"
 	"lore/app/vault"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 const (

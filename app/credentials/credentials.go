@@ -17,8 +17,8 @@ import (
 	"lore/app/slack"
 	"lore/app/validation"
 	"lore/app/vault"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 // Audit actions of this package. Key rotation writes "credentials.rotate"

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"lore/app/vault"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 func TestValidate(t *testing.T) {

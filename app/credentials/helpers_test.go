@@ -15,8 +15,8 @@ import (
 	"lore/app/slack"
 	"lore/app/slackfake"
 	"lore/app/vault"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 // Realistic-looking secrets; each has a long distinctive middle that the leak

@@ -15,8 +15,8 @@ import (
 	"lore/app/keys"
 	"lore/app/testlog"
 	"lore/app/vault"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 // TestNoSecretInDatabaseFiles stores credentials, migrates seeded plaintext

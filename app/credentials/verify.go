@@ -7,8 +7,8 @@ import (
 	"log/slog"
 
 	"lore/app/slack"
-	"lore/storage/secret"
 	"lore/storage"
+	"lore/storage/secret"
 )
 
 // ErrSlackUnavailable is wrapped by every error that means Slack could not
