@@ -42,6 +42,8 @@ type Store struct {
 	read       *sql.DB
 	migrations fs.FS
 	logger     *slog.Logger
+	writer     chan struct{} // the one right to write, taken in turn (wal.go)
+	wal        *walWatch
 }
 
 // Option changes how Open behaves.
@@ -49,6 +51,7 @@ type Option func(*options)
 
 type options struct {
 	skipMigrations bool
+	walInterval    time.Duration
 }
 
 // SkipMigrations opens the database without migrating it up, for commands
@@ -87,7 +90,7 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 
-	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger}
+	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger, writer: make(chan struct{}, 1)}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
@@ -106,6 +109,7 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 			return nil, err
 		}
 	}
+	s.startWALWatch(o.walInterval)
 	return s, nil
 }
 
@@ -125,6 +129,9 @@ func dsn(path string, readOnly bool) string {
 	} {
 		q.Add("_pragma", p)
 	}
+	// A WAL that a checkpoint restarts is cut back to walHighWater (wal.go)
+	// rather than keeping the size it once grew to.
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walHighWater))
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
@@ -205,6 +212,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
+	s.stopWALWatch()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -218,6 +226,10 @@ type Tx struct {
 // Tx runs fn in one write transaction (BEGIN IMMEDIATE) and commits it, or
 // rolls it back if fn returns an error or panics.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if err := s.acquireWriter(ctx); err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	defer s.releaseWriter()
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
@@ -238,33 +250,6 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
 	return nil
-}
-
-// Checkpoint copies the WAL into the main file and truncates it, so that
-// overwritten pages (cleared secrets among them) leave the WAL file too.
-// Readers still holding old pages make it wait and try again, five times
-// over half a second, before it reports them.
-func (s *Store) Checkpoint(ctx context.Context) error {
-	var err error
-	for attempt := range 5 {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-		var busy, logPages, checkpointed int
-		err = s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &checkpointed)
-		if err != nil {
-			return fmt.Errorf("storage: checkpoint: %w", err)
-		}
-		if busy == 0 {
-			return nil
-		}
-		err = fmt.Errorf("storage: checkpoint: readers kept %d of %d WAL pages busy", logPages-checkpointed, logPages)
-	}
-	return err
 }
 
 // formatTime formats t the way every timestamp column stores it.

@@ -13,6 +13,9 @@ type healthResponse struct {
 	// problems themselves (which key, which file) stay in the server log,
 	// since this endpoint answers anyone.
 	Message string `json:"message,omitempty"`
+	// Details are figures for an operator: wal_bytes and wal_max_bytes,
+	// the write-ahead log's size now and the largest since the start.
+	Details map[string]any `json:"details,omitempty"`
 }
 
 // health answers 200 when the database answers, for probes and the startup test.
@@ -23,7 +26,9 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, healthResponse{Status: "unavailable"})
 		return
 	}
-	resp := healthResponse{Status: "ok", SchemaVersion: v}
+	wal := h.app.Store.WAL()
+	resp := healthResponse{Status: "ok", SchemaVersion: v,
+		Details: map[string]any{"wal_bytes": wal.Bytes, "wal_max_bytes": wal.MaxBytes}}
 	if n := len(h.app.Warnings); n > 0 {
 		resp.Status = "degraded"
 		resp.Message = fmt.Sprintf("Lore runs with %d problem(s) found at startup; the server log names them", n)
