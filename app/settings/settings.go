@@ -12,6 +12,7 @@ import (
 	"lore/app/validation"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -257,8 +258,13 @@ func prompt(raw json.RawMessage) (any, string) {
 }
 
 // schedule is a 5-field cron expression in UTC, checked with the parser the
-// scheduler (gocron) uses for 5-field crontabs; descriptors such as @daily
-// and time zone prefixes are refused, since the schedule is always UTC.
+// scheduler (gocron, over robfig/cron) uses for 5-field crontabs, as it
+// will run it (CRON_TZ=UTC); descriptors such as @daily and time zone
+// prefixes are refused, since the schedule is always UTC. The parser lets
+// through what cannot be meant, which is refused first: "?" (a 6-field
+// Quartz habit it reads as "*"), steps past the field's range (it reads
+// 0/99999999999 as 0), and schedules that never come round (0 0 31 2 *):
+// the next run must fall within a year.
 func schedule(raw json.RawMessage) (any, string) {
 	const msg = "must be a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. 0 2 * * *"
 	var s string
@@ -269,11 +275,46 @@ func schedule(raw json.RawMessage) (any, string) {
 	if len(f) != 5 || len(s) > maxScheduleLength {
 		return nil, msg
 	}
+	if problem := cronFieldProblem(f); problem != "" {
+		return nil, msg + ": " + problem
+	}
 	normal := strings.Join(f, " ")
-	if _, err := cron.ParseStandard(normal); err != nil {
+	sched, err := cron.ParseStandard("CRON_TZ=UTC " + normal)
+	if err != nil {
 		return nil, msg + ": " + err.Error()
 	}
+	now := time.Now().UTC()
+	if next := sched.Next(now); next.IsZero() || next.After(now.AddDate(1, 0, 0)) {
+		return nil, "never runs within a year: " + normal
+	}
 	return normal, ""
+}
+
+// cronFields are the five fields' names and largest values, in order.
+var cronFields = [5]struct {
+	name string
+	max  int
+}{{"minute", 59}, {"hour", 23}, {"day-of-month", 31}, {"month", 12}, {"day-of-week", 6}}
+
+// cronFieldProblem names what the parser would accept in f but should not.
+func cronFieldProblem(f []string) string {
+	for i, field := range f {
+		spec := cronFields[i]
+		if strings.Contains(field, "?") {
+			return fmt.Sprintf("? is not a 5-field cron value (%s); use *", spec.name)
+		}
+		for part := range strings.SplitSeq(field, ",") {
+			_, step, ok := strings.Cut(part, "/")
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(step)
+			if err != nil || n < 1 || n > spec.max {
+				return fmt.Sprintf("the %s step %q must be a whole number from 1 to %d", spec.name, step, spec.max)
+			}
+		}
+	}
+	return ""
 }
 
 func fromRow(r storage.OrgSettings) Settings {

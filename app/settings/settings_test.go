@@ -100,3 +100,38 @@ func TestPatchAuditsChangesOnly(t *testing.T) {
 		t.Fatalf("Get(missing) = %v", err)
 	}
 }
+
+// TestScheduleRefusesWhatTheParserLetsThrough: robfig/cron (gocron's
+// parser) accepts these; none is a schedule anyone means.
+func TestScheduleRefusesWhatTheParserLetsThrough(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{
+		"0 0 31 2 *",            // February 31st: never
+		"0 0 30 2 *",            // nor the 30th
+		"0 0 31 4,6,9,11 *",     // months of 30 days
+		"0/99999999999 * * * *", // read as minute 0
+		"*/60 * * * *",
+		"0 */24 * * *",
+		"0 0 */32 * *",
+		"0 0 1 */13 *",
+		"0 0 * * */7",
+		"0 0 * * 1/0",
+		"0 0 * * 1/x",
+		"0 0 ? * MON", // Quartz's "no specific value", read as *
+		"0 0 * * ?",
+		"? * * * *",
+	} {
+		_, err := settings.Validate(patch(t, `{"backfill_schedule": "`+bad+`"}`))
+		var ve *settings.ValidationError
+		if !errors.As(err, &ve) || ve.Fields["backfill_schedule"] == "" || len(ve.Fields) != 1 {
+			t.Errorf("%q: %v, want a 422 naming backfill_schedule", bad, err)
+		}
+	}
+	for _, good := range []string{"*/59 * * * *", "0 */23 * * *", "0 0 1/31 * *", "0 0 1 */12 *", "0 0 * * */6",
+		"0 0 1 1 *", "0 0 31 * *", "15,45 9-17/2 * * 1-5", "0 0 29 * *"} {
+		set, err := settings.Validate(patch(t, `{"backfill_schedule": "`+good+`"}`))
+		if err != nil || set["backfill_schedule"] != good {
+			t.Errorf("%q: %v, %v; want it accepted", good, set, err)
+		}
+	}
+}
