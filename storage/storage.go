@@ -43,6 +43,7 @@ type Store struct {
 	migrations fs.FS
 	logger     *slog.Logger
 	writer     chan struct{} // the one right to write, taken in turn (wal.go)
+	stmts      *stmtCache    // write transactions' prepared statements
 	wal        *walWatch
 }
 
@@ -90,7 +91,8 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 
-	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger, writer: make(chan struct{}, 1)}
+	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger,
+		writer: make(chan struct{}, 1), stmts: newStmtCache(write)}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
@@ -213,14 +215,14 @@ func (s *Store) Path() string { return s.path }
 // Close closes both connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
 	s.stopWALWatch()
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.stmts.close(), s.read.Close(), s.write.Close())
 }
 
 // Tx is one write transaction. Entity methods that must commit together (a
 // change and its audit row) are methods of Tx; Store's own write methods each
 // run one Tx.
 type Tx struct {
-	tx *sql.Tx
+	tx *txConn
 }
 
 // Tx runs fn in one write transaction (BEGIN IMMEDIATE) and commits it, or
@@ -234,6 +236,10 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
 	}
+	conn := &txConn{tx: sqlTx, cache: s.stmts}
+	// Once the transaction has ended (the deferred rollback below runs
+	// first), while the right to write is still held.
+	defer func() { s.stmts.fill(context.WithoutCancel(ctx), conn.missed) }()
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
@@ -243,7 +249,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqlTx}); err != nil {
+	if err = fn(&Tx{tx: conn}); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {

@@ -222,3 +222,26 @@ func TestSettingsJSON(t *testing.T) {
 		t.Fatalf("getters on %+v", back)
 	}
 }
+
+// BenchmarkPatch measures one settings change end to end on one goroutine:
+// validation, the write transaction (read, update, read back, audit) and
+// commit; every write of the server waits this long for the one before.
+func BenchmarkPatch(b *testing.B) {
+	a := apptest.Open(b)
+	ctx := context.Background()
+	org, err := a.Store.CreateOrganization(ctx, "Acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bodies := []map[string]json.RawMessage{
+		{"ai_tone": json.RawMessage(`"casual"`), "confidence_threshold": json.RawMessage(`41`)},
+		{"ai_tone": json.RawMessage(`"technical"`), "confidence_threshold": json.RawMessage(`42`)},
+	}
+	i := 0
+	for b.Loop() {
+		if _, err := a.Settings.Patch(ctx, org.ID, "user:1", bodies[i%2]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
