@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -90,8 +91,10 @@ func TestWALBoundedUnderOverlappingReaders(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	if largest > 2*walHighWater {
-		t.Fatalf("the WAL grew to %.1f MiB under load, want at most %d MiB", float64(largest)/(1<<20), 2*walHighWater>>20)
+	// Without the Store's checkpoints it grows past 55 MiB; with them it
+	// stays near 16, more on a machine so loaded that readers stall.
+	if limit := int64(40 << 20); largest > limit {
+		t.Fatalf("the WAL grew to %.1f MiB under load, want at most %d MiB", float64(largest)/(1<<20), limit>>20)
 	}
 	t.Logf("largest WAL %.1f MiB; WAL() = %+v", float64(largest)/(1<<20), s.WAL())
 }
@@ -144,8 +147,10 @@ func TestWritersServedInOrder(t *testing.T) {
 	var mu sync.Mutex
 	var order []int
 	var wg sync.WaitGroup
+	var arrived atomic.Int64
 	for i := range 6 {
 		wg.Go(func() {
+			arrived.Add(1)
 			s.Tx(ctx, func(tx *Tx) error {
 				mu.Lock()
 				order = append(order, i)
@@ -153,7 +158,12 @@ func TestWritersServedInOrder(t *testing.T) {
 				return nil
 			})
 		})
-		time.Sleep(50 * time.Millisecond) // let it join the queue before the next
+		// Let it join the queue before the next comes: it has arrived, and
+		// is a few instructions from waiting.
+		for arrived.Load() < int64(i+1) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	close(hold)
 	wg.Wait()
