@@ -111,7 +111,10 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 			return nil, err
 		}
 	}
-	s.startWALWatch(o.walInterval)
+	if err := s.startWALWatch(o.walInterval); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -232,6 +235,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return fmt.Errorf("storage: begin: %w", err)
 	}
 	defer s.releaseWriter()
+	defer s.noteWrite()
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)

@@ -23,7 +23,9 @@ const walHighWater = 16 << 20
 // checkpointBusyTimeout bounds how long one full checkpoint waits for the
 // readers still using the WAL. Readers here never hold a transaction open,
 // so they finish within milliseconds; waiting longer would only hold up
-// the writes queued behind the checkpoint.
+// the writes queued behind the checkpoint. Only when readers keep beating
+// it does the watcher wait longer, doubling up to 16 times this, so that
+// the WAL stays bounded on a machine so busy that readers stall.
 const checkpointBusyTimeout = 100 * time.Millisecond
 
 // WALCheckInterval sets how often the Store samples its WAL's size and, when
@@ -41,8 +43,7 @@ type WALStats struct {
 // by Close, so that the WAL stays bounded however the Store is used.
 type walWatch struct {
 	path      string
-	side      *sql.DB // one connection for checkpoints that must not wait in the writers' queue
-	interval  time.Duration
+	side      *sql.DB      // one connection for checkpoints that must not wait in the writers' queue
 	lastWrite atomic.Int64 // UnixNano of the last write transaction's end
 	size, max atomic.Int64 // bytes, at the last look and the largest seen
 	cancel    context.CancelFunc
@@ -61,24 +62,23 @@ func (s *Store) WAL() WALStats {
 // interval it samples the WAL's size, and checkpoints it fully (TRUNCATE)
 // when the database was idle since the last look or the WAL is past
 // walHighWater.
-func (s *Store) startWALWatch(interval time.Duration) {
+func (s *Store) startWALWatch(interval time.Duration) error {
 	if interval <= 0 {
 		interval = walCheckInterval
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	side, err := sql.Open("sqlite", dsn(s.path, false))
 	if err != nil {
-		// The driver opens lazily and reports bad names later; sql.Open
-		// fails only for an unknown driver, which cannot happen here.
-		panic(fmt.Sprintf("storage: open a checkpoint connection: %v", err))
+		return fmt.Errorf("storage: open %s: %w", s.path, err)
 	}
 	side.SetMaxOpenConns(1)
-	s.wal = &walWatch{path: s.path + "-wal", side: side, interval: interval, cancel: cancel, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.wal = &walWatch{path: s.path + "-wal", side: side, cancel: cancel, done: make(chan struct{})}
 	s.wal.lastWrite.Store(time.Now().UnixNano())
 	go func() {
 		defer close(s.wal.done)
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
+		misses := 0 // full checkpoints in a row that readers kept from finishing
 		for {
 			select {
 			case <-ctx.Done():
@@ -90,14 +90,20 @@ func (s *Store) startWALWatch(interval time.Duration) {
 			if size == 0 || (!idle && size < walHighWater) {
 				continue
 			}
-			if busy, err := s.checkpointOnce(ctx); err != nil && ctx.Err() == nil {
+			busy, err := s.checkpointOnce(ctx, checkpointBusyTimeout<<min(misses, 4))
+			switch {
+			case err != nil && ctx.Err() == nil:
 				s.logger.Warn("could not checkpoint the WAL", slog.Any("error", err))
-			} else if busy {
+			case busy:
+				misses++
 				s.logger.Debug("WAL checkpoint waited for readers; trying again later", "wal_bytes", size)
+			default:
+				misses = 0
 			}
 			s.sampleWAL()
 		}
 	}()
+	return nil
 }
 
 // stopWALWatch stops the goroutine and waits for it; calling it again is a no-op.
@@ -143,11 +149,14 @@ func (s *Store) acquireWriter(ctx context.Context) error {
 }
 
 // releaseWriter gives the right to write to the next waiter.
-func (s *Store) releaseWriter() {
+func (s *Store) releaseWriter() { <-s.writer }
+
+// noteWrite records that a write transaction just ended, so that the WAL
+// watcher knows the database is not idle.
+func (s *Store) noteWrite() {
 	if s.wal != nil {
 		s.wal.lastWrite.Store(time.Now().UnixNano())
 	}
-	<-s.writer
 }
 
 // Checkpoint copies the WAL into the main file and truncates it, so that
@@ -164,7 +173,7 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		busy, cerr := s.checkpointOnce(ctx)
+		busy, cerr := s.checkpointOnce(ctx, checkpointBusyTimeout)
 		if cerr != nil {
 			return cerr
 		}
@@ -183,10 +192,9 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // milliseconds; so it first copies what it can beside the writers (PASSIVE,
 // on its own connection), then runs wal_checkpoint(TRUNCATE) on the write
 // connection, in the writers' queue, with only the last frames left to copy
-// and waiting at most checkpointBusyTimeout for readers (the connection's
-// own busy timeout is restored afterwards). busy reports readers that kept
-// it from finishing.
-func (s *Store) checkpointOnce(ctx context.Context) (busy bool, err error) {
+// and waiting at most wait for readers (the connection's own busy timeout
+// is restored afterwards). busy reports readers that kept it from finishing.
+func (s *Store) checkpointOnce(ctx context.Context, wait time.Duration) (busy bool, err error) {
 	var isBusy, logPages, checkpointed int
 	// A busy PASSIVE checkpoint (another one running) is no failure: the
 	// TRUNCATE below does the whole job anyway.
@@ -206,7 +214,7 @@ func (s *Store) checkpointOnce(ctx context.Context) (busy bool, err error) {
 	if err := conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil {
 		return false, fmt.Errorf("storage: checkpoint: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", checkpointBusyTimeout.Milliseconds())); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())); err != nil {
 		return false, fmt.Errorf("storage: checkpoint: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", timeout))
