@@ -3,68 +3,75 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 )
 
-// OrgSettings is an organization's row of org_settings: how Lore answers and
-// syncs for it. Ranges are checked by the settings service and, as the last
-// line, by the table's CHECK constraints.
+// OrgSettings is an organization's row of org_settings. Storage knows the
+// table's columns only from the table itself: which settings exist, their
+// types and ranges are the settings service's field table (app/settings),
+// with the table's CHECK constraints as the last line.
 type OrgSettings struct {
-	OrgID                     int64
-	AITone                    string
-	AIResponseLength          string
-	ConfidenceThreshold       int64
-	CustomSystemPrompt        *string // nil when unset
-	BackfillSchedule          string
-	BackfillDaysBack          int64
-	AutoBackfillEnabled       bool
-	SlackCommandsEnabled      bool
-	WebQAEnabled              bool
-	DocumentUploadEnabled     bool
-	EmailNotificationsEnabled bool
-	NotifyOnFailedBackfill    bool
-	WeeklyDigestEnabled       bool
-	MessageRetentionDays      int64
-	CreatedAt                 time.Time
-	UpdatedAt                 time.Time
+	OrgID int64
+	// Values holds every other column by name, as SQLite stores it: int64
+	// (booleans are 0 or 1), string, or nil for NULL.
+	Values    map[string]any
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-// settingsColumns are the writable columns of org_settings; UpdateOrgSettings
-// accepts no other name, so column names never come from outside.
-var settingsColumns = map[string]bool{
-	"ai_tone": true, "ai_response_length": true, "confidence_threshold": true,
-	"custom_system_prompt": true, "backfill_schedule": true, "backfill_days_back": true,
-	"auto_backfill_enabled": true, "slack_commands_enabled": true, "web_qa_enabled": true,
-	"document_upload_enabled": true, "email_notifications_enabled": true,
-	"notify_on_failed_backfill": true, "weekly_digest_enabled": true, "message_retention_days": true,
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-const orgSettingsSelect = `SELECT org_id, ai_tone, ai_response_length, confidence_threshold, custom_system_prompt,
-	backfill_schedule, backfill_days_back, auto_backfill_enabled, slack_commands_enabled, web_qa_enabled,
-	document_upload_enabled, email_notifications_enabled, notify_on_failed_backfill, weekly_digest_enabled,
-	message_retention_days, created_at, updated_at
-	FROM org_settings WHERE org_id = ?`
-
-func orgSettings(ctx context.Context, q queryRower, orgID int64) (OrgSettings, error) {
-	var o OrgSettings
-	var prompt sql.NullString
-	var created, updated string
-	err := q.QueryRowContext(ctx, orgSettingsSelect, orgID).Scan(&o.OrgID, &o.AITone, &o.AIResponseLength,
-		&o.ConfidenceThreshold, &prompt, &o.BackfillSchedule, &o.BackfillDaysBack, &o.AutoBackfillEnabled,
-		&o.SlackCommandsEnabled, &o.WebQAEnabled, &o.DocumentUploadEnabled, &o.EmailNotificationsEnabled,
-		&o.NotifyOnFailedBackfill, &o.WeeklyDigestEnabled, &o.MessageRetentionDays, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return OrgSettings{}, fmt.Errorf("storage: settings of organization %d: %w", orgID, ErrNotFound)
+// isSettingColumn tells whether c can name a setting column of org_settings.
+func isSettingColumn(c string) bool {
+	switch c {
+	case "org_id", "created_at", "updated_at", "":
+		return false
 	}
+	return strings.Trim(c, "abcdefghijklmnopqrstuvwxyz_") == ""
+}
+
+func orgSettings(ctx context.Context, q querier, orgID int64) (OrgSettings, error) {
+	rows, err := q.QueryContext(ctx, `SELECT * FROM org_settings WHERE org_id = ?`, orgID)
 	if err != nil {
 		return OrgSettings{}, fmt.Errorf("storage: settings of organization %d: %w", orgID, err)
 	}
-	if prompt.Valid {
-		o.CustomSystemPrompt = &prompt.String
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return OrgSettings{}, fmt.Errorf("storage: settings of organization %d: %w", orgID, err)
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return OrgSettings{}, fmt.Errorf("storage: settings of organization %d: %w", orgID, err)
+		}
+		return OrgSettings{}, fmt.Errorf("storage: settings of organization %d: %w", orgID, ErrNotFound)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return OrgSettings{}, fmt.Errorf("storage: settings of organization %d: %w", orgID, err)
+	}
+	o := OrgSettings{Values: make(map[string]any, len(cols))}
+	var created, updated string
+	for i, c := range cols {
+		switch c {
+		case "org_id":
+			o.OrgID, _ = vals[i].(int64)
+		case "created_at":
+			created, _ = vals[i].(string)
+		case "updated_at":
+			updated, _ = vals[i].(string)
+		default:
+			o.Values[c] = vals[i]
+		}
 	}
 	if o.CreatedAt, err = parseTime(created); err != nil {
 		return OrgSettings{}, err
@@ -72,7 +79,7 @@ func orgSettings(ctx context.Context, q queryRower, orgID int64) (OrgSettings, e
 	if o.UpdatedAt, err = parseTime(updated); err != nil {
 		return OrgSettings{}, err
 	}
-	return o, nil
+	return o, rows.Close()
 }
 
 // OrgSettings returns the organization's settings, or ErrNotFound.
@@ -86,15 +93,18 @@ func (tx *Tx) OrgSettings(ctx context.Context, orgID int64) (OrgSettings, error)
 }
 
 // UpdateOrgSettings sets the given columns (org_settings column name → value;
-// nil for NULL) of the organization's settings. The updated_at trigger moves
-// updated_at. A value a CHECK refuses fails the whole update.
+// nil for NULL) of the organization's settings. A name must be a plain
+// column name and not org_id, created_at or updated_at, so nothing but a
+// column name reaches the SQL (SQLite refuses one the table lacks). The
+// updated_at trigger moves updated_at. A value a CHECK refuses fails the
+// whole update.
 func (tx *Tx) UpdateOrgSettings(ctx context.Context, orgID int64, set map[string]any) error {
 	if len(set) == 0 {
 		return nil
 	}
 	cols := make([]string, 0, len(set))
 	for c := range set {
-		if !settingsColumns[c] {
+		if !isSettingColumn(c) {
 			return fmt.Errorf("storage: update settings: no writable column %q", c)
 		}
 		cols = append(cols, c)

@@ -42,6 +42,9 @@ type Store struct {
 	read       *sql.DB
 	migrations fs.FS
 	logger     *slog.Logger
+	writer     chan struct{} // the one right to write, taken in turn (wal.go)
+	stmts      *stmtCache    // write transactions' prepared statements
+	wal        *walWatch
 }
 
 // Option changes how Open behaves.
@@ -51,6 +54,7 @@ type options struct {
 	skipMigrations bool
 	readOnly       bool
 	noUpgrade      bool
+	walInterval    time.Duration
 }
 
 // SkipMigrations opens the database without migrating it up, whatever its
@@ -118,7 +122,8 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 
-	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger}
+	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger,
+		writer: make(chan struct{}, 1), stmts: newStmtCache(write)}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
@@ -134,6 +139,12 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	if err := s.migrateOnOpen(ctx, o); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if !o.readOnly { // the watcher's checkpoints write
+		if err := s.startWALWatch(o.walInterval); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -179,6 +190,9 @@ func dsn(path string, readOnly bool) string {
 	} {
 		q.Add("_pragma", p)
 	}
+	// A WAL that a checkpoint restarts is cut back to walHighWater (wal.go)
+	// rather than keeping the size it once grew to.
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walHighWater))
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
@@ -256,23 +270,33 @@ func restrictFiles(path string) error {
 
 // Close closes both connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	s.stopWALWatch()
+	return errors.Join(s.stmts.close(), s.read.Close(), s.write.Close())
 }
 
 // Tx is one write transaction. Entity methods that must commit together (a
 // change and its audit row) are methods of Tx; Store's own write methods each
 // run one Tx.
 type Tx struct {
-	tx *sql.Tx
+	tx *txConn
 }
 
 // Tx runs fn in one write transaction (BEGIN IMMEDIATE) and commits it, or
 // rolls it back if fn returns an error or panics.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if err := s.acquireWriter(ctx); err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	defer s.releaseWriter()
+	defer s.noteWrite()
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
 	}
+	conn := &txConn{tx: sqlTx, cache: s.stmts}
+	// Once the transaction has ended (the deferred rollback below runs
+	// first), while the right to write is still held.
+	defer func() { s.stmts.fill(context.WithoutCancel(ctx), conn.missed) }()
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
@@ -282,40 +306,13 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqlTx}); err != nil {
+	if err = fn(&Tx{tx: conn}); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
 	return nil
-}
-
-// Checkpoint copies the WAL into the main file and truncates it, so that
-// overwritten pages (cleared secrets among them) leave the WAL file too.
-// Readers still holding old pages make it wait and try again, five times
-// over half a second, before it reports them.
-func (s *Store) Checkpoint(ctx context.Context) error {
-	var err error
-	for attempt := range 5 {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-		var busy, logPages, checkpointed int
-		err = s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &checkpointed)
-		if err != nil {
-			return fmt.Errorf("storage: checkpoint: %w", err)
-		}
-		if busy == 0 {
-			return nil
-		}
-		err = fmt.Errorf("storage: checkpoint: readers kept %d of %d WAL pages busy", logPages-checkpointed, logPages)
-	}
-	return err
 }
 
 // formatTime formats t the way every timestamp column stores it.

@@ -18,7 +18,8 @@ type healthResponse struct {
 	Message string `json:"message,omitempty"`
 	// Details are facts for an operator that are not faults, kept minimal
 	// for the same reason: key_rotation_due once the active key is older
-	// than the rotation advice (90 days).
+	// than the rotation advice (90 days); wal_bytes and wal_max_bytes, the
+	// write-ahead log's size now and the largest since the start.
 	Details map[string]any `json:"details,omitempty"`
 }
 
@@ -30,7 +31,9 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, healthResponse{Status: "unavailable"})
 		return
 	}
-	resp := healthResponse{Status: "ok", SchemaVersion: v}
+	wal := h.app.Store.WAL()
+	resp := healthResponse{Status: "ok", SchemaVersion: v,
+		Details: map[string]any{"wal_bytes": wal.Bytes, "wal_max_bytes": wal.MaxBytes}}
 	if n := len(h.app.Warnings); n > 0 {
 		resp.Status = "degraded"
 		resp.Message = fmt.Sprintf("Lore runs with %d problem(s) found at startup; the server log names them", n)
@@ -38,7 +41,7 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	if due, err := keys.RotationDue(r.Context(), h.app.Store, time.Now()); err != nil {
 		h.logger.Warn("health check: key age", slog.Any("error", err))
 	} else if due {
-		resp.Details = map[string]any{"key_rotation_due": true}
+		resp.Details["key_rotation_due"] = true
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
