@@ -42,8 +42,12 @@ CREATE TABLE messages_new (
     latest_reply TEXT,
     edited       INTEGER NOT NULL DEFAULT 0 CHECK (edited IN (0, 1)),
     edited_ts    TEXT NOT NULL DEFAULT '',
-    -- the time of ts (never the day file's date), as every timestamp column stores it
-    posted_at    TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%fZ', CAST(ts AS REAL), 'unixepoch')) VIRTUAL,
+    -- the time of ts (never the day file's date), as every timestamp column
+    -- stores it, milliseconds truncated (strftime's %f would round)
+    posted_at    TEXT GENERATED ALWAYS AS (
+        strftime('%Y-%m-%dT%H:%M:%S.', CAST(ts AS INTEGER), 'unixepoch')
+        || substr(CASE WHEN instr(ts, '.') > 0 THEN substr(ts, instr(ts, '.') + 1) ELSE '' END || '000', 1, 3)
+        || 'Z') VIRTUAL,
     -- a hash of every stored field, so an unchanged redelivery writes nothing
     digest       INTEGER NOT NULL DEFAULT 0,
     -- how many times a redelivery changed the row (0: as first stored)

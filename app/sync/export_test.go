@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"lore/storage"
 )
@@ -169,4 +170,149 @@ func longestWord(s string) string {
 		}
 	}
 	return best
+}
+
+func TestImportRealExports(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		file       string
+		perChannel map[string]int
+		users      int
+		dmFolders  int
+		check      func(t *testing.T, e *env, ws string, msgs map[string]storage.Message)
+	}{
+		{
+			file:       "real/hfaran-testarchive-export.zip",
+			perChannel: map[string]int{"enrique": 102, "traveling-sailor": 56},
+			users:      4,
+			check: func(t *testing.T, e *env, ws string, msgs map[string]storage.Message) {
+				// In enrique/2016-01-14.json (local time), posted 2016-01-15 UTC.
+				m := msgs["enrique/1452837318.000002"]
+				if want := time.Date(2016, 1, 15, 5, 55, 18, 2000, time.UTC).Truncate(time.Millisecond); !m.PostedAt.Equal(want) {
+					t.Errorf("time from the ts: %v, want %v", m.PostedAt, want)
+				}
+				// A bot's post whose words are only in its attachments is found by them.
+				if got := e.search(t, ws, "annealing"); !slices.Contains(got, "enrique/1454892394.000004") {
+					t.Errorf("attachment words not searchable: %v", got)
+				}
+				var bots int
+				for _, m := range msgs {
+					if m.Subtype == "bot_message" {
+						bots++
+						if !m.Bot || m.Body == "" {
+							t.Errorf("bot message %s: bot %v body %q", m.TS, m.Bot, m.Body)
+						}
+					}
+				}
+				if bots != 94 {
+					t.Errorf("%d bot messages, want 94", bots)
+				}
+			},
+		},
+		{
+			file:       "real/slackdump-obfuscated-export.zip",
+			perChannel: map[string]int{"B75B4C7": 16},
+			users:      10,
+			check: func(t *testing.T, e *env, ws string, msgs map[string]storage.Message) {
+				root := msgs["B75B4C7/1736554828.343759"]
+				if root.Subtype != "tombstone" || !root.Noise || root.Body != "" {
+					t.Errorf("tombstone root: %+v", root)
+				}
+				if r := msgs["B75B4C7/1736554838.911679"]; r.ThreadTS != root.TS {
+					t.Errorf("the tombstone's reply lost its thread: %+v", r)
+				}
+				if m := msgs["B75B4C7/1736582524.607359"]; !strings.Contains(m.Body, "zYgi8k4UZoOBsdzOLnUbwSR") {
+					t.Errorf("a message that is only a file: body %q", m.Body)
+				}
+				if m := msgs["B75B4C7/1737160363.583369"]; !m.Bot || !m.Edited {
+					t.Errorf("edited bot message: %+v", m)
+				}
+			},
+		},
+		{
+			file:       "real/zulip-fixture-export.zip",
+			perChannel: map[string]int{"general": 8, "general1": 4, "random": 19, "sharedchannel": 6},
+			users:      17, // 16 in users.json, one named only by a message's user_profile
+			dmFolders:  4,
+			check: func(t *testing.T, e *env, ws string, msgs map[string]storage.Message) {
+				if m := msgs["general/1239868294.000006"]; m.UserID != "" || m.Body != "without a user" {
+					t.Errorf(`"user": null: %+v`, m)
+				}
+				// A reply older than its parent still carries the parent's words.
+				if got := e.search(t, ws, `context: "another thread message"`); !slices.Contains(got, "general1/1449868294.000007") {
+					t.Errorf("reply older than its parent: %v", got)
+				}
+				if m := msgs["general/1434139104.000002"]; m.Subtype != "thread_broadcast" || m.ThreadTS != "1434139102.000002" {
+					t.Errorf("thread broadcast: %+v", m)
+				}
+				if m := msgs["sharedchannel/1772112421.729059"]; m.Body != "#C079A3FA12P #rich-text-blocks #general" {
+					t.Errorf("channel links: %q", m.Body)
+				}
+				if m := msgs["sharedchannel/1772112449.216879"]; m.Body != "@channel _*@here*_ test mention" {
+					t.Errorf("specials: %q", m.Body)
+				}
+				if m := msgs["random/2018-01-20"]; m.TS != "" {
+					t.Error("impossible key")
+				}
+				users, _ := e.store.ListSlackUsers(context.Background(), ws)
+				var peter bool
+				for _, u := range users {
+					peter = peter || u.ID == "U06NU4E26M9" && u.RealName == "Peter"
+				}
+				if !peter {
+					t.Error("the author missing from users.json is not named from user_profile")
+				}
+				var archived bool
+				chans, _ := e.store.ListChannels(context.Background(), ws)
+				for _, c := range chans {
+					archived = archived || c.Name == "random" && c.Archived
+					if strings.HasPrefix(c.Name, "mpdm-") || strings.HasPrefix(c.ID, "D") {
+						t.Errorf("a direct-message conversation became a channel: %+v", c)
+					}
+				}
+				if !archived {
+					t.Error("#random is archived in channels.json")
+				}
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, "T1", Limits{BatchSize: 7})
+			sum := e.importFile(t, shared(t, c.file), ImportTarget{WorkspaceID: "T1"})
+			want := 0
+			for _, n := range c.perChannel {
+				want += n
+			}
+			if sum.New != int64(want) || sum.Skipped != 0 || sum.Partial() || sum.DMFoldersSkipped != c.dmFolders || sum.Channels != len(c.perChannel) {
+				t.Fatalf("summary %+v; want %d new, %d DM folders, %d channels", sum, want, c.dmFolders, len(c.perChannel))
+			}
+			msgs := e.messages(t, "T1")
+			got := map[string]int{}
+			for k, m := range msgs {
+				got[strings.Split(k, "/")[0]]++
+				if ts, _ := ParseTS(m.TS); !m.PostedAt.Equal(ts.Truncate(time.Millisecond)) {
+					t.Errorf("%s posted at %v, its ts says %v", k, m.PostedAt, ts)
+				}
+			}
+			for ch, n := range c.perChannel {
+				if got[ch] != n {
+					t.Errorf("#%s: %d messages, want %d", ch, got[ch], n)
+				}
+			}
+			if len(msgs) != want {
+				t.Errorf("%d messages stored, want %d", len(msgs), want)
+			}
+			users, _ := e.store.ListSlackUsers(context.Background(), "T1")
+			if len(users) != c.users {
+				t.Errorf("%d users, want %d", len(users), c.users)
+			}
+			c.check(t, e, "T1", msgs)
+			again := e.importFile(t, shared(t, c.file), ImportTarget{WorkspaceID: "T1"})
+			if again.New != 0 || again.Updated != 0 || again.Unchanged != int64(want) {
+				t.Errorf("re-import: %+v", again)
+			}
+		})
+	}
 }
