@@ -72,6 +72,7 @@ type MessageWriter struct {
 	tx     *sql.Tx
 	put    *sql.Stmt
 	delete *sql.Stmt
+	adds   map[int]*sql.Stmt // multi-row inserts by row count, for PutAll
 }
 
 // WriteOption changes how WriteMessages writes.
@@ -118,11 +119,14 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 	})
 }
 
+// insertColumns are the columns Put and PutAll write, in their argument order.
+const insertColumns = `INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name,
+	text, body, subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest) VALUES `
+
+const insertValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
-	put, err := tx.PrepareContext(ctx, `
-		INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name, text, body,
-			subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	put, err := tx.PrepareContext(ctx, insertColumns+insertValues+`
 		ON CONFLICT (workspace_id, channel_id, ts) DO UPDATE SET
 			thread_ts = excluded.thread_ts, user_id = excluded.user_id, bot_id = excluded.bot_id,
 			author_name = excluded.author_name, text = excluded.text, body = excluded.body,
@@ -140,12 +144,101 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
 		put.Close()
 		return nil, fmt.Errorf("storage: prepare message delete: %w", err)
 	}
-	return &MessageWriter{tx: tx, put: put, delete: del}, nil
+	return &MessageWriter{tx: tx, put: put, delete: del, adds: map[int]*sql.Stmt{}}, nil
 }
 
 func (w *MessageWriter) close() {
 	w.put.Close()
 	w.delete.Close()
+	for _, st := range w.adds {
+		st.Close()
+	}
+}
+
+// args appends the message's values in insertColumns' order.
+func (m *Message) args(to []any) []any {
+	var threadTS, latest sql.NullString
+	if m.ThreadTS != "" {
+		threadTS = sql.NullString{String: m.ThreadTS, Valid: true}
+	}
+	if m.LatestReply != "" {
+		latest = sql.NullString{String: m.LatestReply, Valid: true}
+	}
+	return append(to, m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
+		m.Text, m.Body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest())
+}
+
+// putChunk is how many rows one statement of PutAll inserts: one statement
+// per row costs more in the driver than in SQLite.
+const putChunk = 64
+
+// PutAll stores messages as Put does, and returns what it did with each. New
+// messages (all of them, in a first import) go in multi-row inserts; those
+// already stored then take Put's way, so edits and unchanged redeliveries
+// behave as with Put.
+func (w *MessageWriter) PutAll(ctx context.Context, msgs []Message) ([]PutResult, error) {
+	out := make([]PutResult, len(msgs))
+	args := make([]any, 0, putChunk*17)
+	for start := 0; start < len(msgs); start += putChunk {
+		chunk := msgs[start:min(start+putChunk, len(msgs))]
+		st, err := w.addStmt(ctx, len(chunk))
+		if err != nil {
+			return nil, err
+		}
+		args = args[:0]
+		for i := range chunk {
+			if chunk[i].TS == "" {
+				return nil, fmt.Errorf("storage: put message in %s/%s: no ts", chunk[i].WorkspaceID, chunk[i].ChannelID)
+			}
+			args = chunk[i].args(args)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		inserted := map[string]bool{}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("storage: put messages: %w", err)
+			}
+			inserted[key] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		for i := range chunk {
+			key := chunk[i].WorkspaceID + "\x00" + chunk[i].ChannelID + "\x00" + chunk[i].TS
+			if inserted[key] {
+				out[start+i] = PutNew
+				delete(inserted, key) // a second copy of the same ts in the chunk is not new
+				continue
+			}
+			if out[start+i], err = w.Put(ctx, chunk[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// addStmt is the multi-row insert of n rows, prepared once per transaction.
+func (w *MessageWriter) addStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st := w.adds[n]; st != nil {
+		return st, nil
+	}
+	q := insertColumns + insertValues + strings.Repeat(", "+insertValues, n-1) +
+		` ON CONFLICT DO NOTHING RETURNING workspace_id || char(0) || channel_id || char(0) || ts`
+	st, err := w.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("storage: prepare message insert: %w", err)
+	}
+	w.adds[n] = st
+	return st, nil
 }
 
 // Put stores a message once per workspace, channel and ts: a new one is
@@ -155,17 +248,8 @@ func (w *MessageWriter) Put(ctx context.Context, m Message) (PutResult, error) {
 	if m.TS == "" {
 		return 0, fmt.Errorf("storage: put message in %s/%s: no ts", m.WorkspaceID, m.ChannelID)
 	}
-	var threadTS, latest sql.NullString
-	if m.ThreadTS != "" {
-		threadTS = sql.NullString{String: m.ThreadTS, Valid: true}
-	}
-	if m.LatestReply != "" {
-		latest = sql.NullString{String: m.LatestReply, Valid: true}
-	}
 	var revision int
-	err := w.put.QueryRowContext(ctx, m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
-		m.Text, m.Body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS,
-		m.digest()).Scan(&revision)
+	err := w.put.QueryRowContext(ctx, m.args(make([]any, 0, 17))...).Scan(&revision)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return PutUnchanged, nil
@@ -199,7 +283,8 @@ const contextLimit = 2000
 
 // indexPending writes the index rows of the queued messages from what
 // messages now holds: the whole row each time (a contentless index cannot
-// update some columns), none for noise.
+// update some columns), none for noise. CROSS JOIN keeps the queue the outer
+// loop: the planner would otherwise scan messages.
 func indexPending(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `
 		DELETE FROM messages_fts WHERE rowid IN (SELECT message_id FROM messages_fts_pending WHERE reindex = 1)`); err != nil {
@@ -216,7 +301,7 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 				  AND r.thread_ts = m.ts AND r.ts <> m.ts AND r.is_noise = 0
 				ORDER BY r.ts LIMIT ?)), '')
 			END, 1, ?)
-		FROM messages_fts_pending q JOIN messages m ON m.message_id = q.message_id
+		FROM messages_fts_pending q CROSS JOIN messages m ON m.message_id = q.message_id
 		WHERE m.is_noise = 0`, contextReplies, contextLimit)
 	if err != nil {
 		return fmt.Errorf("storage: index messages: %w", err)

@@ -390,14 +390,11 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 					return err
 				}
 			}
-			for i := range batch {
-				res, err := w.Put(ctx, batch[i])
-				if err != nil {
-					return err
-				}
+			results, err := w.PutAll(ctx, batch)
+			for _, res := range results {
 				c.add(res)
 			}
-			return nil
+			return err
 		}, storage.BulkLoad())
 		if err != nil {
 			return fmt.Errorf("sync: import: %w", err)
