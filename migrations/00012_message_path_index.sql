@@ -88,6 +88,10 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 1.5)');
+-- FTS5 writes its pending terms out as a new segment when they pass hashsize
+-- (1 MB by default), so a batch of thousands of messages made several small
+-- segments, each merged again later; 16 MB holds one batch.
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('hashsize', 16777216);
 
 -- The messages whose index row must be written: reindex = 1 when the index holds
 -- an older row for it that must go first, 0 when it has none yet.
