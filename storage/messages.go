@@ -312,6 +312,28 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// BulkIndexing switches the index's merge policy for a bulk load and back.
+// FTS5 merges small segments as it goes (automerge 4): during a load of a
+// million messages that merges each row several times over; with 16 it merges
+// far less often, and OptimizeIndex merges everything once at the end. The
+// setting is stored with the index, so an interrupted load that leaves it on
+// costs only slower merging until the next load ends.
+func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
+	automerge, crisis := 4, 16 // FTS5's defaults
+	if on {
+		automerge, crisis = 16, 64
+	}
+	for _, q := range []struct {
+		key   string
+		value int
+	}{{"automerge", automerge}, {"crisismerge", crisis}} {
+		if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)`, q.key, q.value); err != nil {
+			return fmt.Errorf("storage: index %s: %w", q.key, err)
+		}
+	}
+	return nil
+}
+
 // OptimizeIndex merges the index's segments into one, after a bulk load
 // (FTS5's 'optimize'), then refreshes the document frequencies.
 func (s *Store) OptimizeIndex(ctx context.Context) error {

@@ -282,7 +282,14 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	}
 	sum.Channels = len(folders)
 
+	if err := s.store.BulkIndexing(ctx, true); err != nil {
+		return ImportSummary{}, err
+	}
 	err = s.importDays(ctx, ex, ws, cutoff, &cp, r)
+	// context.Background: the merge policy goes back also when ctx is done.
+	if berr := s.store.BulkIndexing(context.Background(), false); berr != nil {
+		err = errors.Join(err, berr)
+	}
 	sum.New, sum.Updated, sum.Unchanged, sum.Skipped = cp.Counts.New, cp.Counts.Updated, cp.Counts.Unchanged, cp.Counts.Skipped
 	sum.OlderThanRetention, sum.FailedDays = cp.Older, cp.Failed
 	sum.Duration = time.Since(start)
