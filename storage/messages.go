@@ -78,13 +78,20 @@ type MessageWriter struct {
 // WriteOption changes how WriteMessages writes.
 type WriteOption func(*writeOptions)
 
-type writeOptions struct{ bulk bool }
+type writeOptions struct{ bulk, deferIndex bool }
 
 // BulkLoad marks a transaction of an import that only adds and updates
 // messages: secure_delete is relaxed to FAST inside it (freed pages then hold
 // only older copies of index pages whose messages are still stored), and set
 // back to ON before the connection serves any other writer.
 func BulkLoad() WriteOption { return func(o *writeOptions) { o.bulk = true } }
+
+// DeferIndex leaves the index rows of the transaction's messages queued for
+// the next IndexPending (or the next WriteMessages without it): a bulk load
+// commits messages in short transactions and indexes them in fewer, larger
+// ones, as FTS5 writes one segment per indexing transaction. Until then the
+// messages are stored but not found by search.
+func DeferIndex() WriteOption { return func(o *writeOptions) { o.deferIndex = true } }
 
 // WriteMessages runs fn in one write transaction with a MessageWriter, then
 // writes the index rows of every message fn changed (and of the thread rows
@@ -114,6 +121,31 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 		defer w.close()
 		if err := fn(w); err != nil {
 			return err
+		}
+		if o.deferIndex {
+			return nil
+		}
+		return indexPending(ctx, tx.tx)
+	})
+}
+
+// IndexPending writes the index rows of every queued message in one
+// transaction (see DeferIndex).
+func (s *Store) IndexPending(ctx context.Context, opts ...WriteOption) error {
+	var o writeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return s.Tx(ctx, func(tx *Tx) (err error) {
+		if o.bulk {
+			if _, err := tx.tx.ExecContext(ctx, `PRAGMA secure_delete = FAST`); err != nil {
+				return fmt.Errorf("storage: bulk load: %w", err)
+			}
+			defer func() {
+				if _, rerr := tx.tx.ExecContext(context.Background(), `PRAGMA secure_delete = ON`); rerr != nil {
+					err = errors.Join(err, fmt.Errorf("storage: restore secure_delete: %w", rerr))
+				}
+			}()
 		}
 		return indexPending(ctx, tx.tx)
 	})

@@ -225,3 +225,52 @@ func TestPutNeedsItsChannel(t *testing.T) {
 		t.Fatalf("a message without its channel: %v", err)
 	}
 }
+
+func TestDeferredIndexIsWrittenLater(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	ctx := context.Background()
+	err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+		_, err := w.PutAll(ctx, []Message{msg("1.0", "", "backlog grooming"), msg("2.0", "1.0", "every tuesday")})
+		return err
+	}, BulkLoad(), DeferIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "grooming"); len(got) != 0 {
+		t.Fatalf("indexed before IndexPending: %v", got)
+	}
+	if err := s.IndexPending(ctx, BulkLoad()); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "grooming"); !slices.Equal(got, []string{"2.0", "1.0"}) && !slices.Equal(got, []string{"1.0", "2.0"}) {
+		t.Errorf("after IndexPending: %v", got)
+	}
+	var secure int
+	s.write.QueryRow(`PRAGMA secure_delete`).Scan(&secure)
+	if secure != 1 {
+		t.Errorf("secure_delete left at %d after a bulk load", secure)
+	}
+}
+
+func TestPutAllTellsNewUpdatedUnchanged(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	put(t, s, msg("1.0", "", "one"), msg("2.0", "", "two"))
+	ctx := context.Background()
+	var got []PutResult
+	err := s.WriteMessages(ctx, func(w *MessageWriter) (err error) {
+		got, err = w.PutAll(ctx, []Message{msg("1.0", "", "one"), msg("2.0", "", "two, edited"), msg("3.0", "", "three"), msg("3.0", "", "three")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []PutResult{PutUnchanged, PutUpdated, PutNew, PutUnchanged}; !slices.Equal(got, want) {
+		t.Errorf("PutAll: %v, want %v", got, want)
+	}
+}

@@ -58,7 +58,7 @@ func BenchmarkImportExport(b *testing.B) {
 		}
 		anchorSecs, _ := strconv.ParseFloat(string(m[2]), 64)
 
-		e := newEnv(b, "TBENCH", Limits{})
+		e := newEnv(b, "TBENCH", Limits{BatchSize: benchBatch()})
 		var before syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 		start := time.Now()
@@ -80,4 +80,9 @@ func BenchmarkImportExport(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "anchor %s messages in %.2f s; lore %d new in %.2f s (%.0f/s, %.2f s of CPU on %d cores); ratio %.2f (target <= 1.5); peak RSS %.0f MB (target <= 300)\n",
 			m[1], anchorSecs, sum.New, lore, float64(sum.New)/lore, cpu, runtime.NumCPU(), lore/anchorSecs, rssMB)
 	}
+}
+
+func benchBatch() int {
+	n, _ := strconv.Atoi(os.Getenv("LORE_BENCH_BATCH"))
+	return n
 }

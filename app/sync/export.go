@@ -38,6 +38,11 @@ type Limits struct {
 	// BatchSize is how many messages one transaction stores: short enough that
 	// logins and other writers never wait long for the single writer.
 	BatchSize int
+	// IndexBatch is how many stored messages one indexing transaction adds to
+	// the full-text index: FTS5 writes a segment per transaction and merges
+	// them later, so fewer, larger ones cost far less (measured: a third of
+	// the import's CPU time at 5,000 against 20,000).
+	IndexBatch int
 }
 
 // DefaultLimits are the limits of an import where Options leave them zero:
@@ -49,6 +54,7 @@ var DefaultLimits = Limits{
 	MaxTotalSize: 64 << 30,
 	MaxRatio:     200,
 	BatchSize:    5000,
+	IndexBatch:   20000,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -67,6 +73,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.BatchSize > 0 {
 		d.BatchSize = l.BatchSize
+	}
+	if l.IndexBatch > 0 {
+		d.IndexBatch = l.IndexBatch
 	}
 	return d
 }
@@ -286,8 +295,15 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 		return ImportSummary{}, err
 	}
 	err = s.importDays(ctx, ex, ws, cutoff, &cp, r)
-	// context.Background: the merge policy goes back also when ctx is done.
-	if berr := s.store.BulkIndexing(context.Background(), false); berr != nil {
+	// Without ctx's cancellation: what was stored is indexed, and the merge
+	// policy goes back, also when the import was cancelled.
+	after := context.WithoutCancel(ctx)
+	if err != nil {
+		if ierr := s.store.IndexPending(after, storage.BulkLoad()); ierr != nil {
+			err = errors.Join(err, fmt.Errorf("sync: import: %w", ierr))
+		}
+	}
+	if berr := s.store.BulkIndexing(after, false); berr != nil {
 		err = errors.Join(err, berr)
 	}
 	sum.New, sum.Updated, sum.Unchanged, sum.Skipped = cp.Counts.New, cp.Counts.Updated, cp.Counts.Unchanged, cp.Counts.Skipped
@@ -384,6 +400,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 	var batch []storage.Message
 	var profiles []storage.SlackUser
 	var pending checkpoint // what the uncommitted batch adds
+	var unindexed int64    // messages committed since the last IndexPending
 	next := cp.DaysDone
 	flush := func() error {
 		if next == cp.DaysDone {
@@ -402,9 +419,15 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 				c.add(res)
 			}
 			return err
-		}, storage.BulkLoad())
+		}, storage.BulkLoad(), storage.DeferIndex())
 		if err != nil {
 			return fmt.Errorf("sync: import: %w", err)
+		}
+		if unindexed += c.New + c.Updated; unindexed >= int64(s.limits.IndexBatch) || next == len(ex.days) {
+			if err := s.store.IndexPending(ctx, storage.BulkLoad()); err != nil {
+				return fmt.Errorf("sync: import: %w", err)
+			}
+			unindexed = 0
 		}
 		cp.DaysDone = next
 		cp.Counts.New += c.New

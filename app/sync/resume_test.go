@@ -58,6 +58,10 @@ func TestImportCancelledHalfWayResumesExactly(t *testing.T) {
 	if n == 0 || n >= 600 || first.New != n {
 		t.Fatalf("after cancel: %d stored, summary says %d new", n, first.New)
 	}
+	// What was stored before the cancel is searchable at once.
+	if got := e.search(t, "T058E2SZ5", "the"); len(got) == 0 {
+		t.Error("the messages stored before the cancel are not indexed")
+	}
 
 	resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memReporter{cp: r.Checkpoint()})
 	if err != nil {
