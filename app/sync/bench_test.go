@@ -58,7 +58,7 @@ func BenchmarkImportExport(b *testing.B) {
 		}
 		anchorSecs, _ := strconv.ParseFloat(string(m[2]), 64)
 
-		e := newEnv(b, "TBENCH", Limits{BatchSize: benchBatch()})
+		e := newEnv(b, "TBENCH", Limits{BatchSize: benchBatch(), IndexBatch: benchIndexBatch()})
 		var before syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 		start := time.Now()
@@ -84,5 +84,10 @@ func BenchmarkImportExport(b *testing.B) {
 
 func benchBatch() int {
 	n, _ := strconv.Atoi(os.Getenv("LORE_BENCH_BATCH"))
+	return n
+}
+
+func benchIndexBatch() int {
+	n, _ := strconv.Atoi(os.Getenv("LORE_BENCH_INDEXBATCH"))
 	return n
 }

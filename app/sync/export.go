@@ -363,13 +363,17 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	// The writer is the bottleneck (SQLite has one writer): it keeps a core to
+	// itself, and decoding, a fifth of the work, takes the others. Decoded days
+	// queue up to lookahead ahead of it so that it never waits on a decoder.
+	workers := max(1, min(runtime.GOMAXPROCS(0)-1, 4))
+	const lookahead = 64
 	type item struct {
 		day dayFile
 		out chan dayResult
 	}
-	order := make(chan chan dayResult, 2*workers)
-	work := make(chan item, 2*workers)
+	order := make(chan chan dayResult, lookahead)
+	work := make(chan item, workers)
 	var wg gosync.WaitGroup
 	wg.Go(func() {
 		defer close(order)
