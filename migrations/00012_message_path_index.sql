@@ -31,9 +31,10 @@ CREATE TABLE messages_new (
     -- an author missing from users.json), for when slack_users has none
     author_name  TEXT NOT NULL DEFAULT '',
     -- Slack's text as sent (markup and all); body is what people read and search:
-    -- markup made readable, with attachments', blocks' and files' words
+    -- markup made readable, with attachments', blocks' and files' words; NULL
+    -- when it reads as text does (most messages), so that it is stored once
     text         TEXT NOT NULL DEFAULT '',
-    body         TEXT NOT NULL DEFAULT '',
+    body         TEXT,
     subtype      TEXT NOT NULL DEFAULT '',
     -- joins, leaves, topic changes, tombstones: kept, never indexed
     is_noise     INTEGER NOT NULL DEFAULT 0 CHECK (is_noise IN (0, 1)),
@@ -56,8 +57,8 @@ CREATE TABLE messages_new (
     UNIQUE (workspace_id, channel_id, ts),
     FOREIGN KEY (workspace_id, channel_id) REFERENCES channels (workspace_id, channel_id) ON DELETE CASCADE
 );
-INSERT INTO messages_new (message_id, workspace_id, channel_id, ts, thread_ts, user_id, text, body, edited, created_at)
-SELECT message_id, workspace_id, channel_id, ts, thread_ts, user_id, text, text, edited, created_at
+INSERT INTO messages_new (message_id, workspace_id, channel_id, ts, thread_ts, user_id, text, edited, created_at)
+SELECT message_id, workspace_id, channel_id, ts, thread_ts, user_id, text, edited, created_at
 FROM messages WHERE deleted = 0;
 DROP TABLE messages;
 ALTER TABLE messages_new RENAME TO messages;
@@ -137,8 +138,9 @@ END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE TRIGGER messages_index_update AFTER UPDATE OF body, thread_ts, is_noise ON messages
-WHEN old.body IS NOT new.body OR old.thread_ts IS NOT new.thread_ts OR old.is_noise IS NOT new.is_noise BEGIN
+CREATE TRIGGER messages_index_update AFTER UPDATE OF text, body, thread_ts, is_noise ON messages
+WHEN old.text IS NOT new.text OR old.body IS NOT new.body OR old.thread_ts IS NOT new.thread_ts
+  OR old.is_noise IS NOT new.is_noise BEGIN
     INSERT INTO messages_fts_pending (message_id, reindex) VALUES (new.message_id, 1)
         ON CONFLICT DO NOTHING;
     -- an edited reply may be in its parent's context

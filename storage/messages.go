@@ -22,7 +22,7 @@ type Message struct {
 	BotID       string
 	AuthorName  string // the name the message carries itself (bot username, user_profile)
 	Text        string // Slack's text as sent
-	Body        string // readable, searchable text
+	Body        string // readable, searchable text (stored only where it differs from Text)
 	Subtype     string
 	Noise       bool // joins, leaves, topic changes, tombstones: stored, not indexed
 	Bot         bool
@@ -189,7 +189,10 @@ func (w *MessageWriter) close() {
 
 // args appends the message's values in insertColumns' order.
 func (m *Message) args(to []any) []any {
-	var threadTS, latest sql.NullString
+	var threadTS, latest, body sql.NullString
+	if m.Body != m.Text {
+		body = sql.NullString{String: m.Body, Valid: true}
+	}
 	if m.ThreadTS != "" {
 		threadTS = sql.NullString{String: m.ThreadTS, Valid: true}
 	}
@@ -197,7 +200,7 @@ func (m *Message) args(to []any) []any {
 		latest = sql.NullString{String: m.LatestReply, Valid: true}
 	}
 	return append(to, m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
-		m.Text, m.Body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest())
+		m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest())
 }
 
 // putChunk is how many rows one statement of PutAll inserts: one statement
@@ -324,11 +327,11 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO messages_fts (rowid, body, context)
-		SELECT m.message_id, m.body, substr(CASE
+		SELECT m.message_id, coalesce(m.body, m.text), substr(CASE
 			WHEN m.thread_ts IS NULL THEN ''
-			WHEN m.thread_ts <> m.ts THEN coalesce((SELECT p.body FROM messages p
+			WHEN m.thread_ts <> m.ts THEN coalesce((SELECT coalesce(p.body, p.text) FROM messages p
 				WHERE p.workspace_id = m.workspace_id AND p.channel_id = m.channel_id AND p.ts = m.thread_ts), '')
-			ELSE coalesce((SELECT group_concat(body, ' ') FROM (SELECT r.body FROM messages r
+			ELSE coalesce((SELECT group_concat(body, ' ') FROM (SELECT coalesce(r.body, r.text) AS body FROM messages r
 				WHERE r.workspace_id = m.workspace_id AND r.channel_id = m.channel_id
 				  AND r.thread_ts = m.ts AND r.ts <> m.ts AND r.is_noise = 0
 				ORDER BY r.ts LIMIT ?)), '')
@@ -438,7 +441,7 @@ func (s *Store) TermStats(ctx context.Context, terms []string) (TermStats, error
 }
 
 const messageColumns = `message_id, workspace_id, channel_id, ts, coalesce(thread_ts, ''), user_id, bot_id, author_name,
-	text, body, subtype, is_noise, is_bot, reply_count, coalesce(latest_reply, ''), edited, edited_ts, posted_at, revision`
+	text, coalesce(body, text), subtype, is_noise, is_bot, reply_count, coalesce(latest_reply, ''), edited, edited_ts, posted_at, revision`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
