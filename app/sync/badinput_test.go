@@ -3,6 +3,7 @@ package sync
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -183,5 +184,40 @@ func TestImportIntoAnotherOrganizationsWorkspaceIsNotFound(t *testing.T) {
 	_, err = e.svc.ImportExport(context.Background(), writeZip(t, "x.zip", smallExport()...), ImportTarget{WorkspaceID: "T1", OrgID: other.ID}, &memReporter{})
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("import into another organization's workspace: %v", err)
+	}
+}
+
+// TestZipBombLyingAboutItsSize: an entry whose directory claims a small size
+// over data that inflates to far more is cut at the claimed size (archive/zip
+// refuses to read past it): that day fails, nothing is inflated beyond it.
+func TestZipBombLyingAboutItsSize(t *testing.T) {
+	t.Parallel()
+	var deflated bytes.Buffer
+	fw, _ := flate.NewWriter(&deflated, flate.BestCompression)
+	fw.Write([]byte("["))
+	fw.Write(bytes.Repeat([]byte(" "), 100<<20))
+	fw.Write([]byte("]"))
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range smallExport() {
+		w, _ := zw.Create(e.name)
+		w.Write(e.data)
+	}
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "deploys/2026-03-05.json", Method: zip.Deflate,
+		CompressedSize64: uint64(deflated.Len()), UncompressedSize64: 1000, CRC32: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(deflated.Bytes())
+	zw.Close()
+	path := writeFile(t, "liar.zip", buf.Bytes())
+	e := newEnv(t, "T1", Limits{})
+	sum, err := e.svc.ImportExport(context.Background(), path, ImportTarget{WorkspaceID: "T1"}, &memReporter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.FailedDays) != 1 || sum.FailedDays[0].Date != "2026-03-05" || !strings.Contains(sum.FailedDays[0].Reason, "inflates past its declared size") || sum.New != 3 {
+		t.Fatalf("summary: %+v", sum)
 	}
 }

@@ -255,7 +255,8 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 
 	var cp checkpoint
 	if data := r.Checkpoint(); len(data) > 0 {
-		if err := json.Unmarshal(data, &cp); err != nil || cp.Export != ex.fingerprint {
+		if err := json.Unmarshal(data, &cp); err != nil || cp.Export != ex.fingerprint ||
+			target.WorkspaceID != "" && cp.WorkspaceID != target.WorkspaceID {
 			s.logger.Warn("import checkpoint does not match this export; starting over", "file", ex.name)
 			cp = checkpoint{}
 		}
@@ -533,6 +534,11 @@ func (s *Service) decodeDay(ctx context.Context, dir *Directory, ws string, d da
 		res.rows = append(res.rows, row)
 		return nil
 	})
+	if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
+		// archive/zip stops at the size the directory declares: a lying entry
+		// (a zip bomb) or a damaged one ends here, with that day.
+		return dayResult{err: errors.New("the entry is damaged or inflates past its declared size (a zip bomb?)")}
+	}
 	if err != nil {
 		return dayResult{err: err}
 	}
