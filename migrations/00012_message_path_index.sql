@@ -22,7 +22,8 @@ CREATE TABLE messages_new (
     message_id   INTEGER PRIMARY KEY,
     workspace_id TEXT NOT NULL,
     channel_id   TEXT NOT NULL,
-    -- Slack's message id and time: seconds since 1970, a dot, a sequence
+    -- Slack's message id and its time (the only one: never the day file's
+    -- date): seconds since 1970, a dot, microseconds
     ts           TEXT NOT NULL CHECK (length(ts) BETWEEN 1 AND 32 AND ts GLOB '[0-9]*' AND ts NOT GLOB '*[^0-9.]*'),
     thread_ts    TEXT,
     user_id      TEXT NOT NULL DEFAULT '',
@@ -43,12 +44,6 @@ CREATE TABLE messages_new (
     latest_reply TEXT,
     edited       INTEGER NOT NULL DEFAULT 0 CHECK (edited IN (0, 1)),
     edited_ts    TEXT NOT NULL DEFAULT '',
-    -- the time of ts (never the day file's date), as every timestamp column
-    -- stores it, milliseconds truncated (strftime's %f would round)
-    posted_at    TEXT GENERATED ALWAYS AS (
-        strftime('%Y-%m-%dT%H:%M:%S.', CAST(ts AS INTEGER), 'unixepoch')
-        || substr(CASE WHEN instr(ts, '.') > 0 THEN substr(ts, instr(ts, '.') + 1) ELSE '' END || '000', 1, 3)
-        || 'Z') VIRTUAL,
     -- a hash of every stored field, so an unchanged redelivery writes nothing
     digest       INTEGER NOT NULL DEFAULT 0,
     -- how many times a redelivery changed the row (0: as first stored)

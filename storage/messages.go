@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,7 +31,7 @@ type Message struct {
 	LatestReply string
 	Edited      bool
 	EditedTS    string
-	PostedAt    time.Time // the time of TS, computed from it by the schema (read only)
+	PostedAt    time.Time // the time of TS, read from it (not stored: it cannot disagree)
 	Revision    int       // how many redeliveries changed it
 }
 
@@ -441,19 +442,36 @@ func (s *Store) TermStats(ctx context.Context, terms []string) (TermStats, error
 }
 
 const messageColumns = `message_id, workspace_id, channel_id, ts, coalesce(thread_ts, ''), user_id, bot_id, author_name,
-	text, coalesce(body, text), subtype, is_noise, is_bot, reply_count, coalesce(latest_reply, ''), edited, edited_ts, posted_at, revision`
+	text, coalesce(body, text), subtype, is_noise, is_bot, reply_count, coalesce(latest_reply, ''), edited, edited_ts, revision`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
-	var posted string
 	if err := row.Scan(&m.ID, &m.WorkspaceID, &m.ChannelID, &m.TS, &m.ThreadTS, &m.UserID, &m.BotID, &m.AuthorName,
 		&m.Text, &m.Body, &m.Subtype, &m.Noise, &m.Bot, &m.ReplyCount, &m.LatestReply, &m.Edited, &m.EditedTS,
-		&posted, &m.Revision); err != nil {
+		&m.Revision); err != nil {
 		return Message{}, err
 	}
 	var err error
-	m.PostedAt, err = parseTime(posted)
+	m.PostedAt, err = TSTime(m.TS)
 	return m, err
+}
+
+// TSTime returns the time of a Slack ts ("1700000000.000100": seconds since
+// 1970, a dot, microseconds), refusing anything else.
+func TSTime(ts string) (time.Time, error) {
+	sec, frac, _ := strings.Cut(ts, ".")
+	if sec == "" || len(ts) > 32 || strings.Trim(sec, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return time.Time{}, fmt.Errorf("storage: ts %q is not a Slack timestamp", ts)
+	}
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: ts %q is not a Slack timestamp", ts)
+	}
+	var micros int64
+	if frac != "" {
+		micros, _ = strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	}
+	return time.Unix(s, micros*1000).UTC(), nil
 }
 
 // Message returns one message, or ErrNotFound.

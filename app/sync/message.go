@@ -3,8 +3,6 @@ package sync
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,23 +122,8 @@ var noiseSubtypes = map[string]bool{
 }
 
 // ParseTS returns the time of a Slack ts ("1700000000.000100"), refusing
-// anything else.
-func ParseTS(ts string) (time.Time, error) {
-	sec, frac, _ := strings.Cut(ts, ".")
-	if sec == "" || len(ts) > 32 || strings.Trim(sec, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
-		return time.Time{}, fmt.Errorf("sync: ts %q is not a Slack timestamp", ts)
-	}
-	s, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("sync: ts %q is not a Slack timestamp", ts)
-	}
-	var micros int64
-	if frac != "" {
-		f := (frac + "000000")[:6]
-		micros, _ = strconv.ParseInt(f, 10, 64)
-	}
-	return time.Unix(s, micros*1000).UTC(), nil
-}
+// anything else: storage's reading, the one for every path.
+func ParseTS(ts string) (time.Time, error) { return storage.TSTime(ts) }
 
 // row turns a Slack message into the row storage keeps: the readable body
 // (markup converted, with attachments', blocks' and files' words), the
