@@ -115,7 +115,7 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 				}
 			}()
 		}
-		w, err := prepareWriter(ctx, tx.tx)
+		w, err := prepareWriter(ctx, tx.tx.tx)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 		if o.deferIndex {
 			return nil
 		}
-		return indexPending(ctx, tx.tx)
+		return indexPending(ctx, tx.tx.tx)
 	})
 }
 
@@ -148,7 +148,7 @@ func (s *Store) IndexPending(ctx context.Context, opts ...WriteOption) error {
 				}
 			}()
 		}
-		return indexPending(ctx, tx.tx)
+		return indexPending(ctx, tx.tx.tx)
 	})
 }
 

@@ -432,7 +432,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					if err := indexPending(ctx, tx.tx); err != nil {
+					if err := indexPending(ctx, tx.tx.tx); err != nil {
 						return err
 					}
 					return tx.AddAudit(ctx, AuditEntry{OrgID: orgID, Actor: "test", Action: "write"})
@@ -486,7 +486,7 @@ func TestBackupDuringWritesIsConsistent(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return indexPending(ctx, tx.tx)
+				return indexPending(ctx, tx.tx.tx)
 			})
 		}
 	})

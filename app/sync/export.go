@@ -23,6 +23,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"lore/app/settings"
 	"lore/storage"
 )
 
@@ -276,18 +277,19 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("sync: import into %s: %w", ws, err)
 	}
-	settings, err := s.store.OrgSettings(ctx, orgID)
+	orgSettings, err := settings.New(s.store).Get(ctx, orgID)
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("sync: import into %s: %w", ws, err)
 	}
-	cutoff := s.now().Add(-time.Duration(settings.MessageRetentionDays) * 24 * time.Hour)
+	retentionDays := orgSettings.Int("message_retention_days")
+	cutoff := s.now().Add(-time.Duration(retentionDays) * 24 * time.Hour)
 
 	if err := s.StoreChannelsAndUsers(ctx, ws, ex.channels, ex.users); err != nil {
 		return ImportSummary{}, err
 	}
 
 	sum := ImportSummary{WorkspaceID: ws, CreatedWorkspace: cp.Created, Users: len(ex.users),
-		DMFoldersSkipped: ex.dmFolders, UnknownFolders: ex.unknown, RetentionDays: settings.MessageRetentionDays,
+		DMFoldersSkipped: ex.dmFolders, UnknownFolders: ex.unknown, RetentionDays: retentionDays,
 		Resumed: resumed}
 	folders := map[string]bool{}
 	for _, d := range ex.days {

@@ -29,6 +29,7 @@ var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 type env struct {
 	store *storage.Store
+	path  string // the database file
 	svc   *Service
 	orgID int64
 }
@@ -38,7 +39,8 @@ type env struct {
 func newEnv(t testing.TB, ws string, limits Limits) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	path := filepath.Join(t.TempDir(), "lore.db")
+	st, err := storage.Open(ctx, path, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func newEnv(t testing.TB, ws string, limits Limits) *env {
 			t.Fatal(err)
 		}
 	}
-	return &env{store: st, orgID: org.ID,
+	return &env{store: st, path: path, orgID: org.ID,
 		svc: New(st, slog.New(slog.DiscardHandler), Options{Now: func() time.Time { return fixedNow }, Limits: limits})}
 }
 
