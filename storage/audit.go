@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -68,50 +67,35 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	if err != nil {
 		return nil, fmt.Errorf("storage: list audit: %w", err)
 	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var detail, created string
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.WorkspaceID, &e.Actor, &e.Action, &e.Outcome, &detail, &created); err != nil {
-			return nil, fmt.Errorf("storage: list audit: %w", err)
-		}
-		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-			return nil, fmt.Errorf("storage: audit %d detail: %w", e.ID, err)
-		}
-		if e.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
+	return collect(rows, "list audit", scanAudit)
+}
+
+func scanAudit(rows *sql.Rows) (AuditEntry, error) {
+	var e AuditEntry
+	var detail, created string
+	if err := rows.Scan(&e.ID, &e.OrgID, &e.WorkspaceID, &e.Actor, &e.Action, &e.Outcome, &detail, &created); err != nil {
+		return AuditEntry{}, err
 	}
-	return out, rows.Err()
+	if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+		return AuditEntry{}, fmt.Errorf("audit %d detail: %w", e.ID, err)
+	}
+	var err error
+	if e.CreatedAt, err = parseTime(created); err != nil {
+		return AuditEntry{}, err
+	}
+	return e, nil
 }
 
 // auditQuery builds ListAudit's query from the filters given, so that each
-// condition can use an index (migration 00013); "?1 = 0 OR org_id = ?1"
-// would leave SQLite no choice but to scan the whole log.
+// condition can use an index (migration 00013).
 func auditQuery(f AuditFilter) (string, []any) {
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		column string
-		value  any
-		set    bool
-	}{
-		{"org_id", f.OrgID, f.OrgID != 0},
-		{"workspace_id", f.WorkspaceID, f.WorkspaceID != ""},
-		{"action", f.Action, f.Action != ""},
-	} {
-		if c.set {
-			where = append(where, c.column+" = ?")
-			args = append(args, c.value)
-		}
-	}
+	where, args := whereSet(
+		condition{"org_id", f.OrgID, f.OrgID != 0},
+		condition{"workspace_id", f.WorkspaceID, f.WorkspaceID != ""},
+		condition{"action", f.Action, f.Action != ""},
+	)
 	query := `SELECT audit_id, coalesce(org_id, 0), coalesce(workspace_id, ''), actor, action, outcome, detail, created_at
-		FROM audit_log`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+		FROM audit_log` + where
 	return query + " ORDER BY audit_id DESC LIMIT ?", append(args, f.Limit)
 }
 

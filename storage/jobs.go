@@ -175,23 +175,17 @@ func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT `+jobColumns+` FROM jobs
-		WHERE org_id = ?1 AND (?2 = '' OR workspace_id = ?2) AND (?3 = '' OR kind = ?3)
-		ORDER BY job_id DESC LIMIT ?4`, f.OrgID, f.WorkspaceID, f.Kind, f.Limit)
+	where, args := whereSet(
+		condition{"org_id", f.OrgID, true},
+		condition{"workspace_id", f.WorkspaceID, f.WorkspaceID != ""},
+		condition{"kind", f.Kind, f.Kind != ""},
+	)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs`+where+` ORDER BY job_id DESC LIMIT ?`,
+		append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list jobs: %w", err)
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return collect(rows, "list jobs", scanJobRow)
 }
 
 // ClaimJob hands the oldest queued job of one of kinds to owner: it becomes
@@ -292,17 +286,11 @@ func (s *Store) ListRunningJobs(ctx context.Context) ([]Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: list running jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list running jobs: %w", err)
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return collect(rows, "list running jobs", scanJobRow)
 }
+
+// scanJobRow is scanJob for collect.
+func scanJobRow(rows *sql.Rows) (Job, error) { return scanJob(rows) }
 
 // HeartbeatJob records that owner still runs the job, with its progress
 // when p is not nil, and returns whether a cancel was requested. A job

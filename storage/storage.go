@@ -346,3 +346,46 @@ func IsConstraintViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
+
+// condition is one optional equality test of a list query's WHERE clause.
+type condition struct {
+	column string
+	value  any
+	set    bool // false: the filter was not given, and the test is left out
+}
+
+// whereSet builds " WHERE a = ? AND b = ?" from the conditions that are set,
+// and their arguments. Leaving out the filters not given, rather than
+// writing "(? = ” OR a = ?)", lets SQLite pick an index for each query.
+func whereSet(conds ...condition) (string, []any) {
+	var parts []string
+	var args []any
+	for _, c := range conds {
+		if c.set {
+			parts = append(parts, c.column+" = ?")
+			args = append(args, c.value)
+		}
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(parts, " AND "), args
+}
+
+// collect scans every row of rows with scan and closes them; what names
+// the query in errors.
+func collect[T any](rows *sql.Rows, what string, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: %s: %w", what, err)
+	}
+	return out, nil
+}
