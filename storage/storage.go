@@ -356,7 +356,7 @@ type condition struct {
 
 // whereSet builds " WHERE a = ? AND b = ?" from the conditions that are set,
 // and their arguments. Leaving out the filters not given, rather than
-// writing "(? = ” OR a = ?)", lets SQLite pick an index for each query.
+// writing "(?1 = 0 OR org_id = ?1)", lets SQLite pick an index for each query.
 func whereSet(conds ...condition) (string, []any) {
 	var parts []string
 	var args []any
