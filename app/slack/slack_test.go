@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,16 +14,13 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"lore/app/slackfake"
+	"lore/app/testshared"
 	"lore/storage/secret"
 )
 
-// samples is where the shared Slack answers live: ../shared beside the
-// repository, never copied into it.
-const samples = "../../../shared/testdata/slack-api"
-
 func sample(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(samples, name))
+	b, err := os.ReadFile(testshared.Path(t, "testdata/slack-api/"+name))
 	if err != nil {
 		t.Fatalf("the shared Slack samples: %v", err)
 	}

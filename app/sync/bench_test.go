@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lore/app/testshared"
 )
 
 // BenchmarkImportExport is issue 9's speed target: Lore's import of the
@@ -36,7 +38,7 @@ func BenchmarkImportExport(b *testing.B) {
 			b.Fatalf("the anchor needs %s: install it (apt-get install -y %s)", tool, tool)
 		}
 	}
-	benchDir := filepath.Join("..", "..", "..", "shared", "bench")
+	benchDir := filepath.Join(testshared.Dir(), "bench")
 	zip := os.Getenv("LORE_BENCH_EXPORT")
 	if zip == "" {
 		zip = filepath.Join(b.TempDir(), "export.zip")

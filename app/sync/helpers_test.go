@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lore/app/apptest"
+	"lore/app/testshared"
 	"lore/storage"
 )
 
@@ -17,11 +18,7 @@ import (
 // real exports' licences are not Lore's).
 func shared(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shared test data: %v", err)
-	}
-	return p
+	return testshared.Path(t, "testdata/"+rel)
 }
 
 // fixedNow is the tests' clock: the day after Brightloom's export ends.
