@@ -261,7 +261,9 @@ func TestEveryOtherCheckRejectsBadValues(t *testing.T) {
 		{`UPDATE channels SET is_private = 2`, `UPDATE channels SET is_private = 1`},
 		{`UPDATE channels SET is_archived = -1`, `UPDATE channels SET is_archived = 1`},
 		{`INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 1)`},
-		{`INSERT INTO messages (workspace_id, channel_id, ts, deleted) VALUES ('T1', 'C1', '1.2', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, deleted) VALUES ('T1', 'C1', '1.2', 1)`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '1.2', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '1.2', 1)`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '2026-03-02')`, `INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '1790530909.253340')`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts, reply_count) VALUES ('T1', 'C1', '1.3', -1)`, `INSERT INTO messages (workspace_id, channel_id, ts, reply_count) VALUES ('T1', 'C1', '1.3', 2)`},
 		{`UPDATE documents SET size_bytes = -1`, `UPDATE documents SET size_bytes = 10`},
 		{`INSERT INTO chunks (document_id, position, text) VALUES (1, -1, 'x')`, `INSERT INTO chunks (document_id, position, text) VALUES (1, 0, 'x')`},
 		{`INSERT INTO jobs (org_id, kind, progress) VALUES (1, 'backfill', 101)`, `INSERT INTO jobs (org_id, kind, progress) VALUES (1, 'backfill', 100)`},
@@ -425,9 +427,12 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		wg.Go(func() {
 			for i := range perWriter {
 				err := s.Tx(ctx, func(tx *Tx) error {
-					_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text) VALUES ('T1', 'C1', ?, ?)`,
-						fmt.Sprintf("%d.%06d", w, i), "hello world")
+					_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text, body) VALUES ('T1', 'C1', ?, ?, ?)`,
+						fmt.Sprintf("%d.%06d", w, i), "hello world", "hello world")
 					if err != nil {
+						return err
+					}
+					if err := indexPending(ctx, tx.tx); err != nil {
 						return err
 					}
 					return tx.AddAudit(ctx, AuditEntry{OrgID: orgID, Actor: "test", Action: "write"})
@@ -477,8 +482,11 @@ func TestBackupDuringWritesIsConsistent(t *testing.T) {
 			default:
 			}
 			s.Tx(ctx, func(tx *Tx) error {
-				_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text) VALUES ('T1', 'C1', ?, 'x')`, fmt.Sprint(i))
-				return err
+				_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text, body) VALUES ('T1', 'C1', ?, 'x', 'x')`, fmt.Sprint(i))
+				if err != nil {
+					return err
+				}
+				return indexPending(ctx, tx.tx)
 			})
 		}
 	})
