@@ -1,0 +1,177 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MessageScope is which messages a search may see. Every search is within one
+// organization; private channels are seen only when named as PrivateChannel.
+type MessageScope struct {
+	OrgID       int64
+	WorkspaceID string // "" for every workspace of the organization
+	ChannelID   string // "" for every channel the rest allows
+	// PrivateChannel is the one private channel of WorkspaceID whose content
+	// may be seen (the channel /ask or /askall is typed in); "" for none.
+	PrivateChannel string
+	Since, Until   time.Time // zero for no bound
+}
+
+// where is the scope as SQL over messages m and channels c, with its arguments.
+func (sc MessageScope) where() (string, []any) {
+	var b strings.Builder
+	args := []any{sc.OrgID}
+	b.WriteString(`m.workspace_id IN (SELECT workspace_id FROM installations WHERE org_id = ?)`)
+	if sc.WorkspaceID != "" {
+		b.WriteString(` AND m.workspace_id = ?`)
+		args = append(args, sc.WorkspaceID)
+	}
+	if sc.ChannelID != "" {
+		b.WriteString(` AND m.channel_id = ?`)
+		args = append(args, sc.ChannelID)
+	}
+	if sc.PrivateChannel != "" && sc.WorkspaceID != "" {
+		b.WriteString(` AND (c.is_private = 0 OR m.channel_id = ?)`)
+		args = append(args, sc.PrivateChannel)
+	} else {
+		b.WriteString(` AND c.is_private = 0`)
+	}
+	if !sc.Since.IsZero() {
+		b.WriteString(` AND m.ts >= ?`)
+		args = append(args, TSOf(sc.Since))
+	}
+	if !sc.Until.IsZero() {
+		b.WriteString(` AND m.ts < ?`)
+		args = append(args, TSOf(sc.Until))
+	}
+	return b.String(), args
+}
+
+// TSOf is t as a Slack ts, to compare with ts columns: every ts since 2001
+// has ten digits before the dot, so they sort as strings.
+func TSOf(t time.Time) string {
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
+}
+
+// MessageHit is a message a search found, with its channel and bm25 rank
+// (SQLite's: negative, lower is better).
+type MessageHit struct {
+	Message
+	ChannelName    string
+	ChannelPrivate bool
+	Rank           float64
+}
+
+const hitColumns = `m.message_id, m.workspace_id, m.channel_id, m.ts, coalesce(m.thread_ts, ''), m.user_id, m.bot_id,
+	m.author_name, m.text, m.body, m.subtype, m.is_noise, m.is_bot, m.reply_count, coalesce(m.latest_reply, ''),
+	m.edited, m.edited_ts, m.posted_at, m.revision, c.name, c.is_private`
+
+func scanHit(row interface{ Scan(...any) error }, rank *float64) (MessageHit, error) {
+	var h MessageHit
+	var posted string
+	dest := []any{&h.ID, &h.WorkspaceID, &h.ChannelID, &h.TS, &h.ThreadTS, &h.UserID, &h.BotID, &h.AuthorName,
+		&h.Text, &h.Body, &h.Subtype, &h.Noise, &h.Bot, &h.ReplyCount, &h.LatestReply, &h.Edited, &h.EditedTS,
+		&posted, &h.Revision, &h.ChannelName, &h.ChannelPrivate}
+	if rank != nil {
+		dest = append(dest, rank)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return MessageHit{}, err
+	}
+	var err error
+	h.PostedAt, err = parseTime(posted)
+	return h, err
+}
+
+// SearchScoped returns the messages in scope matching an FTS5 query, best
+// first under the index's rank (bm25 over body and thread context, weighted
+// 1 and 1.5), at most limit of them.
+func (s *Store) SearchScoped(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
+	where, args := scope.where()
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+hitColumns+`, f.rank
+		FROM messages_fts f
+		CROSS JOIN messages m ON m.message_id = f.rowid
+		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
+		WHERE messages_fts MATCH ? AND `+where+`
+		ORDER BY f.rank LIMIT ?`, append(append([]any{match}, args...), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: search messages: %w", err)
+	}
+	defer rows.Close()
+	var out []MessageHit
+	for rows.Next() {
+		var rank float64
+		h, err := scanHit(rows, &rank)
+		if err != nil {
+			return nil, fmt.Errorf("storage: search messages: %w", err)
+		}
+		h.Rank = rank
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// ThreadMessages returns a thread's messages (its parent first), noise left
+// out, at most limit of them.
+func (s *Store) ThreadMessages(ctx context.Context, workspaceID, channelID, threadTS string, limit int) ([]MessageHit, error) {
+	return s.listHits(ctx, `m.workspace_id = ? AND m.channel_id = ? AND m.thread_ts = ? AND m.is_noise = 0
+		ORDER BY m.ts LIMIT ?`, workspaceID, channelID, threadTS, limit)
+}
+
+// ChannelRun returns the channel's messages outside threads (thread parents
+// included) with from < ts < to, noise left out, in ts order, at most limit of
+// them: the conversation around a message in a team that does not use threads.
+func (s *Store) ChannelRun(ctx context.Context, workspaceID, channelID, from, to string, limit int) ([]MessageHit, error) {
+	return s.listHits(ctx, `m.workspace_id = ? AND m.channel_id = ? AND m.ts > ? AND m.ts < ? AND m.is_noise = 0
+		AND (m.thread_ts IS NULL OR m.thread_ts = m.ts) ORDER BY m.ts LIMIT ?`, workspaceID, channelID, from, to, limit)
+}
+
+func (s *Store) listHits(ctx context.Context, where string, args ...any) ([]MessageHit, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+hitColumns+` FROM messages m
+		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
+		WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []MessageHit
+	for rows.Next() {
+		h, err := scanHit(rows, nil)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list messages: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// SlackUserNames returns the names to show for some users of a workspace:
+// the real name, else the display name, else the handle. Users the workspace
+// does not know are absent.
+func (s *Store) SlackUserNames(ctx context.Context, workspaceID string, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{workspaceID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT user_id, coalesce(nullif(real_name, ''), nullif(display_name, ''), name)
+		FROM slack_users WHERE workspace_id = ? AND user_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: slack user names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("storage: slack user names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
