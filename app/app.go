@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lore/app/accounts"
+	"lore/app/answers"
 	"lore/app/audit"
 	"lore/app/credentials"
 	"lore/app/keys"
@@ -46,6 +47,8 @@ type App struct {
 	Audit *audit.Service
 	// Slack is the one Slack Web API client, whose pacing every caller shares.
 	Slack *slack.Client
+	// Answers answers questions and keeps the questions log.
+	Answers *answers.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -109,6 +112,10 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
 	a.Audit = audit.New(store)
+	if a.Answers, err = answers.New(ctx, store, logger, answers.Options{}); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger}); err != nil {
 		a.Close()
 		return nil, err
@@ -195,6 +202,9 @@ func (a *App) warnAboutPlaintext(ctx context.Context) error {
 func (a *App) Close() error {
 	if a.Keyring != nil {
 		a.Keyring.Destroy()
+	}
+	if a.Answers != nil {
+		a.Answers.Close()
 	}
 	return a.Store.Close()
 }

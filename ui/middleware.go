@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"lore/app/accounts"
+	"lore/app/answers"
 	"lore/app/credentials"
 	"lore/app/validation"
 	"lore/storage"
@@ -41,11 +42,12 @@ const (
 	orgAdmin                      // an admin or owner of {org_id}
 	workspaceMember               // a member of the organization owning {workspace_id}
 	workspaceAdmin                // an admin or owner of the organization owning {workspace_id}
+	questionMember                // a member of the organization that logged {question_id}
 )
 
 func (a access) String() string {
 	return [...]string{"public", "signed in", "instance owner", "org member", "org admin",
-		"workspace member", "workspace admin"}[a]
+		"workspace member", "workspace admin", "question member"}[a]
 }
 
 // principal is who made a request, by session or by API token.
@@ -252,6 +254,16 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 				return
 			}
 			orgID = id
+		case questionMember:
+			qid, err := strconv.ParseInt(r.PathValue("question_id"), 10, 64)
+			if err != nil || qid <= 0 {
+				writeNotFound(w)
+				return
+			}
+			if orgID, err = h.app.Answers.QuestionOrg(ctx, qid); err != nil {
+				h.fail(w, r, err)
+				return
+			}
 		}
 		if a == orgAdmin || a == workspaceAdmin {
 			minRole = storage.RoleAdmin
@@ -336,6 +348,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusTooManyRequests, "rate_limited", rl.Error(), nil)
 	case errors.Is(err, storage.ErrNotFound):
 		writeNotFound(w)
+	case errors.Is(err, answers.ErrWebQADisabled):
+		writeError(w, http.StatusForbidden, "web_qa_disabled", "questions on the web are turned off for this organization (web_qa_enabled)", nil)
 	case errors.Is(err, credentials.ErrNoCredentials):
 		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
 	case errors.Is(err, credentials.ErrReplaced):

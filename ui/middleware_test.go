@@ -181,6 +181,12 @@ func (f *fixture) fill(t testing.TB, path string) string {
 			return fmt.Sprint(f.memberA.ID)
 		case "{token_id}":
 			return fmt.Sprint(f.ownerATokenID)
+		case "{question_id}":
+			id, err := f.app.Store.CreateQuestion(context.Background(), storage.Question{OrgID: f.orgA.ID, Source: "web", Question: "where?"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(id)
 		}
 		t.Fatalf("route path %s: the access test does not know wildcard %s; teach fixture.fill", path, m)
 		return ""
@@ -213,6 +219,9 @@ var wantAccess = map[string]access{
 	"GET /api/organizations/{org_id}/members":              orgAdmin,
 	"POST /api/organizations/{org_id}/members":             orgAdmin,
 	"GET /api/organizations/{org_id}/audit":                orgAdmin,
+	"GET /api/organizations/{org_id}/questions":            orgAdmin,
+	"POST /api/organizations/{org_id}/ask":                 orgMember,
+	"POST /api/questions/{question_id}/feedback":           questionMember,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
@@ -265,10 +274,14 @@ func TestRouteAccess(t *testing.T) {
 
 			// (b) a member (here the owner) of another organization
 			switch rt.access {
-			case orgMember, orgAdmin, workspaceMember, workspaceAdmin:
+			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, questionMember:
 				other := f.do(t, method, path, f.ownerB.Token, body)
 				wantError(t, other, http.StatusNotFound, "not_found")
-				missing := f.do(t, method, strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path), f.ownerB.Token, body)
+				missingPath := strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path)
+				if rt.access == questionMember {
+					missingPath = strings.Replace(pattern, "{question_id}", "999999", 1)
+				}
+				missing := f.do(t, method, missingPath, f.ownerB.Token, body)
 				if missing.Code != other.Code || missing.Body.String() != other.Body.String() {
 					t.Fatalf("another org's resource answers %d %s; a missing one %d %s", other.Code, other.Body, missing.Code, missing.Body)
 				}
@@ -287,7 +300,7 @@ func TestRouteAccess(t *testing.T) {
 			case instanceOwner:
 				wantError(t, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.ownerA.Token
-			case orgMember, workspaceMember:
+			case orgMember, workspaceMember, questionMember:
 				allowed = f.memberA.Token
 			case signedIn:
 				allowed = f.ownerA.Token

@@ -41,6 +41,10 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
 
+		{"POST /api/organizations/{org_id}/ask", orgMember, h.ask},
+		{"GET /api/organizations/{org_id}/questions", orgAdmin, h.listQuestions},
+		{"POST /api/questions/{question_id}/feedback", questionMember, h.saveFeedback},
+
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},
 		{"GET /api/workspaces/{workspace_id}", workspaceMember, h.showWorkspace},

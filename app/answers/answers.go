@@ -212,11 +212,21 @@ func (s *Service) Ask(ctx context.Context, r Request) (Answer, error) {
 	if err != nil {
 		return Answer{}, fmt.Errorf("answers: %w", err)
 	}
+	if r.Source == SourceWeb && !settings.WebQAEnabled {
+		return Answer{}, ErrWebQADisabled
+	}
 	res, err := s.retrieve(ctx, r)
 	if err != nil {
 		return Answer{}, err
 	}
-	return s.answer(ctx, r, res, settings)
+	a, err := s.answer(ctx, r, res, settings)
+	if err != nil {
+		return Answer{}, err
+	}
+	if a.QuestionID, err = s.log(ctx, r, a); err != nil {
+		return Answer{}, err
+	}
+	return a, nil
 }
 
 // answer turns a ranked retrieval into the answer: its sources, confidence,

@@ -116,31 +116,27 @@ func (s *Service) plan(ctx context.Context, question string) (Plan, error) {
 	return p, nil
 }
 
-// chooseQuery picks the terms of the FTS5 query: the rarest terms the index
-// holds, leaving out the common ones; when all are common, the two rarest,
-// to be ANDed.
+// chooseQuery picks the terms of the FTS5 query: the rarest terms, leaving
+// out the common ones; when all are common, the two rarest, to be ANDed. A
+// term without statistics is queried first: the history may have gained it
+// since the last refresh, and a term the index lacks costs nothing.
 func chooseQuery(terms []Term, n int64) ([]Term, bool) {
-	var held []Term
-	for _, t := range terms {
-		if t.DF > 0 {
-			held = append(held, t)
-		}
-	}
-	slices.SortStableFunc(held, func(a, b Term) int { return int(a.DF - b.DF) })
+	sorted := slices.Clone(terms)
+	slices.SortStableFunc(sorted, func(a, b Term) int { return int(a.DF - b.DF) })
 	limit := int64(math.Max(commonShare*float64(n), commonFloor))
 	var q []Term
 	var rows int64
-	for _, t := range held {
+	for _, t := range sorted {
 		if t.DF > limit || len(q) == maxQueryTerms || (len(q) > 0 && rows+t.DF > queryBudget) {
 			break
 		}
 		q = append(q, t)
 		rows += t.DF
 	}
-	if len(q) > 0 || len(held) == 0 {
+	if len(q) > 0 || len(sorted) == 0 {
 		return q, false
 	}
-	return held[:min(2, len(held))], true
+	return sorted[:min(2, len(sorted))], true
 }
 
 // match is the FTS5 expression of the query terms: each word quoted (so

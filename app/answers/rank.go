@@ -360,6 +360,9 @@ func role(c *candidate, qstems map[string]bool, stemOf map[string]string) float6
 		return 1
 	}
 	asking := asks(c.hit.Body)
+	if asking && repeats(c.words, qstems, stemOf) {
+		return 0
+	}
 	conv := c.conv
 	if conv == nil || len(conv.members) <= 1 || c.hit.ID == conv.root {
 		if asking {
@@ -368,8 +371,6 @@ func role(c *candidate, qstems map[string]bool, stemOf map[string]string) float6
 		return 1
 	}
 	switch {
-	case asking && repeats(c.words, qstems, stemOf):
-		return 0
 	case asking:
 		return 0.5
 	case author(c.hit) == conv.asker:
