@@ -9,9 +9,9 @@ import (
 
 // askRequest is the body of POST /api/organizations/{org_id}/ask.
 type askRequest struct {
-	Question    string     `json:"question"`
-	WorkspaceID string     `json:"workspace_id"`
-	ChannelID   string     `json:"channel_id"`
+	Question    string `json:"question"`
+	WorkspaceID string `json:"workspace_id"`
+	ChannelID   string `json:"channel_id"`
 	Since       string `json:"since"` // RFC 3339, or a date (2026-11-01, UTC midnight)
 	Until       string `json:"until"`
 }
