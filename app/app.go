@@ -16,6 +16,7 @@ import (
 	"lore/app/answers"
 	"lore/app/audit"
 	"lore/app/credentials"
+	"lore/app/instance"
 	"lore/app/keys"
 	"lore/app/lockfile"
 	"lore/app/settings"
@@ -49,6 +50,8 @@ type App struct {
 	Slack *slack.Client
 	// Answers answers questions and keeps the questions log.
 	Answers *answers.Service
+	// Instance reads and changes the instance's own settings (the model).
+	Instance *instance.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -112,10 +115,6 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
 	a.Audit = audit.New(store)
-	if a.Answers, err = answers.New(ctx, store, logger, answers.Options{}); err != nil {
-		store.Close()
-		return nil, err
-	}
 	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger}); err != nil {
 		a.Close()
 		return nil, err
@@ -135,6 +134,15 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			a.Close()
 			return nil, err
 		}
+	}
+	if a.Keyring != nil {
+		a.Instance = instance.New(store, a.Keyring, cfg.LLM)
+	} else {
+		a.Instance = instance.New(store, nil, cfg.LLM) // a nil *Keyring would be a non-nil interface
+	}
+	if a.Answers, err = answers.New(ctx, store, logger, answers.Options{Models: a.Instance}); err != nil {
+		a.Close()
+		return nil, err
 	}
 	return a, nil
 }

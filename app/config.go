@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"lore/app/instance"
 	"lore/app/keys"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	// X-Forwarded-For or Forwarded header names the client: login limits
 	// and signup judge that address instead of the proxy's.
 	TrustedProxies []netip.Prefix
+	// LLM is the model endpoint the environment configures (LORE_LLM_*);
+	// when set it wins over the one the instance owner stored.
+	LLM instance.Env
 }
 
 // ParseTrustedProxies reads a list of trusted proxies: IP addresses or CIDR

@@ -69,7 +69,23 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- The instance's optional model: one OpenAI-compatible chat endpoint for
+-- every organization, set by the instance owner (the environment's
+-- LORE_LLM_* win over it). The API key is a Fernet token of the key
+-- version in encryption_version, re-encrypted by key rotation.
+CREATE TABLE instance_llm (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    base_url           TEXT NOT NULL DEFAULT '' CHECK (base_url = '' OR base_url GLOB 'http://?*' OR base_url GLOB 'https://?*'),
+    model              TEXT NOT NULL DEFAULT '' CHECK (length(model) <= 200),
+    api_key_encrypted  TEXT,
+    encryption_version INTEGER CHECK (encryption_version >= 1),
+    timeout_ms         INTEGER NOT NULL DEFAULT 20000 CHECK (timeout_ms BETWEEN 1000 AND 300000),
+    updated_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    CHECK ((api_key_encrypted IS NULL) = (encryption_version IS NULL))
+);
+
 -- +goose Down
+DROP TABLE instance_llm;
 DROP TRIGGER installations_org_keeps_questions;
 
 CREATE TABLE questions_old (

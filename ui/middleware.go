@@ -18,6 +18,7 @@ import (
 	"lore/app/accounts"
 	"lore/app/answers"
 	"lore/app/credentials"
+	"lore/app/instance"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -348,6 +349,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusTooManyRequests, "rate_limited", rl.Error(), nil)
 	case errors.Is(err, storage.ErrNotFound):
 		writeNotFound(w)
+	case errors.Is(err, instance.ErrNoKeys):
+		writeError(w, http.StatusServiceUnavailable, "key_unavailable", "no encryption key is loaded; see the server log", nil)
 	case errors.Is(err, answers.ErrWebQADisabled):
 		writeError(w, http.StatusForbidden, "web_qa_disabled", "questions on the web are turned off for this organization (web_qa_enabled)", nil)
 	case errors.Is(err, credentials.ErrNoCredentials):

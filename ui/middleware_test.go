@@ -212,6 +212,8 @@ var wantAccess = map[string]access{
 	"GET /api/organizations":        signedIn,
 
 	"POST /api/organizations": instanceOwner,
+	"GET /api/instance/llm":   instanceOwner,
+	"PUT /api/instance/llm":   instanceOwner,
 
 	"GET /api/organizations/{org_id}":                      orgMember,
 	"GET /api/organizations/{org_id}/settings":             orgMember,

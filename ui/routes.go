@@ -30,6 +30,8 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations", signedIn, h.listOrganizations},
 		{"POST /api/organizations", instanceOwner, h.createOrganization},
+		{"GET /api/instance/llm", instanceOwner, h.showLLM},
+		{"PUT /api/instance/llm", instanceOwner, h.saveLLM},
 		{"GET /api/organizations/{org_id}", orgMember, h.showOrganization},
 
 		{"GET /api/organizations/{org_id}/members", orgAdmin, h.listMembers},

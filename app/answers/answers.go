@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	gosync "sync"
 	"time"
@@ -69,6 +70,7 @@ type Answer struct {
 	Text       string
 	Confidence int // 0-100, see confidence
 	Sources    []Source
+	Model      string // the model that wrote Text; "" for the extractive answer
 }
 
 // Kinds of source.
@@ -126,6 +128,10 @@ type Retriever interface {
 type Options struct {
 	// Retrievers are searched beside the messages for Web questions.
 	Retrievers []Retriever
+	// Models names the optional model endpoint; none when nil.
+	Models Models
+	// HTTPClient asks the model; http.DefaultClient's transport when nil.
+	HTTPClient *http.Client
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -136,6 +142,8 @@ type Service struct {
 	stemmer    *storage.Stemmer
 	logger     *slog.Logger
 	retrievers []Retriever
+	models     Models
+	client     *http.Client
 	now        func() time.Time
 
 	mu        gosync.Mutex
@@ -151,8 +159,11 @@ func New(ctx context.Context, store *storage.Store, logger *slog.Logger, opts Op
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, stemmer: st, logger: logger, retrievers: opts.Retrievers, now: opts.Now,
-		stemCache: map[string]string{}}, nil
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{}
+	}
+	return &Service{store: store, stemmer: st, logger: logger, retrievers: opts.Retrievers, models: opts.Models,
+		client: opts.HTTPClient, now: opts.Now, stemCache: map[string]string{}}, nil
 }
 
 // Close releases the service's stemmer.
@@ -243,5 +254,24 @@ func (s *Service) answer(ctx context.Context, r Request, res result, settings st
 	a := Answer{Confidence: res.confidence, Sources: srcs}
 	a.Answered = len(srcs) > 0 && int64(a.Confidence) >= settings.ConfidenceThreshold
 	a.Text = extractive(a, settings, picked, int(settings.ConfidenceThreshold))
+	if !a.Answered || s.models == nil {
+		return a, nil
+	}
+	// The model writes the answer from the same sources; on any failure the
+	// extractive answer stands, and the log says why (never the key).
+	m, ok, err := s.models.Model(ctx)
+	if err != nil {
+		s.logger.Warn("model settings unreadable; answering extractively", slog.Any("error", err))
+		return a, nil
+	}
+	if !ok {
+		return a, nil
+	}
+	text, err := s.askModel(ctx, m, r.Question, srcs, settings)
+	if err != nil {
+		s.logger.Warn("model answer failed; answering extractively", "model", m.Model, "base_url", m.BaseURL, "reason", err.Error())
+		return a, nil
+	}
+	a.Text, a.Model = withSources(text, srcs), m.Model
 	return a, nil
 }

@@ -32,6 +32,12 @@ type env struct {
 
 func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
+	return newLoggedEnv(t, opts, slog.New(slog.DiscardHandler))
+}
+
+// newLoggedEnv is newEnv with the service logging to logger.
+func newLoggedEnv(t testing.TB, opts Options, logger *slog.Logger) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(filepath.Join("..", "..", "migrations")), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -42,7 +48,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(ctx, st, slog.New(slog.DiscardHandler), opts)
+	svc, err := New(ctx, st, logger, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

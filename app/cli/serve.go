@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lore/app"
+	"lore/app/instance"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -50,6 +51,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	cfg.SlackAPIURL = *slackAPI
 	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
 		return usagef("--trusted-proxies: %v", err)
+	}
+	if cfg.LLM, err = instance.EnvFrom(env.Getenv); err != nil {
+		return usagef("%v", err)
 	}
 	lock, err := lockFor(cfg, "serve")
 	if err != nil {
