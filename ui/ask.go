@@ -30,31 +30,6 @@ func parseBound(field, v string) (time.Time, error) {
 	return time.Time{}, invalidField(field, "must be a date (2026-11-01) or an RFC 3339 time (2026-11-01T09:00:00Z)")
 }
 
-// askResponse is an answer as the API returns it.
-type askResponse struct {
-	QuestionID int64         `json:"question_id"`
-	Answered   bool          `json:"answered"`
-	Answer     string        `json:"answer"`
-	Confidence int           `json:"confidence"`
-	Sources    []askedSource `json:"sources"`
-}
-
-type askedSource struct {
-	Kind        string    `json:"kind"`
-	WorkspaceID string    `json:"workspace_id,omitempty"`
-	ChannelID   string    `json:"channel_id,omitempty"`
-	ChannelName string    `json:"channel_name,omitempty"`
-	TS          string    `json:"ts,omitempty"`
-	ThreadTS    string    `json:"thread_ts,omitempty"`
-	UserName    string    `json:"user_name,omitempty"`
-	PostedAt    time.Time `json:"posted_at"`
-	Text        string    `json:"text"`
-	Permalink   string    `json:"permalink,omitempty"`
-	DocumentID  int64     `json:"document_id,omitempty"`
-	Title       string    `json:"title,omitempty"`
-	Score       float64   `json:"score"`
-}
-
 // ask answers a question from the organization's public channels and
 // documents, optionally within one workspace, one channel or a time range.
 func (h *handler) ask(w http.ResponseWriter, r *http.Request) {
@@ -80,12 +55,5 @@ func (h *handler) ask(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	resp := askResponse{QuestionID: a.QuestionID, Answered: a.Answered, Answer: a.Text, Confidence: a.Confidence,
-		Sources: make([]askedSource, 0, len(a.Sources))}
-	for _, s := range a.Sources {
-		resp.Sources = append(resp.Sources, askedSource{Kind: s.Kind, WorkspaceID: s.WorkspaceID, ChannelID: s.ChannelID,
-			ChannelName: s.ChannelName, TS: s.TS, ThreadTS: s.ThreadTS, UserName: s.UserName, PostedAt: s.PostedAt,
-			Text: s.Text, Permalink: s.Permalink, DocumentID: s.DocumentID, Title: s.Title, Score: s.Score})
-	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, a)
 }

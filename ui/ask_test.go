@@ -42,10 +42,15 @@ func TestAsk(t *testing.T) {
 	path := fmt.Sprintf("/api/organizations/%d/ask", f.orgA.ID)
 
 	w := f.do(t, "POST", path, f.memberA.Token, `{"question": "What is the staging deploy command?"}`)
-	got := decodeBody[askResponse](t, w, http.StatusOK)
+	got := decodeBody[answers.Answer](t, w, http.StatusOK)
+	for _, key := range []string{`"question_id":`, `"answered":`, `"answer":`, `"confidence":`, `"sources":[{"kind":"message","workspace_id":`, `"channel_name":"general"`, `"permalink":`, `"score":`} {
+		if !strings.Contains(w.Body.String(), key) {
+			t.Errorf("the answer lacks %s: %s", key, w.Body)
+		}
+	}
 	if !got.Answered || got.QuestionID == 0 || got.Confidence < 40 || len(got.Sources) == 0 ||
 		got.Sources[0].Kind != "message" || got.Sources[0].ChannelName != "general" || got.Sources[0].UserName != "Ann" ||
-		!strings.Contains(got.Sources[0].Permalink, "/archives/C1/p1700000000000100") || !strings.Contains(got.Answer, "make deploy-staging") {
+		!strings.Contains(got.Sources[0].Permalink, "/archives/C1/p1700000000000100") || !strings.Contains(got.Text, "make deploy-staging") {
 		t.Errorf("answer %+v", got)
 	}
 
@@ -53,7 +58,7 @@ func TestAsk(t *testing.T) {
 	for _, body := range []string{`{"question": "What is the acquisition codename?"}`,
 		`{"question": "What is the acquisition codename?", "workspace_id": "` + f.wsA + `", "channel_id": "C2"}`} {
 		w = f.do(t, "POST", path, f.memberA.Token, body)
-		if got := decodeBody[askResponse](t, w, http.StatusOK); strings.Contains(w.Body.String(), "bluefalcon") || len(got.Sources) != 0 {
+		if got := decodeBody[answers.Answer](t, w, http.StatusOK); strings.Contains(w.Body.String(), "bluefalcon") || len(got.Sources) != 0 {
 			t.Errorf("the web sees the private channel: %s", w.Body)
 		}
 	}
@@ -84,8 +89,8 @@ func TestFeedbackAndUnansweredList(t *testing.T) {
 	storeHistory(t, f)
 	ctx := context.Background()
 	path := fmt.Sprintf("/api/organizations/%d/ask", f.orgA.ID)
-	answered := decodeBody[askResponse](t, f.do(t, "POST", path, f.memberA.Token, `{"question": "What is the staging deploy command?"}`), http.StatusOK)
-	missed := decodeBody[askResponse](t, f.do(t, "POST", path, f.memberA.Token, `{"question": "How much parental leave do we get?"}`), http.StatusOK)
+	answered := decodeBody[answers.Answer](t, f.do(t, "POST", path, f.memberA.Token, `{"question": "What is the staging deploy command?"}`), http.StatusOK)
+	missed := decodeBody[answers.Answer](t, f.do(t, "POST", path, f.memberA.Token, `{"question": "How much parental leave do we get?"}`), http.StatusOK)
 	private, err := f.app.Answers.Ask(ctx, answers.Request{OrgID: f.orgA.ID, Question: "When does bluefalcon sign the contract?",
 		Scope: answers.Channel, WorkspaceID: f.wsA, ChannelID: "C2", Source: answers.SourceAsk, AskedBy: "slack:U2"})
 	if err != nil {

@@ -63,14 +63,14 @@ type Request struct {
 	Until       time.Time
 }
 
-// Answer is what Lore answers.
+// Answer is what Lore answers, in the JSON shape of the API.
 type Answer struct {
-	QuestionID int64
-	Answered   bool // false: "I couldn't find a confident answer", with the nearest sources
-	Text       string
-	Confidence int // 0-100, see confidence
-	Sources    []Source
-	Model      string // the model that wrote Text; "" for the extractive answer
+	QuestionID int64    `json:"question_id"`
+	Answered   bool     `json:"answered"` // false: "I couldn't find a confident answer", with the nearest sources
+	Text       string   `json:"answer"`
+	Confidence int      `json:"confidence"` // 0-100, see confidence
+	Sources    []Source `json:"sources"`
+	Model      string   `json:"model,omitempty"` // the model that wrote Text; "" for the extractive answer
 }
 
 // Kinds of source.
@@ -81,22 +81,22 @@ const (
 
 // Source is a message or a document chunk an answer draws on.
 type Source struct {
-	Kind        string // KindMessage or KindDocument
-	WorkspaceID string
-	ChannelID   string
-	ChannelName string
-	TS          string
-	ThreadTS    string
-	UserName    string
-	PostedAt    time.Time
-	Text        string
-	Permalink   string
+	Kind        string    `json:"kind"` // KindMessage or KindDocument
+	WorkspaceID string    `json:"workspace_id,omitempty"`
+	ChannelID   string    `json:"channel_id,omitempty"`
+	ChannelName string    `json:"channel_name,omitempty"`
+	TS          string    `json:"ts,omitempty"`
+	ThreadTS    string    `json:"thread_ts,omitempty"`
+	UserName    string    `json:"user_name,omitempty"`
+	PostedAt    time.Time `json:"posted_at"`
+	Text        string    `json:"text"`
+	Permalink   string    `json:"permalink,omitempty"`
 	// DocumentID, Title and Position name a document chunk.
-	DocumentID int64
-	Title      string
-	Position   int
+	DocumentID int64  `json:"document_id,omitempty"`
+	Title      string `json:"title,omitempty"`
+	Position   int    `json:"position,omitempty"`
 	// Score is the ranking score (higher is better), comparable within one answer.
-	Score float64
+	Score float64 `json:"score"`
 }
 
 // Query is what a Retriever is asked: the planned terms and the scope's
@@ -250,6 +250,9 @@ func (s *Service) answer(ctx context.Context, r Request, res result, settings st
 	srcs, picked, err := s.sources(ctx, r.OrgID, res, n)
 	if err != nil {
 		return Answer{}, err
+	}
+	if srcs == nil {
+		srcs = []Source{} // [] in JSON, not null
 	}
 	a := Answer{Confidence: res.confidence, Sources: srcs}
 	a.Answered = len(srcs) > 0 && int64(a.Confidence) >= settings.ConfidenceThreshold

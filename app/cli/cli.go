@@ -58,6 +58,7 @@ func commands() map[string]command {
 		"keys":        {"show encryption key versions, or rotate to a new key: status|rotate", keysCommand},
 		"vault":       {"encrypt or decrypt one value from stdin with the configured key: encrypt|decrypt", vaultCommand},
 		"users":       {"add a user to an organization, or list users: add|list", users},
+		"ask":         {"answer a question from an organization's Slack history: --org ID \"QUESTION\"", ask},
 	}
 }
 
