@@ -139,6 +139,7 @@ type Options struct {
 // Service answers questions.
 type Service struct {
 	store      *storage.Store
+	search     *storage.Searcher
 	stemmer    *storage.Stemmer
 	logger     *slog.Logger
 	retrievers []Retriever
@@ -162,12 +163,12 @@ func New(ctx context.Context, store *storage.Store, logger *slog.Logger, opts Op
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{}
 	}
-	return &Service{store: store, stemmer: st, logger: logger, retrievers: opts.Retrievers, models: opts.Models,
+	return &Service{store: store, search: store.Searcher(), stemmer: st, logger: logger, retrievers: opts.Retrievers, models: opts.Models,
 		client: opts.HTTPClient, now: opts.Now, stemCache: map[string]string{}}, nil
 }
 
-// Close releases the service's stemmer.
-func (s *Service) Close() error { return s.stemmer.Close() }
+// Close releases the service's stemmer and prepared statements.
+func (s *Service) Close() error { return errors.Join(s.search.Close(), s.stemmer.Close()) }
 
 // ErrBadScope is a request whose scope lacks the workspace or channel it needs.
 var ErrBadScope = errors.New("answers: /ask and /askall need the workspace and channel they were typed in")

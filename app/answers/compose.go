@@ -106,7 +106,7 @@ func (s *Service) sources(ctx context.Context, orgID int64, res result, n int) (
 					}
 				}
 			}
-			m, err := s.store.SlackUserNames(ctx, h.WorkspaceID, ids)
+			m, err := s.search.SlackUserNames(ctx, h.WorkspaceID, ids)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -84,7 +84,7 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	if p.Match == "" {
 		return res, nil
 	}
-	hits, err := s.store.SearchScoped(ctx, p.Match, r.messageScope(), candidateLimit)
+	hits, err := s.search.SearchScoped(ctx, p.Match, r.messageScope(), candidateLimit)
 	if err != nil {
 		return result{}, err
 	}
@@ -174,7 +174,7 @@ func (s *Service) conversationOf(ctx context.Context, h storage.MessageHit, conv
 		if c := convs[key]; c != nil {
 			return c, nil
 		}
-		ms, err := s.store.ThreadMessages(ctx, h.WorkspaceID, h.ChannelID, h.ThreadTS, threadLimit)
+		ms, err := s.search.ThreadMessages(ctx, h.WorkspaceID, h.ChannelID, h.ThreadTS, threadLimit)
 		if err != nil {
 			return nil, err
 		}
@@ -192,30 +192,39 @@ func (s *Service) conversationOf(ctx context.Context, h storage.MessageHit, conv
 		return c, nil
 	}
 	// A channel without threads: the question is this message if it asks,
-	// else the nearest earlier one by someone else that asks.
+	// else the nearest earlier one by someone else that asks. One read
+	// covers both sides of the hit.
 	t := h.PostedAt
-	before, err := s.store.ChannelRun(ctx, h.WorkspaceID, h.ChannelID, tsAt(t.Add(-runWindow)), h.TS, 4*runLimit)
+	around, err := s.search.ChannelRun(ctx, h.WorkspaceID, h.ChannelID, tsAt(t.Add(-runWindow)), tsAt(t.Add(runWindow)), 4*runLimit)
 	if err != nil {
 		return nil, err
 	}
-	root := h
+	at := slices.IndexFunc(around, func(m storage.MessageHit) bool { return m.ID == h.ID })
+	if at < 0 {
+		around, at = append([]storage.MessageHit{h}, around...), 0
+	}
+	root := at
 	if !asks(h.Body) {
-		for i := len(before) - 1; i >= 0 && i >= len(before)-runLimit; i-- {
-			if b := before[i]; asks(b.Body) && author(b) != author(h) {
-				root = b
+		for i := at - 1; i >= 0 && i >= at-runLimit; i-- {
+			if b := around[i]; asks(b.Body) && author(b) != author(h) {
+				root = i
 				break
 			}
 		}
 	}
-	key := base + root.TS
+	key := base + around[root].TS
 	if c := convs[key]; c != nil {
 		return c, nil
 	}
-	after, err := s.store.ChannelRun(ctx, h.WorkspaceID, h.ChannelID, root.TS, tsAt(root.PostedAt.Add(runWindow)), runLimit)
-	if err != nil {
-		return nil, err
+	members := []storage.MessageHit{around[root]}
+	end := around[root].PostedAt.Add(runWindow)
+	for _, m := range around[root+1:] {
+		if len(members) > runLimit || m.PostedAt.After(end) {
+			break
+		}
+		members = append(members, m)
 	}
-	c := &conversation{key: key, root: root.ID, asker: author(root), asks: asks(root.Body), members: append([]storage.MessageHit{root}, after...)}
+	c := &conversation{key: key, root: around[root].ID, asker: author(around[root]), asks: asks(around[root].Body), members: members}
 	convs[key] = c
 	return c, nil
 }
