@@ -136,6 +136,45 @@ func scanHit(row interface{ Scan(...any) error }, rank *float64) (MessageHit, er
 // first under the index's rank (bm25 over body and thread context, weighted
 // 1 and 1.5), at most limit of them.
 func (q *Searcher) SearchScoped(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
+	return q.search(ctx, match, scope, `f.rank`, limit)
+}
+
+// SearchRanked is SearchScoped in two steps: FTS5 ranks its best rows alone
+// (scoring a row costs little next to joining it), then the scope filters
+// those. When the scope leaves fewer than limit of them, it may have left
+// out better rows further down: SearchScoped then answers.
+func (q *Searcher) SearchRanked(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
+	where, args := scope.where()
+	rows, err := q.query(ctx, `
+		SELECT `+hitColumns+`, f.rank
+		FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?) f
+		CROSS JOIN messages m ON m.message_id = f.rowid
+		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
+		WHERE `+where+`
+		ORDER BY f.rank LIMIT ?`, append(append([]any{match, rankedDepth * limit}, args...), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: search messages: %w", err)
+	}
+	hits, err := scanHits(rows)
+	if err != nil || len(hits) == limit {
+		return hits, err
+	}
+	return q.SearchScoped(ctx, match, scope, limit)
+}
+
+// rankedDepth is how many times limit SearchRanked ranks before the scope.
+const rankedDepth = 4
+
+// SearchRecent returns the newest messages in scope matching an FTS5 query
+// (by index row, which follows the order messages were stored), with their
+// rank, at most limit of them. Unlike SearchScoped it stops after limit
+// rows instead of scoring every match: for a query of common words, which
+// match a large share of the messages.
+func (q *Searcher) SearchRecent(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
+	return q.search(ctx, match, scope, `f.rowid DESC`, limit)
+}
+
+func (q *Searcher) search(ctx context.Context, match string, scope MessageScope, order string, limit int) ([]MessageHit, error) {
 	where, args := scope.where()
 	rows, err := q.query(ctx, `
 		SELECT `+hitColumns+`, f.rank
@@ -143,10 +182,14 @@ func (q *Searcher) SearchScoped(ctx context.Context, match string, scope Message
 		CROSS JOIN messages m ON m.message_id = f.rowid
 		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
 		WHERE messages_fts MATCH ? AND `+where+`
-		ORDER BY f.rank LIMIT ?`, append(append([]any{match}, args...), limit)...)
+		ORDER BY `+order+` LIMIT ?`, append(append([]any{match}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search messages: %w", err)
 	}
+	return scanHits(rows)
+}
+
+func scanHits(rows *sql.Rows) ([]MessageHit, error) {
 	defer rows.Close()
 	var out []MessageHit
 	for rows.Next() {
@@ -169,11 +212,19 @@ func (q *Searcher) ThreadMessages(ctx context.Context, workspaceID, channelID, t
 }
 
 // ChannelRun returns the channel's messages outside threads (thread parents
-// included) with from < ts < to, noise left out, in ts order, at most limit of
-// them: the conversation around a message in a team that does not use threads.
-func (q *Searcher) ChannelRun(ctx context.Context, workspaceID, channelID, from, to string, limit int) ([]MessageHit, error) {
-	return q.listHits(ctx, `m.workspace_id = ? AND m.channel_id = ? AND m.ts > ? AND m.ts < ? AND m.is_noise = 0
-		AND (m.thread_ts IS NULL OR m.thread_ts = m.ts) ORDER BY m.ts LIMIT ?`, workspaceID, channelID, from, to, limit)
+// included) around ts, noise left out, in ts order: at most before of them
+// posted in (from, ts), and at most after from ts (included) to to — the
+// conversation around a message in a team that does not use threads. Each
+// side is bounded apart, so that a busy hour before a message never crowds
+// out its answers.
+func (q *Searcher) ChannelRun(ctx context.Context, workspaceID, channelID, ts, from, to string, before, after int) ([]MessageHit, error) {
+	const run = `m.workspace_id = ? AND m.channel_id = ? AND m.is_noise = 0 AND (m.thread_ts IS NULL OR m.thread_ts = m.ts)`
+	hits, err := q.listHits(ctx, `m.message_id IN (
+		SELECT message_id FROM (SELECT m.message_id FROM messages m WHERE `+run+` AND m.ts > ? AND m.ts < ? ORDER BY m.ts DESC LIMIT ?)
+		UNION ALL
+		SELECT message_id FROM (SELECT m.message_id FROM messages m WHERE `+run+` AND m.ts >= ? AND m.ts < ? ORDER BY m.ts LIMIT ?))
+		ORDER BY m.ts`, workspaceID, channelID, from, ts, before, workspaceID, channelID, ts, to, after)
+	return hits, err
 }
 
 func (q *Searcher) listHits(ctx context.Context, where string, args ...any) ([]MessageHit, error) {

@@ -13,8 +13,11 @@ import (
 const (
 	// candidateLimit is how many index hits are ranked.
 	candidateLimit = 40
+	// fallbackScan is how many of the newest matches of a query of common
+	// terms are read.
+	fallbackScan = 200
 	// expandLimit is how many of the best hits bring their conversation.
-	expandLimit = 12
+	expandLimit = 8
 	// threadLimit bounds the messages read of one thread.
 	threadLimit = 40
 	// runWindow is how long after a message in a channel without threads its
@@ -84,7 +87,16 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	if p.Match == "" {
 		return res, nil
 	}
-	hits, err := s.search.SearchScoped(ctx, p.Match, r.messageScope(), candidateLimit)
+	var hits []storage.MessageHit
+	if p.Fallback {
+		// Every term is common: scoring all their matches would take a
+		// second; the newest matches, ranked, stand for them.
+		hits, err = s.search.SearchRecent(ctx, p.Match, r.messageScope(), fallbackScan)
+		slices.SortStableFunc(hits, func(a, b storage.MessageHit) int { return cmpDesc(b.Rank, a.Rank) })
+		hits = hits[:min(len(hits), candidateLimit)]
+	} else {
+		hits, err = s.search.SearchRanked(ctx, p.Match, r.messageScope(), candidateLimit)
+	}
 	if err != nil {
 		return result{}, err
 	}
@@ -195,7 +207,7 @@ func (s *Service) conversationOf(ctx context.Context, h storage.MessageHit, conv
 	// else the nearest earlier one by someone else that asks. One read
 	// covers both sides of the hit.
 	t := h.PostedAt
-	around, err := s.search.ChannelRun(ctx, h.WorkspaceID, h.ChannelID, tsAt(t.Add(-runWindow)), tsAt(t.Add(runWindow)), 4*runLimit)
+	around, err := s.search.ChannelRun(ctx, h.WorkspaceID, h.ChannelID, h.TS, tsAt(t.Add(-runWindow)), tsAt(t.Add(runWindow)), runLimit, runLimit+1)
 	if err != nil {
 		return nil, err
 	}
