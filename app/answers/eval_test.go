@@ -91,7 +91,7 @@ func TestEvaluationBrightloom(t *testing.T) {
 	fmt.Println("evaluation:", summary)
 	// The goals are 90, 90, 80 and 85; these floors are what the ranking
 	// reaches now, so that a change that loses ground fails.
-	if rate(top3, answerable) < 92 || rate(answered, answerable) < 76 || rate(refused, unanswerable) < 62 || rate(contains, answerable) < 72 {
-		t.Errorf("below the floors (92, 76, 62, 72): %s", summary)
+	if rate(top3, answerable) < 92 || rate(answered, answerable) < 76 || rate(refused, unanswerable) < 75 || rate(contains, answerable) < 76 {
+		t.Errorf("below the floors (92, 76, 75, 76): %s", summary)
 	}
 }

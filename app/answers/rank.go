@@ -402,6 +402,12 @@ func role(c *candidate, qstems map[string]bool, stemOf map[string]string) float6
 	return 1
 }
 
+// answersAQuestion tells whether a message replies to (or follows) a
+// question from someone else in its conversation.
+func answersAQuestion(c *candidate) bool {
+	return c.conv != nil && c.conv.asks && c.hit.ID != c.conv.root && author(c.hit) != c.conv.asker
+}
+
 // repeats tells whether a question-like message says little beyond the
 // question's own terms: never an answer.
 func repeats(ws []string, qstems map[string]bool, stemOf map[string]string) bool {
@@ -479,11 +485,18 @@ func cmpDesc(a, b float64) int {
 // question's terms can score) and Σ idf is over the question's content
 // terms, those the history never mentions at half their idf (unseenWeight). A source that matches
 // fewer than two of the terms (when the question has two or more) gets
-// half. bm25 scores are not comparable across queries; these shares are.
+// half, and so does a source that holds none of them itself unless it
+// answers a question that does (a welcome message whose thread mentions the
+// VPN is not about the VPN). bm25 scores are not comparable across
+// queries; these shares are.
 func confidence(best *candidate, p Plan) int {
 	v := 100 * (0.6*best.cov + 0.4*best.rel)
 	if best.matched < min(2, len(p.Terms)) {
 		v /= 2
 	}
+	if best.own == 0 && !answersAQuestion(best) {
+		v /= 2
+	}
+
 	return int(math.Round(math.Max(0, math.Min(100, v))))
 }
