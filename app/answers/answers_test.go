@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"lore/app/sync"
 	"lore/app/validation"
@@ -285,5 +286,64 @@ func TestQuestionsLogFeedbackAndUnanswered(t *testing.T) {
 	if logged.Source != SourceWeb || logged.AskedBy != "user:1" || logged.Confidence != answered.Confidence ||
 		len(logged.Sources) != len(answered.Sources) || logged.Sources[0].TS != answered.Sources[0].TS {
 		t.Errorf("logged %+v for %+v", logged, answered)
+	}
+}
+
+// docs is a Retriever standing for the documents of issue 13.
+type docs struct{ asked []Query }
+
+func (d *docs) Retrieve(_ context.Context, q Query) ([]Hit, error) {
+	d.asked = append(d.asked, q)
+	return []Hit{{Source: Source{DocumentID: 7, Title: "Ops handbook", Position: 2,
+		Text: "Runbooks: every service has one in Notion, under Engineering, Runbooks."}, Rank: -20}}, nil
+}
+
+func TestDocumentsComeThroughTheRetrieverOnTheWebOnly(t *testing.T) {
+	t.Parallel()
+	d := &docs{}
+	e := newEnv(t, Options{Retrievers: []Retriever{d}})
+	if _, err := e.store.CreateWorkspace(context.Background(), e.orgID, "T1", "Acme Corp"); err != nil {
+		t.Fatal(err)
+	}
+	e.history(t, "T1", testChannels, testHistory)
+	a := e.ask(t, Request{Question: "Does every service have runbooks in Notion?"})
+	var doc *Source
+	for i := range a.Sources {
+		if a.Sources[i].Kind == KindDocument {
+			doc = &a.Sources[i]
+		}
+	}
+	if doc == nil || doc.DocumentID != 7 || !strings.Contains(a.Text, "Ops handbook, part 3") {
+		t.Fatalf("no document among %+v; text %q", a.Sources, a.Text)
+	}
+	if len(d.asked) != 1 || d.asked[0].OrgID != e.orgID || d.asked[0].Match == "" || len(d.asked[0].Terms) == 0 {
+		t.Errorf("the retriever was asked %+v", d.asked)
+	}
+	e.ask(t, Request{Question: "Does every service have runbooks?", Scope: Channel, WorkspaceID: "T1", ChannelID: "C3", Source: SourceAsk})
+	e.ask(t, Request{Question: "Does every service have runbooks?", WorkspaceID: "T1", ChannelID: "C3"})
+	if len(d.asked) != 1 {
+		t.Errorf("documents searched for /ask or a channel filter: %d queries", len(d.asked))
+	}
+}
+
+func TestSinceAndUntil(t *testing.T) {
+	t.Parallel()
+	e := newHistory(t)
+	before := time.Unix(1701000000, 0)
+	a := e.ask(t, Request{Question: "Where are the runbooks?", Until: before})
+	if len(a.Sources) == 0 || a.Sources[0].TS != "1700000100.000100" {
+		t.Errorf("until: %v, want the Confluence reply first", keys(a))
+	}
+	for _, s := range a.Sources {
+		if !s.PostedAt.Before(before) {
+			t.Errorf("until %s: a source of %s", before, s.PostedAt)
+		}
+	}
+	a = e.ask(t, Request{Question: "Where are the runbooks?", Since: before})
+	if len(a.Sources) != 1 || a.Sources[0].TS != "1702000000.000100" {
+		t.Errorf("since: %v, want the Notion message only", keys(a))
+	}
+	if _, err := e.svc.Ask(context.Background(), Request{OrgID: e.orgID, Question: "x", Since: before, Until: before}); err == nil {
+		t.Error("until equal to since accepted")
 	}
 }
