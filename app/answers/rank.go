@@ -100,7 +100,7 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	cands, err := s.expand(ctx, hits, p)
+	cands, err := s.expand(ctx, hits)
 	if err != nil {
 		return result{}, err
 	}
@@ -136,7 +136,7 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 // best of them: a thread's messages, or the run of messages around one in a
 // channel without threads, so that the reply that answers is found and
 // quoted rather than the question.
-func (s *Service) expand(ctx context.Context, hits []storage.MessageHit, p Plan) ([]*candidate, error) {
+func (s *Service) expand(ctx context.Context, hits []storage.MessageHit) ([]*candidate, error) {
 	byID := map[int64]*candidate{}
 	var out []*candidate
 	add := func(h storage.MessageHit, conv *conversation) *candidate {
