@@ -188,6 +188,11 @@ func checkRequest(r *Request) error {
 	if !r.Since.IsZero() && !r.Until.IsZero() && !r.Until.After(r.Since) {
 		fields["until"] = "must be after since"
 	}
+	switch r.Source {
+	case "", SourceWeb, SourceAsk, SourceAskAll, SourceMention, SourceDM, SourceCLI:
+	default:
+		fields["source"] = "must be web, ask, askall, mention, dm or cli"
+	}
 	if len(fields) > 0 {
 		return &validation.Error{Code: "invalid_question", Message: "the question cannot be asked", Fields: fields}
 	}

@@ -218,6 +218,10 @@ func TestBadQuestions(t *testing.T) {
 	if _, err := e.svc.Ask(context.Background(), Request{OrgID: e.orgID, Question: strings.Repeat("x", MaxQuestionLength)}); err != nil {
 		t.Errorf("a question of exactly %d characters: %v", MaxQuestionLength, err)
 	}
+	var ve *validation.Error
+	if _, err := e.svc.Ask(context.Background(), Request{OrgID: e.orgID, Question: "x", Source: "email"}); !errors.As(err, &ve) || ve.Fields["source"] == "" {
+		t.Errorf("an unknown source: %v", err)
+	}
 	if _, err := e.svc.Ask(context.Background(), Request{OrgID: e.orgID, Question: "x", Scope: Channel}); !errors.Is(err, ErrBadScope) {
 		t.Errorf("/ask without its channel: %v", err)
 	}
