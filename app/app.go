@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"lore/app/accounts"
+	"lore/app/answers"
 	"lore/app/audit"
 	"lore/app/credentials"
+	"lore/app/instance"
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
@@ -52,6 +54,10 @@ type App struct {
 	// through it; only the process holding the data directory's lock
 	// starts it.
 	Jobs *jobs.Runner
+	// Answers answers questions and keeps the questions log.
+	Answers *answers.Service
+	// Instance reads and changes the instance's own settings (the model).
+	Instance *instance.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -137,6 +143,15 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			return nil, err
 		}
 	}
+	if a.Keyring != nil {
+		a.Instance = instance.New(store, a.Keyring, cfg.LLM)
+	} else {
+		a.Instance = instance.New(store, nil, cfg.LLM) // a nil *Keyring would be a non-nil interface
+	}
+	if a.Answers, err = answers.New(ctx, store, logger, answers.Options{Models: a.Instance}); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -219,6 +234,9 @@ func (a *App) Close() error {
 	}
 	if a.Keyring != nil {
 		a.Keyring.Destroy()
+	}
+	if a.Answers != nil {
+		a.Answers.Close()
 	}
 	return a.Store.Close()
 }

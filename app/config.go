@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"lore/app/instance"
 	"lore/app/keys"
 )
 
@@ -41,6 +42,9 @@ type Config struct {
 	// MaxImportBytes is the largest Slack export an upload may send
 	// (LORE_MAX_IMPORT_SIZE); 0 is DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// LLM is the model endpoint the environment configures (LORE_LLM_*);
+	// when set it wins over the one the instance owner stored.
+	LLM instance.Env
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

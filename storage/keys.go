@@ -37,6 +37,9 @@ type secretTable struct {
 	where   string   // which rows hold encrypted values
 	org     string   // column naming the row's organization, for its audit row
 	action  string   // audit action written for each row re-encrypted
+	// instance marks a table of the instance's own secrets: its audit rows
+	// name no organization or workspace.
+	instance bool
 }
 
 var secretTables = []secretTable{{
@@ -47,6 +50,15 @@ var secretTables = []secretTable{{
 	where:   "credentials_encrypted = 1",
 	org:     "org_id",
 	action:  "credentials.rotate",
+}, {
+	name:     "instance_llm",
+	key:      "id",
+	version:  "encryption_version",
+	columns:  []string{"api_key_encrypted"},
+	where:    "api_key_encrypted IS NOT NULL",
+	org:      "0",
+	action:   "instance.llm.rotate",
+	instance: true,
 }}
 
 // KeyVersions lists every key version, oldest first.
@@ -246,7 +258,11 @@ func (tx *Tx) reencryptTable(ctx context.Context, t secretTable, version int, ac
 		if _, err := tx.tx.ExecContext(ctx, update, args...); err != nil {
 			return 0, fmt.Errorf("storage: re-encrypt %s %v: %w", t.name, r.key, err)
 		}
-		err := tx.AddAudit(ctx, AuditEntry{OrgID: r.org, WorkspaceID: r.key, Actor: actor, Action: t.action,
+		ws := r.key
+		if t.instance {
+			ws = ""
+		}
+		err := tx.AddAudit(ctx, AuditEntry{OrgID: r.org, WorkspaceID: ws, Actor: actor, Action: t.action,
 			Detail: map[string]any{"from_version": r.version, "to_version": version}})
 		if err != nil {
 			return 0, err

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"lore/app/accounts"
+	"lore/app/answers"
 	"lore/app/credentials"
+	"lore/app/instance"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -43,11 +45,12 @@ const (
 	workspaceAdmin                // an admin or owner of the organization owning {workspace_id}
 	jobMember                     // a member of the organization owning {job_id}
 	jobAdmin                      // an admin or owner of the organization owning {job_id}
+	questionMember                // a member of the organization that logged {question_id}
 )
 
 func (a access) String() string {
 	return [...]string{"public", "signed in", "instance owner", "org member", "org admin",
-		"workspace member", "workspace admin", "job member", "job admin"}[a]
+		"workspace member", "workspace admin", "job member", "job admin", "question member"}[a]
 }
 
 // principal is who made a request, by session or by API token.
@@ -278,6 +281,16 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 				h.fail(w, r, err)
 				return
 			}
+		case questionMember:
+			qid, err := strconv.ParseInt(r.PathValue("question_id"), 10, 64)
+			if err != nil || qid <= 0 {
+				writeNotFound(w)
+				return
+			}
+			if orgID, err = h.app.Answers.QuestionOrg(ctx, qid); err != nil {
+				h.fail(w, r, err)
+				return
+			}
 		}
 		if a == orgAdmin || a == workspaceAdmin || a == jobAdmin {
 			minRole = storage.RoleAdmin
@@ -362,6 +375,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusTooManyRequests, "rate_limited", rl.Error(), nil)
 	case errors.Is(err, storage.ErrNotFound):
 		writeNotFound(w)
+	case errors.Is(err, instance.ErrNoKeys):
+		writeError(w, http.StatusServiceUnavailable, "key_unavailable", "no encryption key is loaded; see the server log", nil)
+	case errors.Is(err, answers.ErrWebQADisabled):
+		writeError(w, http.StatusForbidden, "web_qa_disabled", "questions on the web are turned off for this organization (web_qa_enabled)", nil)
 	case errors.Is(err, credentials.ErrNoCredentials):
 		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
 	case errors.Is(err, credentials.ErrReplaced):

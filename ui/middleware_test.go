@@ -187,6 +187,12 @@ func (f *fixture) fill(t testing.TB, path string) string {
 				t.Fatal(err)
 			}
 			return fmt.Sprint(j.ID)
+		case "{question_id}":
+			id, err := f.app.Store.CreateQuestion(context.Background(), storage.Question{OrgID: f.orgA.ID, Source: "web", Question: "where?"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(id)
 		}
 		t.Fatalf("route path %s: the access test does not know wildcard %s; teach fixture.fill", path, m)
 		return ""
@@ -212,6 +218,8 @@ var wantAccess = map[string]access{
 	"GET /api/organizations":        signedIn,
 
 	"POST /api/organizations": instanceOwner,
+	"GET /api/instance/llm":   instanceOwner,
+	"PUT /api/instance/llm":   instanceOwner,
 
 	"GET /api/organizations/{org_id}":                      orgMember,
 	"GET /api/organizations/{org_id}/settings":             orgMember,
@@ -219,6 +227,9 @@ var wantAccess = map[string]access{
 	"GET /api/organizations/{org_id}/members":              orgAdmin,
 	"POST /api/organizations/{org_id}/members":             orgAdmin,
 	"GET /api/organizations/{org_id}/audit":                orgAdmin,
+	"GET /api/organizations/{org_id}/questions":            orgAdmin,
+	"POST /api/organizations/{org_id}/ask":                 orgMember,
+	"POST /api/questions/{question_id}/feedback":           questionMember,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
@@ -277,10 +288,14 @@ func TestRouteAccess(t *testing.T) {
 
 			// (b) a member (here the owner) of another organization
 			switch rt.access {
-			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin:
+			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, questionMember:
 				other := f.do(t, method, path, f.ownerB.Token, body)
 				wantError(t, other, http.StatusNotFound, "not_found")
-				missing := f.do(t, method, strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path), f.ownerB.Token, body)
+				missingPath := strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path)
+				if rt.access == questionMember {
+					missingPath = strings.Replace(pattern, "{question_id}", "999999", 1)
+				}
+				missing := f.do(t, method, missingPath, f.ownerB.Token, body)
 				if missing.Code != other.Code || missing.Body.String() != other.Body.String() {
 					t.Fatalf("another org's resource answers %d %s; a missing one %d %s", other.Code, other.Body, missing.Code, missing.Body)
 				}
@@ -299,7 +314,7 @@ func TestRouteAccess(t *testing.T) {
 			case instanceOwner:
 				wantError(t, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.ownerA.Token
-			case orgMember, workspaceMember, jobMember:
+			case orgMember, workspaceMember, jobMember, questionMember:
 				allowed = f.memberA.Token
 			case signedIn:
 				allowed = f.ownerA.Token

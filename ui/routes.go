@@ -30,6 +30,8 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations", signedIn, h.listOrganizations},
 		{"POST /api/organizations", instanceOwner, h.createOrganization},
+		{"GET /api/instance/llm", instanceOwner, h.showLLM},
+		{"PUT /api/instance/llm", instanceOwner, h.saveLLM},
 		{"GET /api/organizations/{org_id}", orgMember, h.showOrganization},
 
 		{"GET /api/organizations/{org_id}/members", orgAdmin, h.listMembers},
@@ -40,6 +42,10 @@ func (h *handler) routeTable() []route {
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
 
 		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
+
+		{"POST /api/organizations/{org_id}/ask", orgMember, h.ask},
+		{"GET /api/organizations/{org_id}/questions", orgAdmin, h.listQuestions},
+		{"POST /api/questions/{question_id}/feedback", questionMember, h.saveFeedback},
 
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},

@@ -63,6 +63,7 @@ func commands() map[string]command {
 		"vault":       {"encrypt or decrypt one value from stdin with the configured key: encrypt|decrypt", vaultCommand},
 		"users":       {"add a user to an organization, or list users: add|list", users},
 		"import":      {"import a Slack export ZIP into a workspace: slack-export FILE.zip --workspace ID|--org ID", importCommand},
+		"ask":         {"answer a question from an organization's Slack history: --org ID \"QUESTION\"", ask},
 	}
 }
 

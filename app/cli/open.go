@@ -57,6 +57,10 @@ func needs() map[string]need {
 		// for a passphrase's salt, and only when there is one (activeKDF).
 		"vault":   {db: true, schema: app.AnySchema},
 		"version": {},
+		// ask logs the question, so it writes, but never upgrades the schema
+		// under a running server; it decrypts nothing (a stored model key
+		// stays unread: it answers extractively then).
+		"ask": {db: true, schema: app.NoUpgrade},
 	}
 }
 

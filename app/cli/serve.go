@@ -15,6 +15,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"lore/app"
+	"lore/app/instance"
 	"lore/app/jobs/importjob"
 )
 
@@ -60,6 +61,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	cfg.MaxImportBytes = int64(importLimit)
 	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
 		return usagef("--trusted-proxies: %v", err)
+	}
+	if cfg.LLM, err = instance.EnvFrom(env.Getenv); err != nil {
+		return usagef("%v", err)
 	}
 	lock, err := lockFor(cfg, "serve")
 	if err != nil {

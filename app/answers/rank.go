@@ -1,0 +1,502 @@
+package answers
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"lore/storage"
+)
+
+const (
+	// candidateLimit is how many index hits are ranked.
+	candidateLimit = 40
+	// fallbackScan is how many of the newest matches of a query of common
+	// terms are read.
+	fallbackScan = 200
+	// expandLimit is how many of the best hits bring their conversation.
+	expandLimit = 8
+	// threadLimit bounds the messages read of one thread.
+	threadLimit = 40
+	// runWindow is how long after a message in a channel without threads its
+	// answers come, and how long before it its question came.
+	runWindow = 30 * time.Minute
+	// runLimit bounds the messages of one such run.
+	runLimit = 10
+	// perConversation bounds the sources taken from one conversation.
+	perConversation = 2
+	// maxRecencyBoost is the boost of the newest of the competing candidates:
+	// when a later message changes an earlier fact, the later one wins, yet an
+	// old exact answer still beats a fresh vague one.
+	maxRecencyBoost = 1.5
+	// competing is the share of the best score a candidate needs to be among
+	// those the recency boost orders.
+	competing = 0.5
+	// substantial is how many content words make a message worth quoting
+	// in full; fewer weigh it down in proportion.
+	substantial = 8
+)
+
+// confTop is how many of the best candidates confidence is read from: the
+// recency boost may put a fresher, less complete source first.
+const confTop = 2
+
+// conversation is a thread, or in a channel without threads a question and
+// the messages that follow it from other people within runWindow.
+type conversation struct {
+	key     string
+	root    int64 // the message that opened it
+	asker   string
+	members []storage.MessageHit
+	asks    bool // the opening message asks something
+	bestRel float64
+}
+
+// candidate is a message (or document chunk) that may be a source.
+type candidate struct {
+	hit     storage.MessageHit
+	doc     *Hit
+	conv    *conversation
+	rank    float64 // bm25 rank when the index found it, else 0
+	words   []string
+	context []string // the words that lend it context (thread or run)
+	rel     float64  // bm25 rank normalised: min(1, -rank / (2.2 Σ idf) / 0.5)
+	cov     float64  // idf-weighted share of the terms in its text and context
+	own     float64  // the same share in its own text
+	matched int      // terms found in its text and context
+	role    float64
+	score   float64
+}
+
+// result is a ranked retrieval.
+type result struct {
+	plan       Plan
+	candidates []*candidate // best first
+	confidence int
+}
+
+// retrieve plans the question, searches the scope and ranks what it found.
+func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
+	p, err := s.plan(ctx, r.Question)
+	if err != nil {
+		return result{}, err
+	}
+	res := result{plan: p}
+	if p.Match == "" {
+		return res, nil
+	}
+	var hits []storage.MessageHit
+	if p.Fallback {
+		// Every term is common: scoring all their matches would take a
+		// second; the newest matches, ranked, stand for them.
+		hits, err = s.search.SearchRecent(ctx, p.Match, r.messageScope(), fallbackScan)
+		slices.SortStableFunc(hits, func(a, b storage.MessageHit) int { return cmpDesc(b.Rank, a.Rank) })
+		hits = hits[:min(len(hits), candidateLimit)]
+	} else {
+		hits, err = s.search.SearchRanked(ctx, p.Match, r.messageScope(), candidateLimit)
+	}
+	if err != nil {
+		return result{}, err
+	}
+	cands, err := s.expand(ctx, hits)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Scope == Web && r.ChannelID == "" {
+		for _, rt := range s.retrievers {
+			docs, err := rt.Retrieve(ctx, Query{OrgID: r.OrgID, Match: p.Match, Terms: p.Terms, Since: r.Since,
+				Until: r.Until, Limit: candidateLimit, SumIDF: p.SumIDF})
+			if err != nil {
+				return result{}, err
+			}
+			for i := range docs {
+				d := &docs[i]
+				cands = append(cands, &candidate{doc: d, rank: d.Rank, words: words(d.Source.Text), context: words(d.Context)})
+			}
+		}
+	}
+	if err := s.score(ctx, p, cands); err != nil {
+		return result{}, err
+	}
+	res.candidates = cands
+	for i, c := range cands {
+		if i == confTop {
+			break
+		}
+		if v := confidence(c, p); v > res.confidence && c.score > 0 {
+			res.confidence = v
+		}
+	}
+	return res, nil
+}
+
+// expand turns index hits into candidates, with the conversation of the
+// best of them: a thread's messages, or the run of messages around one in a
+// channel without threads, so that the reply that answers is found and
+// quoted rather than the question.
+func (s *Service) expand(ctx context.Context, hits []storage.MessageHit) ([]*candidate, error) {
+	byID := map[int64]*candidate{}
+	var out []*candidate
+	add := func(h storage.MessageHit, conv *conversation) *candidate {
+		if c := byID[h.ID]; c != nil {
+			if c.conv == nil {
+				c.conv = conv
+			}
+			return c
+		}
+		c := &candidate{hit: h, conv: conv, words: words(h.Body)}
+		byID[h.ID] = c
+		out = append(out, c)
+		return c
+	}
+	ranks := map[int64]float64{}
+	for _, h := range hits {
+		ranks[h.ID] = h.Rank
+	}
+	convs := map[string]*conversation{}
+	for i, h := range hits {
+		if i >= expandLimit {
+			add(h, nil)
+			continue
+		}
+		conv, err := s.conversationOf(ctx, h, convs)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range conv.members {
+			add(m, conv)
+		}
+		add(h, conv)
+	}
+	for _, c := range out {
+		if r, ok := ranks[c.hit.ID]; ok {
+			c.rank = r
+		}
+	}
+	return out, nil
+}
+
+// conversationOf returns the conversation a hit belongs to, reading it once.
+func (s *Service) conversationOf(ctx context.Context, h storage.MessageHit, convs map[string]*conversation) (*conversation, error) {
+	base := h.WorkspaceID + "/" + h.ChannelID + "/"
+	if h.ThreadTS != "" {
+		key := base + h.ThreadTS
+		if c := convs[key]; c != nil {
+			return c, nil
+		}
+		ms, err := s.search.ThreadMessages(ctx, h.WorkspaceID, h.ChannelID, h.ThreadTS, threadLimit)
+		if err != nil {
+			return nil, err
+		}
+		c := &conversation{key: key, members: ms}
+		for _, m := range ms {
+			if m.TS == h.ThreadTS {
+				c.root, c.asker, c.asks = m.ID, author(m), asks(m.Body)
+			}
+		}
+		// a thread with replies only (its parent never stored) opens with its first
+		if c.root == 0 && len(ms) > 0 {
+			c.root, c.asker, c.asks = ms[0].ID, author(ms[0]), asks(ms[0].Body)
+		}
+		convs[key] = c
+		return c, nil
+	}
+	// A channel without threads: the question is this message if it asks,
+	// else the nearest earlier one by someone else that asks. One read
+	// covers both sides of the hit.
+	t := h.PostedAt
+	around, err := s.search.ChannelRun(ctx, h.WorkspaceID, h.ChannelID, h.TS, tsAt(t.Add(-runWindow)), tsAt(t.Add(runWindow)), runLimit, runLimit+1)
+	if err != nil {
+		return nil, err
+	}
+	at := slices.IndexFunc(around, func(m storage.MessageHit) bool { return m.ID == h.ID })
+	if at < 0 {
+		around, at = append([]storage.MessageHit{h}, around...), 0
+	}
+	root := at
+	if !asks(h.Body) {
+		for i := at - 1; i >= 0 && i >= at-runLimit; i-- {
+			if b := around[i]; asks(b.Body) && author(b) != author(h) {
+				root = i
+				break
+			}
+		}
+	}
+	key := base + around[root].TS
+	if c := convs[key]; c != nil {
+		return c, nil
+	}
+	members := []storage.MessageHit{around[root]}
+	end := around[root].PostedAt.Add(runWindow)
+	for _, m := range around[root+1:] {
+		if len(members) > runLimit || m.PostedAt.After(end) {
+			break
+		}
+		members = append(members, m)
+	}
+	c := &conversation{key: key, root: around[root].ID, asker: author(around[root]), asks: asks(around[root].Body), members: members}
+	convs[key] = c
+	return c, nil
+}
+
+// tsAt is t as a Slack ts.
+func tsAt(t time.Time) string {
+	return storage.TSOf(t)
+}
+
+// author identifies who wrote a message (a person or a bot).
+func author(m storage.MessageHit) string {
+	if m.UserID != "" {
+		return m.UserID
+	}
+	return "bot:" + m.BotID + m.AuthorName
+}
+
+// asks tells whether a message asks something.
+func asks(body string) bool { return strings.Contains(body, "?") }
+
+// score computes every candidate's coverage, relevance, role and score, and
+// sorts them best first, the recency boost applied among the best.
+func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
+	// One stemming pass over every word of every candidate.
+	var all []string
+	for _, c := range cands {
+		all = append(all, c.words...)
+		all = append(all, c.context...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	stems, err := s.stems(ctx, all)
+	if err != nil {
+		return err
+	}
+	stemOf := make(map[string]string, len(all))
+	for i, w := range all {
+		stemOf[w] = stems[i]
+	}
+	terms := map[string]float64{}
+	for _, t := range p.Terms {
+		terms[t.Stem] = t.IDF
+	}
+	found := func(ws ...[]string) (float64, int) {
+		hit := map[string]bool{}
+		for _, list := range ws {
+			for _, w := range list {
+				if st := stemOf[w]; terms[st] > 0 {
+					hit[st] = true
+				}
+			}
+		}
+		var sum float64
+		for st := range hit {
+			sum += terms[st]
+		}
+		if p.SumIDF == 0 {
+			return 0, len(hit)
+		}
+		return sum / p.SumIDF, len(hit)
+	}
+	qstems := map[string]bool{}
+	for _, t := range p.Terms {
+		qstems[t.Stem] = true
+	}
+
+	byID := map[int64]*candidate{}
+	for _, c := range cands {
+		if c.doc == nil {
+			byID[c.hit.ID] = c
+		}
+	}
+	for _, c := range cands {
+		if c.rank < 0 && p.SumIDF > 0 {
+			c.rel = math.Min(1, -c.rank/(2.2*p.SumIDF)/0.5)
+		}
+		if c.conv != nil && c.rel > c.conv.bestRel {
+			c.conv.bestRel = c.rel
+		}
+	}
+	for _, c := range cands {
+		if c.doc == nil && c.conv != nil {
+			c.context = contextWords(c, byID)
+		}
+		c.cov, c.matched = found(c.words, c.context)
+		c.own, _ = found(c.words)
+		if c.rank == 0 && c.conv != nil {
+			// found through its conversation: the index would have put the
+			// conversation's words in its context column
+			c.rel = c.conv.bestRel
+		}
+		c.role = role(c, qstems, stemOf)
+		content := 0
+		for _, w := range c.words {
+			if !stopWords[w] {
+				content++
+			}
+		}
+		// an acknowledgement ("thanks, will do") says nothing
+		substance := math.Min(1, float64(content)/substantial)
+		c.score = (0.6*c.cov + 0.4*c.rel) * c.role * substance * (0.6 + 0.4*c.own)
+	}
+	slices.SortStableFunc(cands, func(a, b *candidate) int { return cmpDesc(a.score, b.score) })
+	recencyBoost(cands)
+	slices.SortStableFunc(cands, func(a, b *candidate) int { return cmpDesc(a.score, b.score) })
+	return nil
+}
+
+// contextWords are the words that lend a message context in its
+// conversation, as the index's context column does for threads: for a reply,
+// the question's; for the question, its first answers'.
+func contextWords(c *candidate, byID map[int64]*candidate) []string {
+	if c.hit.ID != c.conv.root {
+		if r := byID[c.conv.root]; r != nil {
+			return r.words
+		}
+		return nil
+	}
+	var out []string
+	n := 0
+	for _, m := range c.conv.members {
+		if m.ID == c.conv.root || author(m) == c.conv.asker {
+			continue
+		}
+		if o := byID[m.ID]; o != nil {
+			out = append(out, o.words...)
+		}
+		if n++; n == 3 {
+			break
+		}
+	}
+	return out
+}
+
+// role weighs what a message is in its conversation: the answer from
+// someone else to a question counts fully, as does a statement that opens a
+// conversation (an announcement); comments on a statement less; the
+// question itself, the asker's follow-ups and other questions less still; a
+// message that only repeats the question not at all.
+func role(c *candidate, qstems map[string]bool, stemOf map[string]string) float64 {
+	if c.doc != nil {
+		return 1
+	}
+	asking := asks(c.hit.Body)
+	if asking && repeats(c.words, qstems, stemOf) {
+		return 0
+	}
+	conv := c.conv
+	if conv == nil || len(conv.members) <= 1 || c.hit.ID == conv.root {
+		if asking {
+			return 0.5
+		}
+		return 1
+	}
+	switch {
+	case asking:
+		return 0.5
+	case author(c.hit) == conv.asker:
+		return 0.4
+	case !conv.asks:
+		return 0.7
+	}
+	return 1
+}
+
+// answersAQuestion tells whether a message replies to (or follows) a
+// question from someone else in its conversation.
+func answersAQuestion(c *candidate) bool {
+	return c.conv != nil && c.conv.asks && c.hit.ID != c.conv.root && author(c.hit) != c.conv.asker
+}
+
+// repeats tells whether a question-like message says little beyond the
+// question's own terms: never an answer.
+func repeats(ws []string, qstems map[string]bool, stemOf map[string]string) bool {
+	var content, shared int
+	for _, w := range ws {
+		if stopWords[w] {
+			continue
+		}
+		content++
+		if qstems[stemOf[w]] {
+			shared++
+		}
+	}
+	return content == 0 || float64(shared)/float64(content) >= 0.5
+}
+
+// recencyBoost multiplies the scores of the competing candidates (those
+// within competing of the best) by up to maxRecencyBoost, in proportion to
+// how late each was posted among them.
+func recencyBoost(cands []*candidate) {
+	if len(cands) < 2 || cands[0].score <= 0 {
+		return
+	}
+	var top []*candidate
+	for _, c := range cands {
+		if c.score >= competing*cands[0].score && len(top) < 10 {
+			top = append(top, c)
+		}
+	}
+	first, last := posted(top[0]), posted(top[0])
+	for _, c := range top {
+		t := posted(c)
+		if t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+	}
+	span := last.Sub(first)
+	if span <= 0 {
+		return
+	}
+	for _, c := range top {
+		c.score *= 1 + (maxRecencyBoost-1)*float64(posted(c).Sub(first))/float64(span)
+	}
+}
+
+func posted(c *candidate) time.Time {
+	if c.doc != nil {
+		return c.doc.Source.PostedAt
+	}
+	return c.hit.PostedAt
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// confidence is how sure Lore is that a source answers the question, from 0
+// to 100 (README, "How confident"); an answer's confidence is the highest of
+// its two best sources':
+//
+//	100 × (0.6 × coverage + 0.4 × min(1, −bm25 / (2.2 × Σ idf) / 0.5))
+//
+// coverage is the idf-weighted share of the question's content terms that
+// the best source holds in its text or its conversation's context; bm25 is
+// its rank in the index (SQLite's, negative; 2.2 × Σ idf is the most the
+// question's terms can score) and Σ idf is over the question's content
+// terms, those the history never mentions at half their idf (unseenWeight). A source that matches
+// fewer than two of the terms (when the question has two or more) gets
+// half, and so does a source that holds none of them itself unless it
+// answers a question that does (a welcome message whose thread mentions the
+// VPN is not about the VPN). bm25 scores are not comparable across
+// queries; these shares are.
+func confidence(best *candidate, p Plan) int {
+	v := 100 * (0.6*best.cov + 0.4*best.rel)
+	if best.matched < min(2, len(p.Terms)) {
+		v /= 2
+	}
+	if best.own == 0 && !answersAQuestion(best) {
+		v /= 2
+	}
+
+	return int(math.Round(math.Max(0, math.Min(100, v))))
+}
