@@ -17,7 +17,8 @@ import (
 // workspaceRow is one workspace on the workspaces page.
 type workspaceRow struct {
 	storage.Workspace
-	LastJob *storage.Job
+	LastJob  *storage.Job
+	Messages int64 // stored and indexed
 }
 
 // workspacesPage lists the organization's workspaces.
@@ -42,6 +43,10 @@ func (h *handler) showWorkspacesPage(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
+		if row.Messages, err = h.app.Accounts.CountMessages(r.Context(), m.OrgID, ws.ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		pg.Workspaces = append(pg.Workspaces, row)
 	}
 	h.render(w, r, http.StatusOK, "workspaces", pg)
@@ -63,7 +68,11 @@ type workspacePage struct {
 	// Credentials is the masked view, shown to admins only (nil for members).
 	Credentials *credentials.View
 	LastJob     *storage.Job
+	Messages    int64
 	Transport   string
+	// Resume is the wizard step where an admin left off, with its label;
+	// empty once the workspace is set up.
+	Resume, ResumeLabel string
 }
 
 // showWorkspacePage shows a workspace: its credentials masked and their
@@ -88,6 +97,20 @@ func (h *handler) showWorkspacePage(w http.ResponseWriter, r *http.Request) {
 	if pg.LastJob, err = h.lastJob(r, m.OrgID, ws.ID); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if pg.Messages, err = h.app.Accounts.CountMessages(r.Context(), m.OrgID, ws.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if c := pg.Credentials; c != nil {
+		switch {
+		case !c.Configured:
+			pg.Resume, pg.ResumeLabel = "/workspaces/"+ws.ID+"/setup/secrets", "Continue the setup: paste the secrets"
+		case !c.IsValid:
+			pg.Resume, pg.ResumeLabel = "/workspaces/"+ws.ID+"/setup/test", "Continue the setup: test the connection"
+		case pg.LastJob == nil:
+			pg.Resume, pg.ResumeLabel = "/workspaces/"+ws.ID+"/setup/sync", "Continue the setup: first sync"
+		}
 	}
 	h.render(w, r, http.StatusOK, "workspace", pg)
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -265,6 +266,23 @@ func TestWorkspacePageAndDelete(t *testing.T) {
 	if _, err := f.app.Credentials.Store(ctx, "test", f.orgA.ID, f.wsA, credentialsOf(testBotToken)); err != nil {
 		t.Fatal(err)
 	}
+	err := f.app.Store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
+		if err := w.EnsureChannel(ctx, f.wsA, "C1"); err != nil {
+			return err
+		}
+		for _, ts := range []string{"1700000000.000100", "1700000001.000100", "1700000002.000100"} {
+			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.wsA, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Accounts.CountMessages(ctx, f.orgB.ID, f.wsA); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("another organization counts the workspace's messages: %v", err)
+	}
 	member := newBrowser(t, f.h)
 	member.signIn(f.memberA.Email)
 	page := wantPage(t, member.get("/workspaces/"+f.wsA), http.StatusOK)
@@ -274,8 +292,13 @@ func TestWorkspacePageAndDelete(t *testing.T) {
 	admin := newBrowser(t, f.h)
 	admin.signIn(f.adminA.Email)
 	page = wantPage(t, admin.get("/workspaces/"+f.wsA), http.StatusOK)
-	if !strings.Contains(page, "Slack credentials") || !strings.Contains(page, "xoxb-…9f3a") || !strings.Contains(page, "not_verified") {
+	if !strings.Contains(page, "Slack credentials") || !strings.Contains(page, "xoxb-…9f3a") || !strings.Contains(page, "not_verified") ||
+		!strings.Contains(page, `href="/workspaces/`+f.wsA+`/setup/test">Continue the setup: test the connection`) ||
+		!strings.Contains(page, "Messages indexed</dt><dd>3</dd>") {
 		t.Fatalf("admin's workspace page: %s", page)
+	}
+	if page := wantPage(t, admin.get(fmt.Sprintf("/organizations/%d/workspaces", f.orgA.ID)), http.StatusOK); !strings.Contains(page, "Messages indexed</dt><dd>3</dd>") {
+		t.Fatalf("workspaces page: %s", page)
 	}
 	wantNoSecret(t, page)
 
