@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"lore/app/credentials"
 	"lore/storage"
 )
 
@@ -102,7 +103,19 @@ func parsePages(templates fs.FS, a *assets) (*pages, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"fieldID": func(form, field string) string { return form + "-" + field },
+		"statusText": func(s credentials.Status) string {
+			switch s {
+			case credentials.StatusNotConfigured:
+				return "no secrets stored"
+			case credentials.StatusNotVerified:
+				return "stored, not tested with Slack yet"
+			case credentials.StatusValid:
+				return "valid: Slack accepted them"
+			case credentials.StatusInvalid:
+				return "refused by Slack"
+			}
+			return string(s)
+		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templates, "layout.html")
 	if err != nil {

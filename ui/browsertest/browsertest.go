@@ -241,7 +241,8 @@ func safeName(s string) string {
 
 // CheckPage checks what every page must hold, at the page shown: each form
 // field has a label, and at a phone's width (390 px) nothing makes the page
-// scroll sideways. It leaves the window at its width before.
+// scroll sideways; it saves a screenshot at that width. It leaves the
+// window at its width before.
 func (b *Browser) CheckPage() {
 	b.t.Helper()
 	unlabelled := Get(b, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, select, textarea")]
@@ -266,5 +267,7 @@ func (b *Browser) CheckPage() {
 	if len(wide) > 0 {
 		b.shot("too-wide")
 		b.t.Errorf("%s scrolls sideways at %d px: %v", b.Path(), Phone, wide)
+		return
 	}
+	b.shot("phone")
 }
