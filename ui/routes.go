@@ -49,6 +49,7 @@ func (h *handler) routeTable() []route {
 		{"GET /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.showCredentials},
 		{"POST /api/workspaces/{workspace_id}/credentials/verify", workspaceAdmin, h.verifyCredentials},
 		{"DELETE /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.deleteCredentials},
+		{"POST " + checkSecretsPath, signedIn, h.checkSecrets}, // Validate only, as a form's fields are typed
 
 		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
 		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
@@ -58,14 +59,14 @@ func (h *handler) routeTable() []route {
 
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
 
-		// The pages (HTML; see pages.go). Forms post here, never to /api.
+		// The pages (HTML; see pages.go). Their forms post here, to the same
+		// services as the API.
 		{"GET /{$}", public, h.showHome},
 		{"GET /static/{hash}/{name}", public, h.serveStatic},
 		{"POST /setup", public, h.submitSetup},
 		{"GET /login", public, h.showLogin},
 		{"POST /login", public, h.submitLogin},
 		{"POST /logout", signedIn, h.submitLogout},
-		{"POST " + checkSecretsPath, signedIn, h.checkSecrets},
 		{"GET /organizations/{org_id}/workspaces", orgMember, h.showWorkspacesPage},
 		{"GET /organizations/{org_id}/setup", orgAdmin, h.showWizardApp},
 		{"GET /organizations/{org_id}/setup/secrets", orgAdmin, h.showWizardSecrets},
