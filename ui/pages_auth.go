@@ -25,6 +25,9 @@ type setupPage struct {
 	Message          string
 }
 
+// noOrgPage tells a user who belongs to no organization what to do.
+type noOrgPage struct{ layout }
+
 // showHome is the start page: with no user yet, the first run's form;
 // signed out, the login page; signed in, the first organization's
 // workspaces.
@@ -37,7 +40,7 @@ func (h *handler) showHome(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(orgs) == 0 {
-			h.render(w, r, http.StatusOK, "noorg", &struct{ layout }{layout{Title: "No organization"}})
+			h.render(w, r, http.StatusOK, "noorg", &noOrgPage{layout{Title: "No organization"}})
 			return
 		}
 		http.Redirect(w, r, fmt.Sprintf("/organizations/%d/workspaces", orgs[0].ID), http.StatusSeeOther)
