@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Stderr:     stderr,
 		Migrations: migrations(),
 		Version:    version,
-		NewHandler: func(a *app.App) http.Handler { return ui.New(a, static()) },
+		NewHandler: func(a *app.App) http.Handler { return ui.New(a, static(), templates()) },
 	})
 }
 

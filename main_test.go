@@ -100,16 +100,25 @@ func TestServeStartsHealthyAndStopsCleanly(t *testing.T) {
 		t.Fatalf("healthz: %+v", health)
 	}
 
-	// The start page comes from the embedded files.
+	// The start page (the first run's form) and its stylesheet come from
+	// the embedded files.
 	resp, err = http.Get(url + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<h1>Lore is running</h1>") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<h1>Welcome to Lore</h1>") {
 		t.Fatalf("start page: %d %.200s", resp.StatusCode, page)
 	}
+	css := regexp.MustCompile(`href="(/static/[0-9a-f]+/lore\.css)"`).FindStringSubmatch(string(page))
+	if css == nil {
+		t.Fatalf("start page links no stylesheet: %.400s", page)
+	}
+	if resp, err = http.Get(url + css[1]); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("stylesheet %s: %v %v", css[1], resp, err)
+	}
+	resp.Body.Close()
 
 	// A second server on the same data directory refuses to start.
 	var stderr bytes.Buffer

@@ -82,9 +82,14 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	h.clearSessionCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// clearSessionCookie tells the browser to drop its session cookie.
+func (h *handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // showMe returns the caller and the organizations they belong to.

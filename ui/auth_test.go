@@ -45,7 +45,7 @@ func sessionCookieOf(t testing.TB, w *httptest.ResponseRecorder) *http.Cookie {
 func TestSignupLoginLogout(t *testing.T) {
 	t.Parallel()
 	a := apptest.Open(t)
-	h := New(a, os.DirFS("static"))
+	h := New(a, os.DirFS("static"), os.DirFS("templates"))
 
 	w := signupFrom(t, h, "127.0.0.1:40000", "127.0.0.1:8080", "")
 	me := decodeBody[meResponse](t, w, http.StatusCreated)
@@ -152,7 +152,7 @@ func TestLoginLimitsBehindATrustedProxy(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.app.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.2/32"), netip.MustParsePrefix("fd00::/8")}
-	h := New(f.app, os.DirFS("static"))
+	h := New(f.app, os.DirFS("static"), os.DirFS("templates"))
 	const proxy = "10.0.0.2:51000"
 
 	// A client floods failures over many accounts until its address is refused.
@@ -188,7 +188,7 @@ func TestForwardedHeadersFromUntrustedPeersAreIgnored(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.app.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.2/32")}
-	h := New(f.app, os.DirFS("static"))
+	h := New(f.app, os.DirFS("static"), os.DirFS("templates"))
 	for i := range 20 {
 		login(t, h, fixtureEmails[i%4], "wrong-password", "192.0.2.77:4000", "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
 	}
@@ -312,7 +312,7 @@ func TestBehindATLSProxy(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.app.Config.PublicURL = "https://lore.example.com"
-	h := New(f.app, os.DirFS("static"))
+	h := New(f.app, os.DirFS("static"), os.DirFS("templates"))
 
 	r := httptest.NewRequest("POST", "http://127.0.0.1:8080/api/auth/login", strings.NewReader(`{"email":"member-a@example.com","password":"`+testPassword+`"}`))
 	r.Header.Set("Origin", "https://lore.example.com")
@@ -360,7 +360,7 @@ func TestSignupFromThisMachineNeedsNoToken(t *testing.T) {
 		{"[::1]:40000", "localhost:8080"},
 		{"127.0.0.1:40000", "[::1]:8080"},
 	} {
-		h := New(apptest.Open(t), os.DirFS("static"))
+		h := New(apptest.Open(t), os.DirFS("static"), os.DirFS("templates"))
 		if w := signupFrom(t, h, c.peer, c.host, ""); w.Code != http.StatusCreated {
 			t.Fatalf("signup from %s to %s: %d %s", c.peer, c.host, w.Code, w.Body)
 		}
@@ -374,7 +374,7 @@ func TestSignupFromElsewhereNeedsTheSetupToken(t *testing.T) {
 	t.Parallel()
 	a := apptest.Open(t)
 	a.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	h := New(a, os.DirFS("static"))
+	h := New(a, os.DirFS("static"), os.DirFS("templates"))
 	token, err := a.Accounts.SetupToken(context.Background())
 	if err != nil || token == "" {
 		t.Fatalf("SetupToken = %q, %v", token, err)

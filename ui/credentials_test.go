@@ -76,7 +76,7 @@ func newCredEnv(t *testing.T, slackURL string) *credEnv {
 	t.Cleanup(func() { a.Close() })
 	a.Accounts = accounts.New(a.Store, logger, accounts.WithHashParams(accounts.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
 
-	e := &credEnv{app: a, handler: New(a, os.DirFS("static")), logs: logs}
+	e := &credEnv{app: a, handler: New(a, os.DirFS("static"), os.DirFS("templates")), logs: logs}
 	user := func(email, org, role string) (int64, int64, string) {
 		u, o, err := a.Accounts.AddUser(ctx, accounts.NewUser{Email: email, Password: "correct horse battery staple", OrgName: org, Role: role}, "cli")
 		if err != nil {

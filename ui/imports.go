@@ -42,26 +42,34 @@ func (h *handler) importToOrganization(w http.ResponseWriter, r *http.Request) {
 // the data directory, never holding it in memory, and queues the import
 // job that owns (and in the end removes) that file.
 func (h *handler) receiveImport(w http.ResponseWriter, r *http.Request, p importjob.Params) {
-	rc := http.NewResponseController(w)
+	job, err := h.queueImport(r, http.NewResponseController(w), p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/jobs/"+strconv.FormatInt(job.ID, 10))
+	writeJSON(w, http.StatusAccepted, map[string]int64{"job_id": job.ID})
+}
+
+// queueImport saves the upload and queues its import job, for the API and
+// the pages alike.
+func (h *handler) queueImport(r *http.Request, rc *http.ResponseController, p importjob.Params) (storage.Job, error) {
 	// No write deadline while the body comes in: the answer is written
 	// only after it, and the read deadline guards against a stalled client.
 	setDeadline(rc.SetWriteDeadline, time.Time{})
 	path, err := h.saveUpload(r, rc)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return storage.Job{}, err
 	}
 	p.Path, p.RemoveAfter = path, true
 	job, err := h.app.Jobs.Enqueue(r.Context(), storage.NewJob{OrgID: p.OrgID, WorkspaceID: p.WorkspaceID,
 		Kind: importjob.Kind, Params: p.Encode()})
 	if err != nil {
 		os.Remove(path)
-		h.fail(w, r, err)
-		return
+		return storage.Job{}, err
 	}
 	setDeadline(rc.SetWriteDeadline, time.Now().Add(30*time.Second))
-	w.Header().Set("Location", "/api/jobs/"+strconv.FormatInt(job.ID, 10))
-	writeJSON(w, http.StatusAccepted, map[string]int64{"job_id": job.ID})
+	return job, nil
 }
 
 // setDeadline sets a connection deadline. Its error says nothing to act

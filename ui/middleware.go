@@ -111,7 +111,7 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				h.logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
-				writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+				h.answer(w, r, problem(http.StatusInternalServerError, "internal", "internal error"))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -124,16 +124,12 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 // whether or not its handler reads the body. The routes of streamedBodies
 // have their own limit instead, and their handlers stream the body.
 func (h *handler) limitBody(next http.Handler) http.Handler {
-	tooLarge := func(w http.ResponseWriter, limit int64) {
-		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
-			fmt.Sprintf("the request body must be at most %d bytes", limit), nil)
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.mux != nil {
 			if _, pattern := h.mux.Handler(r); pattern != "" {
 				if limit, ok := h.streamedBodies()[pattern]; ok {
 					if r.ContentLength > limit {
-						tooLarge(w, limit)
+						h.answer(w, r, tooLarge(limit))
 						return
 					}
 					r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -143,7 +139,7 @@ func (h *handler) limitBody(next http.Handler) http.Handler {
 			}
 		}
 		if r.ContentLength > maxBodyBytes {
-			tooLarge(w, maxBodyBytes)
+			h.answer(w, r, tooLarge(maxBodyBytes))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
@@ -151,11 +147,11 @@ func (h *handler) limitBody(next http.Handler) http.Handler {
 			body, err := io.ReadAll(r.Body)
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				tooLarge(w, maxBodyBytes)
+				h.answer(w, r, tooLarge(maxBodyBytes))
 				return
 			}
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "bad_body", "the request body could not be read", nil)
+				h.answer(w, r, problem(http.StatusBadRequest, "bad_body", "the request body could not be read"))
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -180,7 +176,7 @@ func (h *handler) csrf(next http.Handler) http.Handler {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused", nil)
+		h.answer(w, r, problem(http.StatusForbidden, "cross_origin", "cross-origin request refused"))
 	}))
 	protected := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -201,13 +197,13 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			scheme, secret, _ := strings.Cut(auth, " ")
 			if !strings.EqualFold(scheme, "Bearer") {
-				writeError(w, http.StatusUnauthorized, "unauthenticated", "the Authorization header must be: Bearer <token>", nil)
+				h.answer(w, r, problem(http.StatusUnauthorized, "unauthenticated", "the Authorization header must be: Bearer <token>"))
 				return
 			}
 			t, u, err := h.app.Accounts.TokenUser(ctx, strings.TrimSpace(secret))
 			if err != nil {
 				if errors.Is(err, accounts.ErrUnauthenticated) {
-					writeError(w, http.StatusUnauthorized, "unauthenticated", "unknown or revoked API token", nil)
+					h.answer(w, r, problem(http.StatusUnauthorized, "unauthenticated", "unknown or revoked API token"))
 				} else {
 					h.fail(w, r, err)
 				}
@@ -241,7 +237,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 		ctx := r.Context()
 		p, ok := principalFrom(ctx)
 		if !ok {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in, or send an API token as: Authorization: Bearer <token>", nil)
+			h.answer(w, r, problem(http.StatusUnauthorized, "unauthenticated", "sign in, or send an API token as: Authorization: Bearer <token>"))
 			return
 		}
 		minRole := storage.RoleMember
@@ -252,7 +248,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 			return
 		case instanceOwner:
 			if !p.InstanceOwner {
-				writeError(w, http.StatusForbidden, "forbidden", "only the instance owner may do this", nil)
+				h.answer(w, r, problem(http.StatusForbidden, "forbidden", "only the instance owner may do this"))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -260,7 +256,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 		case orgMember, orgAdmin:
 			id, err := strconv.ParseInt(r.PathValue("org_id"), 10, 64)
 			if err != nil || id <= 0 {
-				writeNotFound(w)
+				h.answer(w, r, notFound())
 				return
 			}
 			orgID = id
@@ -274,7 +270,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 		case jobMember, jobAdmin:
 			job, err := strconv.ParseInt(r.PathValue("job_id"), 10, 64)
 			if err != nil || job <= 0 {
-				writeNotFound(w)
+				h.answer(w, r, notFound())
 				return
 			}
 			if orgID, err = h.app.Jobs.JobOrg(ctx, job); err != nil {
@@ -301,7 +297,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 			return
 		}
 		if !accounts.RoleAtLeast(m.Role, minRole) {
-			writeError(w, http.StatusForbidden, "forbidden", "this needs the "+minRole+" role in the organization", nil)
+			h.answer(w, r, problem(http.StatusForbidden, "forbidden", "this needs the "+minRole+" role in the organization"))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, membershipKey, m)))
@@ -310,6 +306,31 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 
 func writeNotFound(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "not_found", "not found", nil)
+}
+
+// notFound is the one 404, for a missing resource and another
+// organization's alike.
+func notFound() *requestError { return problem(http.StatusNotFound, "not_found", "not found") }
+
+// problem is an answer without fields.
+func problem(status int, code, message string) *requestError {
+	return &requestError{status: status, code: code, message: message}
+}
+
+// tooLarge is the 413 of a body over limit.
+func tooLarge(limit int64) *requestError {
+	return problem(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the request body must be at most %d bytes", limit))
+}
+
+// answer writes a problem: as a page for a request of a page (see
+// servesPage), else in the one JSON error shape.
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, p *requestError) {
+	setRetryAfter(w, p.retryAfter)
+	if servesPage(r) {
+		h.errorPage(w, r, p)
+		return
+	}
+	writeError(w, p.status, p.code, p.message, p.fields)
 }
 
 // apiNotFound answers API requests no route matches, in the JSON error
@@ -332,12 +353,14 @@ func (h *handler) apiNotFound(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or ")), nil)
 }
 
-// requestError is a bad request body, answered as it says.
+// requestError is how a request is answered when it fails: problemOf
+// decides one for any error, and answer writes it as JSON or as a page.
 type requestError struct {
-	status  int
-	code    string
-	message string
-	fields  map[string]string
+	status     int
+	code       string
+	message    string
+	fields     map[string]string
+	retryAfter time.Duration // sent as Retry-After when set
 }
 
 func (e *requestError) Error() string { return e.message }
@@ -349,12 +372,19 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 	}
 }
 
-// fail maps an error to its answer, in one place: validation → 422 naming
-// the fields, not found (also another organization's) → 404, a role that is
-// not enough → 403, a value the schema's constraints refused → 409 or 422
-// (never a 500: it is the caller's input), and anything unexpected → 500
-// with the detail logged, never sent.
+// fail answers err: problemOf decides the status and code, answer writes
+// them as JSON for the API or as a page for the browser.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.answer(w, r, h.problemOf(r, err))
+}
+
+// problemOf maps an error to its answer, in one place for the API and the
+// pages: validation → 422 naming the fields, not found (also another
+// organization's) → 404, a role that is not enough → 403, a value the
+// schema's constraints refused → 409 or 422 (never a 500: it is the
+// caller's input), and anything unexpected → 500 with the detail logged,
+// never sent.
+func (h *handler) problemOf(r *http.Request, err error) *requestError {
 	var (
 		re  *requestError
 		ve  *validation.Error
@@ -364,60 +394,61 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	)
 	switch {
 	case errors.As(err, &re):
-		writeError(w, re.status, re.code, re.message, re.fields)
+		return re
 	case errors.As(err, &ve):
-		writeError(w, http.StatusUnprocessableEntity, ve.Code, ve.Message, ve.Fields)
+		return &requestError{status: http.StatusUnprocessableEntity, code: ve.Code, message: ve.Message, fields: ve.Fields}
 	case errors.As(err, &mbe):
-		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
-			fmt.Sprintf("the request body must be at most %d bytes", mbe.Limit), nil)
+		return tooLarge(mbe.Limit)
 	case errors.As(err, &rl):
-		setRetryAfter(w, rl.RetryAfter)
-		writeError(w, http.StatusTooManyRequests, "rate_limited", rl.Error(), nil)
+		p := problem(http.StatusTooManyRequests, "rate_limited", rl.Error())
+		p.retryAfter = rl.RetryAfter
+		return p
 	case errors.Is(err, storage.ErrNotFound):
-		writeNotFound(w)
+		return notFound()
 	case errors.Is(err, instance.ErrNoKeys):
-		writeError(w, http.StatusServiceUnavailable, "key_unavailable", "no encryption key is loaded; see the server log", nil)
+		return problem(http.StatusServiceUnavailable, "key_unavailable", "no encryption key is loaded; see the server log")
 	case errors.Is(err, answers.ErrWebQADisabled):
-		writeError(w, http.StatusForbidden, "web_qa_disabled", "questions on the web are turned off for this organization (web_qa_enabled)", nil)
+		return problem(http.StatusForbidden, "web_qa_disabled", "questions on the web are turned off for this organization (web_qa_enabled)")
 	case errors.Is(err, credentials.ErrNoCredentials):
-		writeError(w, http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first", nil)
+		return problem(http.StatusConflict, "no_credentials", "the workspace has no Slack credentials; store them first")
 	case errors.Is(err, credentials.ErrReplaced):
-		writeError(w, http.StatusConflict, "credentials_changed", "the credentials were replaced while being verified; verify again", nil)
+		return problem(http.StatusConflict, "credentials_changed", "the credentials were replaced while being verified; verify again")
 	case credentials.IsKeyError(err):
-		writeError(w, http.StatusServiceUnavailable, "key_unavailable",
-			"the configured encryption key cannot open or store these credentials; see the server log", nil)
+		return problem(http.StatusServiceUnavailable, "key_unavailable",
+			"the configured encryption key cannot open or store these credentials; see the server log")
 	case errors.As(err, &ue):
 		// Slack did not answer; the message is scrubbed of secrets by the service.
-		setRetryAfter(w, ue.RetryAfter)
-		writeError(w, http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed", nil)
+		p := problem(http.StatusBadGateway, "slack_unavailable", ue.Error()+"; nothing was changed")
+		p.retryAfter = ue.RetryAfter
+		return p
 	case errors.Is(err, storage.ErrConflict):
-		writeError(w, http.StatusConflict, "conflict", "already exists", nil)
+		return problem(http.StatusConflict, "conflict", "already exists")
 	case storage.IsConstraintViolation(err):
 		// The schema refused a value the services let through: the caller's
 		// input, so a 422, but a check is missing above, so it is logged.
 		h.logger.Warn("the database refused a value", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
-		writeError(w, http.StatusUnprocessableEntity, "invalid_request", "a value was refused by the database's checks", nil)
+		return problem(http.StatusUnprocessableEntity, "invalid_request", "a value was refused by the database's checks")
 	case errors.Is(err, accounts.ErrInvalidCredentials):
-		writeError(w, http.StatusUnauthorized, "login_failed", "wrong email or password", nil)
+		return problem(http.StatusUnauthorized, "login_failed", "wrong email or password")
 	case errors.Is(err, accounts.ErrUnauthenticated):
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "not signed in", nil)
+		return problem(http.StatusUnauthorized, "unauthenticated", "not signed in")
 	case errors.Is(err, accounts.ErrSetupTokenRequired):
-		writeError(w, http.StatusForbidden, "setup_token_required",
-			"signup from another machine needs the setup token that lore serve printed with its URL (or sign up on the server itself)", nil)
+		return problem(http.StatusForbidden, "setup_token_required",
+			"signup from another machine needs the setup token that lore serve printed with its URL (or sign up on the server itself)")
 	case errors.Is(err, accounts.ErrSetupTokenWrong):
-		writeError(w, http.StatusForbidden, "setup_token_invalid",
-			"the setup token is wrong; use the one lore serve printed at its last start", nil)
+		return problem(http.StatusForbidden, "setup_token_invalid",
+			"the setup token is wrong; use the one lore serve printed at its last start")
 	case errors.Is(err, accounts.ErrSignupClosed):
-		writeError(w, http.StatusForbidden, "signup_closed", "signup is closed: this instance already has users; ask an admin to add you", nil)
+		return problem(http.StatusForbidden, "signup_closed", "signup is closed: this instance already has users; ask an admin to add you")
 	case errors.Is(err, accounts.ErrExistingAccount):
-		writeError(w, http.StatusForbidden, "account_exists", "this email already has an account; only the instance owner can add an existing account to another organization", nil)
+		return problem(http.StatusForbidden, "account_exists", "this email already has an account; only the instance owner can add an existing account to another organization")
 	case errors.Is(err, accounts.ErrForbidden):
-		writeError(w, http.StatusForbidden, "forbidden", "your role does not allow this", nil)
+		return problem(http.StatusForbidden, "forbidden", "your role does not allow this")
 	case errors.Is(err, accounts.ErrLastOwner):
-		writeError(w, http.StatusConflict, "last_owner", "an organization needs at least one owner", nil)
+		return problem(http.StatusConflict, "last_owner", "an organization needs at least one owner")
 	default:
 		h.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
-		writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		return problem(http.StatusInternalServerError, "internal", "internal error")
 	}
 }
 

@@ -65,7 +65,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	a := apptest.Open(t)
-	f := &fixture{app: a, h: New(a, os.DirFS("static")), wsA: "TAAAA1", wsB: "TBBBB1"}
+	f := &fixture{app: a, h: New(a, os.DirFS("static"), os.DirFS("templates")), wsA: "TAAAA1", wsB: "TBBBB1"}
 	var err error
 	if f.orgA, err = a.Store.CreateOrganization(ctx, "Org A"); err != nil {
 		t.Fatal(err)
@@ -209,6 +209,32 @@ var wantAccess = map[string]access{
 	"POST /api/auth/login":  public,
 	"/api/":                 public, // the JSON 404 for unknown API paths
 
+	"GET /static/{hash}/{name}":   public,
+	"POST /setup":                 public, // the first run's form
+	"GET /login":                  public,
+	"POST /login":                 public,
+	"/":                           public, // the 404 page
+	"POST /logout":                signedIn,
+	"POST /api/credentials/check": signedIn,
+
+	"GET /organizations/{org_id}/workspaces":        orgMember,
+	"GET /organizations/{org_id}/ask":               orgMember,
+	"GET /organizations/{org_id}/documents":         orgMember,
+	"GET /organizations/{org_id}/setup":             orgAdmin,
+	"GET /organizations/{org_id}/setup/secrets":     orgAdmin,
+	"POST /organizations/{org_id}/setup/secrets":    orgAdmin,
+	"POST /organizations/{org_id}/import":           orgAdmin,
+	"GET /workspaces/{workspace_id}":                workspaceMember,
+	"GET /workspaces/{workspace_id}/setup/secrets":  workspaceAdmin,
+	"POST /workspaces/{workspace_id}/setup/secrets": workspaceAdmin,
+	"GET /workspaces/{workspace_id}/setup/test":     workspaceAdmin,
+	"POST /workspaces/{workspace_id}/setup/test":    workspaceAdmin,
+	"GET /workspaces/{workspace_id}/setup/sync":     workspaceAdmin,
+	"POST /workspaces/{workspace_id}/import":        workspaceAdmin,
+	"GET /workspaces/{workspace_id}/delete":         workspaceAdmin,
+	"POST /workspaces/{workspace_id}/delete":        workspaceAdmin,
+	"GET /jobs/{job_id}":                            jobMember,
+
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,
 	"POST /api/me/password":         signedIn,
@@ -281,16 +307,16 @@ func TestRouteAccess(t *testing.T) {
 			path := f.fill(t, pattern)
 			body := "{}"
 
-			// (a) no credentials
-			wantError(t, f.do(t, method, path, "", body), http.StatusUnauthorized, "unauthenticated")
+			// (a) no credentials: a JSON 401, or for a page the login page
+			wantDenied(t, path, f.do(t, method, path, "", body), http.StatusUnauthorized, "unauthenticated")
 			// a revoked or made-up token is no better
-			wantError(t, f.do(t, method, path, "lore_madeup", body), http.StatusUnauthorized, "unauthenticated")
+			wantDenied(t, path, f.do(t, method, path, "lore_madeup", body), http.StatusUnauthorized, "unauthenticated")
 
 			// (b) a member (here the owner) of another organization
 			switch rt.access {
 			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, questionMember:
 				other := f.do(t, method, path, f.ownerB.Token, body)
-				wantError(t, other, http.StatusNotFound, "not_found")
+				wantDenied(t, path, other, http.StatusNotFound, "not_found")
 				missingPath := strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path)
 				if rt.access == questionMember {
 					missingPath = strings.Replace(pattern, "{question_id}", "999999", 1)
@@ -301,7 +327,7 @@ func TestRouteAccess(t *testing.T) {
 				}
 			case signedIn:
 				if strings.Contains(pattern, "{") {
-					wantError(t, f.do(t, method, path, f.ownerB.Token, body), http.StatusNotFound, "not_found")
+					wantDenied(t, path, f.do(t, method, path, f.ownerB.Token, body), http.StatusNotFound, "not_found")
 				}
 			}
 
@@ -309,10 +335,10 @@ func TestRouteAccess(t *testing.T) {
 			var allowed string
 			switch rt.access {
 			case orgAdmin, workspaceAdmin, jobAdmin:
-				wantError(t, f.do(t, method, path, f.memberA.Token, body), http.StatusForbidden, "forbidden")
+				wantDenied(t, path, f.do(t, method, path, f.memberA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.adminA.Token
 			case instanceOwner:
-				wantError(t, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
+				wantDenied(t, path, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.ownerA.Token
 			case orgMember, workspaceMember, jobMember, questionMember:
 				allowed = f.memberA.Token
@@ -329,6 +355,40 @@ func TestRouteAccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantDenied checks a refusal: the JSON error for an API path; for a page,
+// the login page (a 303) when signed out, else an HTML page with the status.
+func wantDenied(t testing.TB, path string, w *httptest.ResponseRecorder, status int, code string) {
+	t.Helper()
+	if strings.HasPrefix(path, "/api/") {
+		wantError(t, w, status, code)
+		return
+	}
+	if status == http.StatusUnauthorized {
+		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/login") {
+			t.Fatalf("signed out, page %s answered %d %q; want 303 to /login", path, w.Code, w.Header().Get("Location"))
+		}
+		return
+	}
+	wantPage(t, w, status)
+}
+
+// wantPage checks that a response is an HTML page with the status, and
+// returns its body.
+func wantPage(t testing.TB, w *httptest.ResponseRecorder, status int) string {
+	t.Helper()
+	if w.Code != status {
+		t.Fatalf("status %d, want %d; body %s", w.Code, status, w.Body)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Fatalf("Content-Type %q, want an HTML page; body %s", ct, w.Body)
+	}
+	body := w.Body.String()
+	if !strings.Contains(body, "<!doctype html>") || !strings.Contains(body, "</html>") {
+		t.Fatalf("not a whole page: %s", body)
+	}
+	return body
 }
 
 func TestUnknownAPIPathIsJSON404(t *testing.T) {

@@ -172,7 +172,7 @@ func TestControlCharactersRefused(t *testing.T) {
 // TestSignupRefusesControlCharacters: the first organization's name too.
 func TestSignupRefusesControlCharacters(t *testing.T) {
 	t.Parallel()
-	h := New(apptest.Open(t), os.DirFS("static"))
+	h := New(apptest.Open(t), os.DirFS("static"), os.DirFS("templates"))
 	for _, name := range []string{`\u0000Acme`, `a\u0000b`} {
 		r := httptest.NewRequest("POST", "http://127.0.0.1:8080/api/auth/signup",
 			strings.NewReader(`{"email":"first@example.com","password":"first-password","organization_name":"`+name+`"}`))

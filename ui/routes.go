@@ -15,7 +15,6 @@ type route struct {
 // walk this same list, so a route cannot miss its checks.
 func (h *handler) routeTable() []route {
 	return []route{
-		{"GET /{$}", public, h.showHome},
 		{"GET /healthz", public, h.health},
 
 		{"POST /api/auth/signup", public, h.signup},
@@ -56,6 +55,7 @@ func (h *handler) routeTable() []route {
 		{"GET /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.showCredentials},
 		{"POST /api/workspaces/{workspace_id}/credentials/verify", workspaceAdmin, h.verifyCredentials},
 		{"DELETE /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.deleteCredentials},
+		{"POST " + checkSecretsPath, signedIn, h.checkSecrets}, // Validate only, as a form's fields are typed
 
 		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
 		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
@@ -64,6 +64,33 @@ func (h *handler) routeTable() []route {
 		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
 
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
+
+		// The pages (HTML; see pages.go). Their forms post here, to the same
+		// services as the API.
+		{"GET /{$}", public, h.showHome},
+		{"GET /static/{hash}/{name}", public, h.serveStatic},
+		{"POST /setup", public, h.submitSetup},
+		{"GET /login", public, h.showLogin},
+		{"POST /login", public, h.submitLogin},
+		{"POST /logout", signedIn, h.submitLogout},
+		{"GET /organizations/{org_id}/workspaces", orgMember, h.showWorkspacesPage},
+		{"GET /organizations/{org_id}/setup", orgAdmin, h.showWizardApp},
+		{"GET /organizations/{org_id}/setup/secrets", orgAdmin, h.showWizardSecrets},
+		{"POST /organizations/{org_id}/setup/secrets", orgAdmin, h.submitWizardSecrets},
+		{"POST /organizations/{org_id}/import", orgAdmin, h.uploadToOrganization},
+		{"GET /workspaces/{workspace_id}", workspaceMember, h.showWorkspacePage},
+		{"GET /workspaces/{workspace_id}/setup/secrets", workspaceAdmin, h.showWorkspaceSecrets},
+		{"POST /workspaces/{workspace_id}/setup/secrets", workspaceAdmin, h.submitWorkspaceSecrets},
+		{"GET /workspaces/{workspace_id}/setup/test", workspaceAdmin, h.showWizardTest},
+		{"POST /workspaces/{workspace_id}/setup/test", workspaceAdmin, h.submitWizardTest},
+		{"GET /workspaces/{workspace_id}/setup/sync", workspaceAdmin, h.showWizardSync},
+		{"POST /workspaces/{workspace_id}/import", workspaceAdmin, h.uploadToWorkspace},
+		{"GET /workspaces/{workspace_id}/delete", workspaceAdmin, h.showDeleteWorkspace},
+		{"POST /workspaces/{workspace_id}/delete", workspaceAdmin, h.submitDeleteWorkspace},
+		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
+		{"GET /organizations/{org_id}/ask", orgMember, h.showAskPage},
+		{"GET /organizations/{org_id}/documents", orgMember, h.showDocumentsPage},
+		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }
 
@@ -74,6 +101,8 @@ func (h *handler) streamedBodies() map[string]int64 {
 	return map[string]int64{
 		"POST /api/workspaces/{workspace_id}/imports": limit,
 		"POST /api/organizations/{org_id}/imports":    limit,
+		"POST /workspaces/{workspace_id}/import":      limit,
+		"POST /organizations/{org_id}/import":         limit,
 	}
 }
 

@@ -24,12 +24,41 @@ type handler struct {
 	app    *app.App
 	logger *slog.Logger
 	static fs.FS          // the embedded ui/static folder
+	assets *assets        // the static files by content-hashed URL
+	pages  *pages         // the page templates, parsed once
 	mux    *http.ServeMux // the router, for telling a wrong method from a wrong path
+	// asker answers questions on the Ask page (nil only for an App opened
+	// without its services), and documents lists the organization's
+	// documents: the seam of the documents service (issue 13), nil until it
+	// is wired here; the page then says so.
+	asker     asker
+	documents documentLister
 }
 
-// New returns the HTTP handler serving every route of Lore; static is the
-// embedded ui/static folder.
-func New(a *app.App, static fs.FS) http.Handler {
-	h := &handler{app: a, logger: a.Logger, static: static}
+// New returns the HTTP handler serving every route of Lore; static and
+// templates are the embedded ui/static and ui/templates folders. The
+// templates are parsed here, once; since they are compiled into the
+// binary, one that does not parse is a bug every test meets, so New panics
+// on it as regexp.MustCompile does.
+func New(a *app.App, static, templates fs.FS) http.Handler {
+	h, err := newHandler(a, static, templates)
+	if err != nil {
+		panic(err)
+	}
 	return h.middleware(h.routes())
+}
+
+func newHandler(a *app.App, static, templates fs.FS) (*handler, error) {
+	h := &handler{app: a, logger: a.Logger, static: static}
+	if a.Answers != nil {
+		h.asker = answersAsker{answers: a.Answers}
+	}
+	var err error
+	if h.assets, err = hashAssets(static); err != nil {
+		return nil, err
+	}
+	if h.pages, err = parsePages(templates, h.assets); err != nil {
+		return nil, err
+	}
+	return h, nil
 }

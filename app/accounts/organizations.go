@@ -269,6 +269,15 @@ func (s *Service) ListWorkspaces(ctx context.Context, orgID int64) ([]storage.Wo
 	return s.store.ListWorkspaces(ctx, orgID)
 }
 
+// CountMessages returns how many messages a workspace of the organization
+// holds, or storage.ErrNotFound for another organization's workspace.
+func (s *Service) CountMessages(ctx context.Context, orgID int64, workspaceID string) (int64, error) {
+	if _, err := s.store.Workspace(ctx, orgID, workspaceID); err != nil {
+		return 0, err
+	}
+	return s.store.CountMessages(ctx, workspaceID)
+}
+
 // CreateWorkspace connects a Slack workspace (team id and display name) to
 // the organization. A team id connected anywhere already is storage.ErrConflict.
 func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, name string) (storage.Workspace, error) {

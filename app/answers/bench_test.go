@@ -108,7 +108,7 @@ func BenchmarkAsk(b *testing.B) {
 		b.Fatal(err)
 	}
 	token := benchToken(b, a, orgID)
-	srv := httptest.NewServer(ui.New(a, os.DirFS(filepath.Join("..", "..", "ui", "static"))))
+	srv := httptest.NewServer(ui.New(a, os.DirFS(filepath.Join("..", "..", "ui", "static")), os.DirFS(filepath.Join("..", "..", "ui", "templates"))))
 	defer srv.Close()
 	url := fmt.Sprintf("%s/api/organizations/%d/ask", srv.URL, orgID)
 

@@ -35,6 +35,9 @@ type Env struct {
 	// Importer, when set, runs Slack export imports in place of the
 	// message path's: tests pass a fake.
 	Importer importjob.Importer
+	// OpenBrowser, when set, opens a URL in place of the system's default
+	// browser (see serve's --open-browser): tests pass a recorder.
+	OpenBrowser func(url string) error
 }
 
 // UsageError is a mistake in the command line: main prints it with the usage

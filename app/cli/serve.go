@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +36,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	slackAPI := slackAPIFlag(fs, env)
 	maxImport := fs.String("max-import-size", envOr(env, "LORE_MAX_IMPORT_SIZE", "2GiB"),
 		"largest Slack export an upload may send, e.g. 500MiB or 4GiB (env LORE_MAX_IMPORT_SIZE)")
+	openDefault, err := strconv.ParseBool(envOr(env, "LORE_OPEN_BROWSER", "true"))
+	if err != nil {
+		return usagef("LORE_OPEN_BROWSER %q: want true or false", env.Getenv("LORE_OPEN_BROWSER"))
+	}
+	openBrowser := fs.Bool("open-browser", openDefault,
+		"open the start page in the default browser once at start, in a desktop session only (never under systemd or without a display) (env LORE_OPEN_BROWSER)")
 	rest, err := parse(fs, env, args)
 	if err != nil {
 		return err
@@ -120,6 +128,16 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	offerEnvImport(env)
 	logger.Info("serving", "url", address, "public_url", cfg.PublicURL, "data_dir", cfg.DataDir)
+	if *openBrowser && desktop(runtime.GOOS, env.Getenv) {
+		opener := env.OpenBrowser
+		if opener == nil {
+			opener = openURL
+		}
+		// The address is this machine's, so a first run needs no setup token.
+		if err := opener(address + "/"); err != nil {
+			logger.Warn("could not open a browser; open the URL above by hand", slog.Any("error", err))
+		}
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

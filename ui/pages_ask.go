@@ -1,0 +1,192 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"lore/app/answers"
+)
+
+// pageQuestion and askAnswer are what the Ask page asks and shows: the Web
+// scope's share of answers.Request, and an answers.Answer with each source
+// titled for people ("#deploys · Maya Chen · 2026-11-03").
+type pageQuestion struct {
+	OrgID       int64
+	Question    string
+	WorkspaceID string
+	ChannelID   string
+	Source      string // "web"
+	AskedBy     string
+	Since       time.Time
+	Until       time.Time
+}
+
+type askAnswer struct {
+	QuestionID int64
+	Answered   bool // false: below the organization's confidence threshold
+	Text       string
+	Confidence int
+	Sources    []askSource
+}
+
+type askSource struct {
+	Title     string // "#general · 2026-11-03"
+	Text      string
+	Permalink string // the Slack message
+}
+
+// asker is how the Ask page asks: answersAsker over app.App's answers
+// service in the product, a stand-in in some page tests.
+type asker interface {
+	Ask(ctx context.Context, req pageQuestion) (askAnswer, error)
+}
+
+// documentLister is the seam of the documents service (issue 13): nil
+// until it is wired into app.App, and the Documents page then says so.
+type documentLister interface {
+	ListDocuments(ctx context.Context, orgID int64) ([]documentRow, error)
+}
+
+// documentRow is one document on the Documents page.
+type documentRow struct {
+	ID       int64
+	Name     string
+	Chunks   int
+	Uploaded time.Time
+}
+
+// askPage is the Q&A page.
+type askPage struct {
+	layout
+	Available  bool // an answers service is wired in
+	Disabled   bool // web_qa_enabled is off
+	Question   string
+	Workspace  string
+	Channel    string
+	Since      string
+	Until      string
+	Workspaces []workspaceRow
+	Answer     *askAnswer
+	Errors     map[string]string
+}
+
+// showAskPage is the Ask page: the form with its filters and, with a
+// question, the answer, its confidence and sources. Refused with a page
+// when the organization turned web_qa_enabled off.
+func (h *handler) showAskPage(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	s, err := h.app.Settings.Get(r.Context(), m.OrgID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !s.Bool("web_qa_enabled") {
+		h.answer(w, r, problem(http.StatusForbidden, "web_qa_disabled",
+			"Asking in the browser is turned off for this organization (setting web_qa_enabled); ask in Slack with /ask, or ask an admin to turn it on."))
+		return
+	}
+	q := r.URL.Query()
+	pg := &askPage{layout: layout{Title: "Ask"}, Available: h.asker != nil, Question: q.Get("q"),
+		Workspace: q.Get("workspace"), Channel: q.Get("channel"), Since: q.Get("since"), Until: q.Get("until"),
+		Errors: map[string]string{}}
+	list, err := h.app.Accounts.ListWorkspaces(r.Context(), m.OrgID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, ws := range list {
+		pg.Workspaces = append(pg.Workspaces, workspaceRow{Workspace: ws})
+	}
+	if pg.Question == "" || h.asker == nil {
+		h.render(w, r, http.StatusOK, "ask", pg)
+		return
+	}
+	req := pageQuestion{OrgID: m.OrgID, Question: pg.Question, WorkspaceID: pg.Workspace, ChannelID: pg.Channel,
+		Source: "web", AskedBy: p.actor()}
+	req.Since = parseDay(pg.Errors, "since", pg.Since)
+	req.Until = parseDay(pg.Errors, "until", pg.Until)
+	if !req.Until.IsZero() {
+		req.Until = req.Until.Add(24*time.Hour - time.Nanosecond) // the whole day
+	}
+	if len(pg.Errors) > 0 {
+		h.render(w, r, http.StatusUnprocessableEntity, "ask", pg)
+		return
+	}
+	a, err := h.asker.Ask(r.Context(), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	pg.Answer = &a
+	h.render(w, r, http.StatusOK, "ask", pg)
+}
+
+// parseDay reads a yyyy-mm-dd date field; "" is no bound.
+func parseDay(errs map[string]string, name, v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		errs[name] = "must be a date like 2026-11-27"
+	}
+	return t
+}
+
+// documentsPage lists the organization's documents.
+type documentsPage struct {
+	layout
+	Available bool
+	Documents []documentRow
+}
+
+// showDocumentsPage lists the documents, or says the documents service is
+// not part of this build yet.
+func (h *handler) showDocumentsPage(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	pg := &documentsPage{layout: layout{Title: "Documents"}, Available: h.documents != nil}
+	if h.documents != nil {
+		list, err := h.documents.ListDocuments(r.Context(), m.OrgID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		pg.Documents = list
+	}
+	h.render(w, r, http.StatusOK, "documents", pg)
+}
+
+// answersAsker asks the answers service with the Web scope.
+type answersAsker struct{ answers *answers.Service }
+
+func (a answersAsker) Ask(ctx context.Context, q pageQuestion) (askAnswer, error) {
+	ans, err := a.answers.Ask(ctx, answers.Request{OrgID: q.OrgID, Question: q.Question, Scope: answers.Web,
+		WorkspaceID: q.WorkspaceID, ChannelID: q.ChannelID, Source: answers.SourceWeb, AskedBy: q.AskedBy,
+		Since: q.Since, Until: q.Until})
+	if err != nil {
+		return askAnswer{}, err
+	}
+	out := askAnswer{QuestionID: ans.QuestionID, Answered: ans.Answered, Text: ans.Text, Confidence: ans.Confidence}
+	for _, src := range ans.Sources {
+		out.Sources = append(out.Sources, askSource{Title: sourceTitle(src), Text: src.Text, Permalink: src.Permalink})
+	}
+	return out, nil
+}
+
+// sourceTitle names a source for people: its channel, author and day, or
+// a document's title.
+func sourceTitle(src answers.Source) string {
+	if src.Kind == answers.KindDocument {
+		return src.Title
+	}
+	parts := []string{"#" + src.ChannelName}
+	if src.UserName != "" {
+		parts = append(parts, src.UserName)
+	}
+	if !src.PostedAt.IsZero() {
+		parts = append(parts, src.PostedAt.UTC().Format(time.DateOnly))
+	}
+	return strings.Join(parts, " · ")
+}

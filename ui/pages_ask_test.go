@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeAsker stands in for answers.Service in tests of the Ask page; it
+// keeps the requests it got.
+type fakeAsker struct {
+	answer askAnswer
+	got    []pageQuestion
+}
+
+func (f *fakeAsker) Ask(_ context.Context, req pageQuestion) (askAnswer, error) {
+	f.got = append(f.got, req)
+	return f.answer, nil
+}
+
+// withAsker rebuilds the fixture's handler with an answers seam.
+func (f *fixture) withAsker(t *testing.T, a asker) {
+	t.Helper()
+	h, err := newHandler(f.app, os.DirFS("static"), os.DirFS("templates"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.asker = a
+	f.h = h.middleware(h.routes())
+}
+
+// TestAskPageWithTheAnswersService: the page asks the real answers service;
+// with no history stored it says honestly that it found nothing, and the
+// question is logged as unanswered.
+func TestAskPageWithTheAnswersService(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := newBrowser(t, f.h)
+	b.signIn(f.memberA.Email)
+	page := wantPage(t, b.get(fmt.Sprintf("/organizations/%d/ask?q=where+is+the+deploy+doc", f.orgA.ID)), http.StatusOK)
+	if strings.Contains(page, "not available in this build yet") || !strings.Contains(page, "I couldn't find a confident answer") {
+		t.Fatalf("Ask with nothing stored: %s", page)
+	}
+	unanswered := false
+	qs, err := f.app.Answers.ListQuestions(context.Background(), f.orgA.ID, &unanswered, 10)
+	if err != nil || len(qs) != 1 || qs[0].Question != "where is the deploy doc" {
+		t.Fatalf("logged questions %+v %v", qs, err)
+	}
+	page = wantPage(t, b.get(fmt.Sprintf("/organizations/%d/documents", f.orgA.ID)), http.StatusOK)
+	if !strings.Contains(page, "Documents are not available in this build yet") {
+		t.Fatalf("Documents without a documents service: %s", page)
+	}
+}
+
+func TestAskPageAnswers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	fake := &fakeAsker{answer: askAnswer{QuestionID: 7, Answered: true, Text: "Deploys go out on Tuesdays.", Confidence: 82,
+		Sources: []askSource{{Title: "#deploys · 2026-11-03", Text: "we deploy on tuesdays", Permalink: "https://acme.slack.com/archives/C1/p1700000000000100"}}}}
+	f.withAsker(t, fake)
+	b := newBrowser(t, f.h)
+	b.signIn(f.memberA.Email)
+	base := fmt.Sprintf("/organizations/%d/ask", f.orgA.ID)
+
+	page := wantPage(t, b.get(base+"?q=when+do+we+deploy&workspace="+f.wsA+"&since=2026-11-01&until=2026-11-30"), http.StatusOK)
+	wantLabels(t, page)
+	if !strings.Contains(page, "Deploys go out on Tuesdays.") || !strings.Contains(page, "Confidence 82 of 100") ||
+		!strings.Contains(page, `href="https://acme.slack.com/archives/C1/p1700000000000100"`) || !strings.Contains(page, `value="when do we deploy"`) {
+		t.Fatalf("answer page: %s", page)
+	}
+	got := fake.got[0]
+	if got.OrgID != f.orgA.ID || got.Question != "when do we deploy" || got.WorkspaceID != f.wsA || got.Source != "web" ||
+		got.AskedBy != fmt.Sprintf("user:%d", f.memberA.ID) || !got.Since.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) ||
+		got.Until.Format(time.DateOnly) != "2026-11-30" || !got.Until.After(time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)) {
+		t.Fatalf("asked %+v", got)
+	}
+
+	fake.answer.Answered, fake.answer.Confidence = false, 12
+	page = wantPage(t, b.get(base+"?q=what+is+the+wifi+password"), http.StatusOK)
+	if !strings.Contains(page, "I couldn't find a confident answer") || !strings.Contains(page, "nearest") ||
+		strings.Contains(page, "Deploys go out on Tuesdays.") || !strings.Contains(page, "#deploys · 2026-11-03") {
+		t.Fatalf("below the threshold: %s", page)
+	}
+
+	page = wantPage(t, b.get(base+"?q=x&since=yesterday"), http.StatusUnprocessableEntity)
+	if !strings.Contains(page, "From must be a date") || !strings.Contains(page, `value="yesterday"`) || len(fake.got) != 2 {
+		t.Fatalf("bad date: %s (asked %d times)", page, len(fake.got))
+	}
+
+	// web_qa_enabled off: refused with a page that says why.
+	if _, err := f.app.Settings.Patch(context.Background(), f.orgA.ID, "test", map[string]json.RawMessage{"web_qa_enabled": json.RawMessage("false")}); err != nil {
+		t.Fatal(err)
+	}
+	page = wantPage(t, b.get(base+"?q=when+do+we+deploy"), http.StatusForbidden)
+	if !strings.Contains(page, "web_qa_enabled") || len(fake.got) != 2 {
+		t.Fatalf("web Q&A off: %s", page)
+	}
+}

@@ -1,0 +1,100 @@
+// Lore's pages work without this file; it adds what a form cannot do by
+// itself: secrets checked as they are typed, the copy button, and live job
+// progress. It loads nothing from elsewhere.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-check-url]")) checkAsYouType(form);
+  for (const button of document.querySelectorAll("button[data-copy]")) copyButton(button);
+  for (const el of document.querySelectorAll("[data-job-url]")) followJob(el);
+});
+
+// checkAsYouType sends the secrets fields to the server's own check (the
+// same Validate that storing runs; nothing is stored) after each pause in
+// typing, and shows each touched field's problem beside it.
+function checkAsYouType(form) {
+  const fields = [...form.querySelectorAll("input[data-check]")];
+  const touched = new Set();
+  let timer = 0;
+  const check = async () => {
+    const body = {};
+    for (const f of fields) body[f.name] = f.value;
+    let problems = {};
+    try {
+      const res = await fetch(form.dataset.checkUrl, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+      if (res.status === 422) problems = (await res.json()).error.fields || {};
+      else if (!res.ok) return;
+    } catch (e) {
+      return; // offline or stopped: the submit still checks
+    }
+    for (const f of fields) {
+      if (!touched.has(f.name)) continue;
+      const out = document.getElementById(f.id + "-check");
+      const problem = problems[f.name];
+      f.setAttribute("aria-invalid", problem ? "true" : "false");
+      out.className = problem ? "field-error" : "field-ok";
+      out.textContent = problem ? f.dataset.label + " " + problem : f.dataset.label + " looks right.";
+    }
+  };
+  for (const f of fields) {
+    f.addEventListener("input", () => {
+      touched.add(f.name);
+      clearTimeout(timer);
+      timer = setTimeout(check, 250);
+    });
+  }
+}
+
+function copyButton(button) {
+  button.addEventListener("click", async () => {
+    const source = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      button.textContent = "Copied";
+    } catch (e) {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      const sel = getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+    }
+  });
+}
+
+// followJob polls the job's JSON until it ends and moves the bar.
+function followJob(el) {
+  const bar = el.querySelector("progress");
+  const status = el.querySelector("[data-job-status]");
+  const detail = el.querySelector("[data-job-detail]");
+  const done = el.querySelector("[data-job-done]");
+  const tick = async () => {
+    let job;
+    try {
+      const res = await fetch(el.dataset.jobUrl, {headers: {"Accept": "application/json"}});
+      if (!res.ok) throw new Error(String(res.status));
+      job = await res.json();
+    } catch (e) {
+      setTimeout(tick, 2000);
+      return;
+    }
+    const p = job.progress;
+    bar.value = job.status === "succeeded" ? 100 : p.percent;
+    bar.textContent = bar.value + "%";
+    status.textContent = job.finished_at ? job.status : job.status + " · " + bar.value + "%";
+    const parts = [];
+    if (p.channels_total) parts.push(p.channels_done + " of " + p.channels_total + " done");
+    if (p.messages) parts.push(p.messages + " messages");
+    if (p.current && !job.finished_at) parts.push(p.current);
+    if (job.summary) parts.push(job.summary);
+    if (job.error_message) parts.push(job.error_message);
+    detail.textContent = parts.join(" · ");
+    if (job.finished_at) {
+      el.dataset.finished = job.status;
+      if (done) done.hidden = false;
+      return;
+    }
+    setTimeout(tick, 500);
+  };
+  tick();
+}
