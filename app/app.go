@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"lore/app/accounts"
 	"lore/app/audit"
 	"lore/app/credentials"
@@ -19,6 +21,7 @@ import (
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
 	"lore/app/lockfile"
+	"lore/app/scheduler"
 	"lore/app/settings"
 	"lore/app/slack"
 	"lore/app/vault"
@@ -52,6 +55,9 @@ type App struct {
 	// through it; only the process holding the data directory's lock
 	// starts it.
 	Jobs *jobs.Runner
+	// Scheduler runs the scheduled jobs; only lore serve starts it, but any
+	// process can show the schedule or queue a retention run through it.
+	Scheduler *scheduler.Scheduler
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -81,6 +87,7 @@ type Option func(*options)
 type options struct {
 	schema Schema
 	noKeys bool
+	clock  clockwork.Clock
 }
 
 // WithSchema says what Open may do to the schema (Migrate by default).
@@ -89,6 +96,10 @@ func WithSchema(s Schema) Option { return func(o *options) { o.schema = s } }
 // WithoutKeys opens no encryption key, so that a command that encrypts
 // nothing never generates or records one: Keyring and Credentials stay nil.
 func WithoutKeys() Option { return func(o *options) { o.noKeys = true } }
+
+// WithClock makes the scheduler (and what it runs) read time from clock:
+// tests pass a clockwork fake. The default is the real clock.
+func WithClock(clock clockwork.Clock) Option { return func(o *options) { o.clock = clock } }
 
 // openWait is how long Open waits for another process that is creating or
 // migrating the same database.
@@ -121,6 +132,9 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	}
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
 	importjob.Register(a.Jobs, importNotConnected{})
+	a.Scheduler = scheduler.New(store, a.Jobs, logger, scheduler.Tasks{}, scheduler.Options{Clock: o.clock})
+	a.Settings.OnChange(a.Scheduler.OrgChanged)
+	a.Accounts.OnOrganizationCreated(a.Scheduler.OrgChanged)
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {
@@ -207,9 +221,14 @@ func (importNotConnected) ImportExport(context.Context, string, importjob.Target
 	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
 }
 
-// Close releases what Open acquired. A started job runner is stopped
-// first, so that no job writes to a closed database.
+// Close releases what Open acquired. A started scheduler and job runner are
+// stopped first, so that no job writes to a closed database.
 func (a *App) Close() error {
+	if a.Scheduler != nil {
+		if err := a.Scheduler.Stop(); err != nil {
+			a.Logger.Warn("scheduler", slog.Any("error", err))
+		}
+	}
 	if a.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()

@@ -41,6 +41,9 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
 
+		{"GET /api/organizations/{org_id}/schedule", orgMember, h.showSchedule},
+		{"POST /api/organizations/{org_id}/retention/run", orgAdmin, h.runRetention},
+
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},
 		{"GET /api/workspaces/{workspace_id}", workspaceMember, h.showWorkspace},

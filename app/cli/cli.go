@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jonboulle/clockwork"
+
 	"lore/app"
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
@@ -35,6 +37,8 @@ type Env struct {
 	// Importer, when set, runs Slack export imports in place of the
 	// message path's: tests pass a fake.
 	Importer importjob.Importer
+	// Clock, when set, is the scheduler's time: tests pass a clockwork fake.
+	Clock clockwork.Clock
 }
 
 // UsageError is a mistake in the command line: main prints it with the usage

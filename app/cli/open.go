@@ -119,6 +119,9 @@ func openWith(ctx context.Context, env Env, cfg app.Config, logger *slog.Logger,
 		}
 	}
 	opts := []app.Option{app.WithSchema(n.schema)}
+	if env.Clock != nil {
+		opts = append(opts, app.WithClock(env.Clock))
+	}
 	if !n.keys {
 		opts = append(opts, app.WithoutKeys())
 	}
