@@ -132,9 +132,6 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	}
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
 	importjob.Register(a.Jobs, importNotConnected{})
-	a.Scheduler = scheduler.New(store, a.Jobs, logger, scheduler.Tasks{}, scheduler.Options{Clock: o.clock})
-	a.Settings.OnChange(a.Scheduler.OrgChanged)
-	a.Accounts.OnOrganizationCreated(a.Scheduler.OrgChanged)
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {
@@ -151,7 +148,23 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			return nil, err
 		}
 	}
+	a.Scheduler = scheduler.New(store, a.Jobs, logger, a.scheduledTasks(), scheduler.Options{Clock: o.clock})
+	a.Settings.OnChange(a.Scheduler.OrgChanged)
+	a.Accounts.OnOrganizationCreated(a.Scheduler.OrgChanged)
 	return a, nil
+}
+
+// scheduledTasks is the scheduler's work that other services do.
+func (a *App) scheduledTasks() scheduler.Tasks {
+	return scheduler.Tasks{
+		Backup: func(ctx context.Context, now time.Time) (string, error) {
+			path, size, err := a.Store.NightlyBackup(ctx, now)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s (%d bytes, integrity ok; the newest %d kept)", path, size, storage.KeptNightlyBackups), nil
+		},
+	}
 }
 
 // openStore opens the database as schema says. Creating or migrating it

@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"serve":       {"run the server (the default with no command)", serve},
 		"migrate":     {"show or change the database schema version: status|up|down", migrate},
 		"backup":      {"write a consistent copy of the database to PATH while it runs", backup},
+		"restore":     {"put a backup in place of the database (server stopped): PATH", restore},
 		"version":     {"print the version", printVersion},
 		"credentials": {"encrypt plaintext Slack credentials, or import them from SLACK_*: migrate|import-env", credentialsCommand},
 		"keys":        {"show encryption key versions, or rotate to a new key: status|rotate", keysCommand},

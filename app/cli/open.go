@@ -50,6 +50,9 @@ func needs() map[string]need {
 		"migrate up":     {db: true, schema: app.Migrate, create: true, lock: "migrating up"},
 		"migrate down":   {db: true, schema: app.AnySchema, lock: "migrating down"},
 		"backup":         {db: true, schema: app.AnySchema},
+		// restore replaces the database file: no server may hold it open, and
+		// it opens none itself; a fresh data directory may receive one.
+		"restore": {create: true, lock: "restoring a backup: it would go on with the replaced database open"},
 		// The import takes the lock itself when no server holds it, and
 		// otherwise queues the job for the server's runner.
 		"import slack-export": {db: true, schema: app.NoUpgrade},

@@ -117,6 +117,23 @@ func (f *fixture) waitBackfills(n int) []storage.Job {
 	}
 }
 
+// waitRun waits until the i-th entry of the schedule has a recorded run:
+// the job row shows before the run's end is stored.
+func (f *fixture) waitRun(i int) scheduler.Entry {
+	f.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		entries, err := f.sched.Schedule(context.Background(), f.org)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if entries[i].LastRun != nil || time.Now().After(deadline) {
+			return entries[i]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // settle gives a wrongly fired job the time to show.
 func settle() { time.Sleep(100 * time.Millisecond) }
 
@@ -152,11 +169,7 @@ func TestBackfillFiresAtTheScheduledMinute(t *testing.T) {
 	if err := json.Unmarshal(j.Params, &p); err != nil || p.DaysBack != 90 || p.Trigger != "schedule" {
 		t.Fatalf("params = %s (%v), want 90 days back from the schedule", j.Params, err)
 	}
-	entries, err := f.sched.Schedule(context.Background(), f.org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := entries[0]
+	e := f.waitRun(0)
 	if e.Job != "backfill" || e.LastRun == nil || e.LastOutcome != storage.RunSucceeded || !strings.Contains(e.LastDetail, "queued 1") {
 		t.Fatalf("schedule entry = %+v, want the run recorded", e)
 	}
@@ -222,9 +235,8 @@ func TestOverlappingRunIsSkippedAndListed(t *testing.T) {
 	if len(js) != 2 {
 		t.Fatalf("%d backfill rows, want the manual one and the skipped one", len(js))
 	}
-	entries, _ := f.sched.Schedule(context.Background(), f.org)
-	if entries[0].LastOutcome != storage.RunSkipped {
-		t.Fatalf("last outcome = %q, want skipped", entries[0].LastOutcome)
+	if e := f.waitRun(0); e.LastOutcome != storage.RunSkipped {
+		t.Fatalf("last outcome = %q, want skipped", e.LastOutcome)
 	}
 }
 
