@@ -21,6 +21,7 @@ import (
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
 	"lore/app/lockfile"
+	"lore/app/notify"
 	"lore/app/scheduler"
 	"lore/app/settings"
 	"lore/app/slack"
@@ -55,6 +56,8 @@ type App struct {
 	// through it; only the process holding the data directory's lock
 	// starts it.
 	Jobs *jobs.Runner
+	// Notify sends Lore's mail and keeps the instance's SMTP settings.
+	Notify *notify.Service
 	// Scheduler runs the scheduled jobs; only lore serve starts it, but any
 	// process can show the schedule or queue a retention run through it.
 	Scheduler *scheduler.Scheduler
@@ -148,6 +151,12 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			return nil, err
 		}
 	}
+	var keyring notify.Keyring
+	if a.Keyring != nil {
+		keyring = a.Keyring
+	}
+	a.Notify = notify.New(store, keyring, logger, notify.Options{Env: cfg.SMTP, PublicURL: cfg.PublicURL, Clock: o.clock})
+	a.Jobs.OnEnd(scheduler.KindBackfill, a.Notify.BackfillEnded)
 	a.Scheduler = scheduler.New(store, a.Jobs, logger, a.scheduledTasks(), scheduler.Options{Clock: o.clock})
 	a.Settings.OnChange(a.Scheduler.OrgChanged)
 	a.Accounts.OnOrganizationCreated(a.Scheduler.OrgChanged)
@@ -164,6 +173,8 @@ func (a *App) scheduledTasks() scheduler.Tasks {
 			}
 			return fmt.Sprintf("%s (%d bytes, integrity ok; the newest %d kept)", path, size, storage.KeptNightlyBackups), nil
 		},
+		CheckCredentials: a.CheckCredentials,
+		Digest:           a.Notify.Digest,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"lore/app/keys"
+	"lore/app/notify"
 )
 
 // Config is what every command needs to find and describe its data.
@@ -41,6 +42,10 @@ type Config struct {
 	// MaxImportBytes is the largest Slack export an upload may send
 	// (LORE_MAX_IMPORT_SIZE); 0 is DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// SMTP is the mail server the environment sets (LORE_SMTP_URL,
+	// LORE_SMTP_PASSWORD_FILE, LORE_SMTP_FROM), which wins over the one
+	// stored through the API; nil when not set.
+	SMTP *notify.Config
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

@@ -219,6 +219,8 @@ var wantAccess = map[string]access{
 	"GET /api/organizations/{org_id}/members":              orgAdmin,
 	"POST /api/organizations/{org_id}/members":             orgAdmin,
 	"GET /api/organizations/{org_id}/audit":                orgAdmin,
+	"GET /api/instance/smtp":                               instanceOwner,
+	"PUT /api/instance/smtp":                               instanceOwner,
 	"GET /api/organizations/{org_id}/schedule":             orgMember,
 	"POST /api/organizations/{org_id}/retention/run":       orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,

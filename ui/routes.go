@@ -28,6 +28,9 @@ func (h *handler) routeTable() []route {
 		{"POST /api/tokens", signedIn, h.createToken},
 		{"DELETE /api/tokens/{token_id}", signedIn, h.deleteToken},
 
+		{"GET /api/instance/smtp", instanceOwner, h.showSMTP},
+		{"PUT /api/instance/smtp", instanceOwner, h.saveSMTP},
+
 		{"GET /api/organizations", signedIn, h.listOrganizations},
 		{"POST /api/organizations", instanceOwner, h.createOrganization},
 		{"GET /api/organizations/{org_id}", orgMember, h.showOrganization},

@@ -58,8 +58,11 @@ func needs() map[string]need {
 		"import slack-export": {db: true, schema: app.NoUpgrade},
 		// vault reads the key material itself; it opens the database only
 		// for a passphrase's salt, and only when there is one (activeKDF).
-		"vault":   {db: true, schema: app.AnySchema},
-		"version": {},
+		"vault": {db: true, schema: app.AnySchema},
+		// the stored SMTP password is encrypted: it needs the key, never
+		// upgrades the schema beside a server
+		"notify test": {db: true, schema: app.NoUpgrade, keys: true},
+		"version":     {},
 	}
 }
 
