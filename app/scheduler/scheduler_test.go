@@ -349,3 +349,37 @@ func TestRetentionJobDeletesOldMessagesWithCounts(t *testing.T) {
 		t.Fatalf("%d messages left, want 1", n)
 	}
 }
+
+func TestDigestFiresMondayAt0800WhenEnabled(t *testing.T) {
+	f := newFixture(t, "")
+	calls := make(chan time.Time, 4)
+	f.sched = scheduler.New(f.store, jobs.New(f.store, slog.New(slog.DiscardHandler), jobs.Options{}), slog.New(slog.DiscardHandler),
+		scheduler.Tasks{Digest: func(_ context.Context, orgID int64, now time.Time) (string, error) {
+			calls <- now
+			return "sent", nil
+		}}, scheduler.Options{Clock: f.clock})
+	f.set = settings.New(f.store)
+	f.set.OnChange(f.sched.OrgChanged)
+	f.startScheduler()
+	f.patch(`{"weekly_digest_enabled": true}`)
+	entries, _ := f.sched.Schedule(context.Background(), f.org)
+	monday := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC) // 2026-12-01 is a Tuesday
+	if e := entries[2]; e.Job != "digest" || !e.Enabled || e.Every != "every Monday at 08:00 UTC" || !e.NextRun.Equal(monday) {
+		t.Fatalf("digest entry = %+v", e)
+	}
+	f.advance(monday.Sub(start)-time.Minute, defaultTimers+1) // Monday 07:59:30
+	select {
+	case at := <-calls:
+		t.Fatalf("digest ran at %v, before Monday 08:00", at)
+	case <-time.After(100 * time.Millisecond):
+	}
+	f.advance(time.Minute, defaultTimers+1)
+	select {
+	case at := <-calls:
+		if at.Before(monday) || at.After(monday.Add(time.Minute)) {
+			t.Fatalf("digest ran at %v", at)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the digest did not run on Monday at 08:00")
+	}
+}
