@@ -24,19 +24,34 @@ const retentionBatch = 2000
 // stops between batches; what was deleted stays deleted.
 func (s *Store) DeleteMessagesBefore(ctx context.Context, orgID int64, cutoff time.Time) (RetentionResult, error) {
 	var total RetentionResult
+	// after is the highest message id looked at so far: each batch goes on
+	// from there, so the whole run reads the organization's messages once.
+	var after int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
 		var n, threads int64
 		err := s.Tx(ctx, func(tx *Tx) error {
-			res, err := tx.tx.ExecContext(ctx, `DELETE FROM messages WHERE message_id IN (
-				SELECT m.message_id FROM installations i JOIN messages m ON m.workspace_id = i.workspace_id
-				WHERE i.org_id = ? AND CAST(m.ts AS INTEGER) < ? LIMIT ?)`, orgID, cutoff.Unix(), retentionBatch)
+			rows, err := tx.tx.QueryContext(ctx, `DELETE FROM messages WHERE message_id IN (
+				SELECT m.message_id FROM messages m
+				WHERE m.message_id > ?1 AND CAST(m.ts AS INTEGER) < ?2
+				  AND m.workspace_id IN (SELECT workspace_id FROM installations WHERE org_id = ?3)
+				ORDER BY m.message_id LIMIT ?4)
+				RETURNING message_id`, after, cutoff.Unix(), orgID, retentionBatch)
 			if err != nil {
 				return err
 			}
-			if n, err = res.RowsAffected(); err != nil {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				n++
+				after = max(after, id)
+			}
+			if err := rows.Close(); err != nil {
 				return err
 			}
 			if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM messages_fts_pending WHERE reindex = 1`).Scan(&threads); err != nil {

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"lore/app/jobs"
 	"lore/app/scheduler"
 	"lore/app/settings"
+	"lore/app/testlog"
 	"lore/storage"
 )
 
@@ -25,6 +27,7 @@ const migrationsDir = "../../migrations"
 // a scheduler on a fake clock.
 type fixture struct {
 	t     *testing.T
+	dir   string
 	store *storage.Store
 	jobs  *jobs.Runner
 	clock *clockwork.FakeClock
@@ -48,7 +51,7 @@ func newFixture(t *testing.T, dir string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &fixture{t: t, store: store, clock: clockwork.NewFakeClockAt(start)}
+	f := &fixture{t: t, dir: dir, store: store, clock: clockwork.NewFakeClockAt(start)}
 	f.jobs = jobs.New(store, slog.New(slog.DiscardHandler), jobs.Options{})
 	f.sched = scheduler.New(store, f.jobs, slog.New(slog.DiscardHandler), scheduler.Tasks{}, scheduler.Options{Clock: f.clock})
 	f.set = settings.New(store)
@@ -172,6 +175,9 @@ func TestBackfillFiresAtTheScheduledMinute(t *testing.T) {
 	e := f.waitRun(0)
 	if e.Job != "backfill" || e.LastRun == nil || e.LastOutcome != storage.RunSucceeded || !strings.Contains(e.LastDetail, "queued 1") {
 		t.Fatalf("schedule entry = %+v, want the run recorded", e)
+	}
+	if len(e.LastJobs) != 1 || e.LastJobs[0].ID != j.ID || e.LastJobs[0].Status != storage.JobQueued || e.LastJobs[0].WorkspaceID != f.ws {
+		t.Fatalf("last jobs = %+v, want the queued backfill", e.LastJobs)
 	}
 	if want := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC); e.NextRun == nil || !e.NextRun.Equal(want) || e.Every != "every day at 02:00 UTC" {
 		t.Fatalf("next run = %v %q, want %v every day at 02:00 UTC", e.NextRun, e.Every, want)
@@ -381,5 +387,33 @@ func TestDigestFiresMondayAt0800WhenEnabled(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the digest did not run on Monday at 08:00")
+	}
+}
+
+func TestOrganizationDeletedLosesItsJobs(t *testing.T) {
+	f := newFixture(t, "")
+	var logs testlog.Buffer
+	f.sched = scheduler.New(f.store, f.jobs, slog.New(slog.NewTextHandler(&logs, nil)), scheduler.Tasks{}, scheduler.Options{Clock: f.clock})
+	f.startScheduler()
+	db, err := sql.Open("sqlite", f.dir+"/lore.db?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM organizations WHERE org_id = ?`, f.org); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sched.Reschedule(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range []string{"backfill", "retention"} {
+		if want := "msg=\"job unscheduled\" component=scheduler job=org-" + itoa(f.org) + "-" + job; !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	f.advance(2*time.Minute, 1) // past 02:00: nothing of the organization runs
+	settle()
+	if strings.Contains(logs.String(), "scheduled job") {
+		t.Fatalf("a job of the deleted organization ran:\n%s", logs.String())
 	}
 }

@@ -24,6 +24,18 @@ type Entry struct {
 	LastRun     *time.Time `json:"last_run"`
 	LastOutcome string     `json:"last_outcome"` // succeeded, failed, skipped; "" when it never ran
 	LastDetail  string     `json:"last_detail"`
+	// LastJobs are, for a job that queues jobs (backfill, retention), the
+	// newest job of that kind per workspace (one for retention): how the
+	// work itself went.
+	LastJobs []JobRef `json:"last_jobs,omitempty"`
+}
+
+// JobRef names a job of the job runner and how it stands.
+type JobRef struct {
+	ID          int64  `json:"job_id"`
+	WorkspaceID string `json:"workspace_id,omitempty"`
+	Status      string `json:"status"`
+	Summary     string `json:"summary"`
 }
 
 // Schedule returns every job of the organization, with the instance's
@@ -68,7 +80,43 @@ func (s *Scheduler) Schedule(ctx context.Context, orgID int64) ([]Entry, error) 
 		case err != nil && !errors.Is(err, storage.ErrNotFound):
 			return nil, err
 		}
+		if e.LastJobs, err = s.lastJobs(ctx, orgID, it.job); err != nil {
+			return nil, err
+		}
 		out = append(out, e)
+	}
+	return out, nil
+}
+
+// lastJobs returns the newest job of the kind a scheduled job queues, per
+// workspace for backfills.
+func (s *Scheduler) lastJobs(ctx context.Context, orgID int64, job string) ([]JobRef, error) {
+	var filters []storage.JobFilter
+	switch job {
+	case JobBackfill:
+		wss, err := s.store.ListWorkspaces(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range wss {
+			filters = append(filters, storage.JobFilter{OrgID: orgID, WorkspaceID: w.ID, Kind: KindBackfill, Limit: 1})
+		}
+	case JobRetention:
+		filters = append(filters, storage.JobFilter{OrgID: orgID, Kind: KindRetention, Limit: 1})
+	}
+	var out []JobRef
+	for _, f := range filters {
+		js, err := s.store.ListJobs(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range js {
+			summary := j.Summary
+			if summary == "" {
+				summary = j.Error
+			}
+			out = append(out, JobRef{ID: j.ID, WorkspaceID: j.WorkspaceID, Status: j.Status, Summary: summary})
+		}
 	}
 	return out, nil
 }
