@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"lore/app/accounts"
 	"lore/app/answers"
 	"lore/app/audit"
@@ -21,6 +23,8 @@ import (
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
 	"lore/app/lockfile"
+	"lore/app/notify"
+	"lore/app/scheduler"
 	"lore/app/settings"
 	"lore/app/slack"
 	"lore/app/vault"
@@ -58,6 +62,11 @@ type App struct {
 	Answers *answers.Service
 	// Instance reads and changes the instance's own settings (the model).
 	Instance *instance.Service
+	// Notify sends Lore's mail and keeps the instance's SMTP settings.
+	Notify *notify.Service
+	// Scheduler runs the scheduled jobs; only lore serve starts it, but any
+	// process can show the schedule or queue a retention run through it.
+	Scheduler *scheduler.Scheduler
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -87,6 +96,7 @@ type Option func(*options)
 type options struct {
 	schema Schema
 	noKeys bool
+	clock  clockwork.Clock
 }
 
 // WithSchema says what Open may do to the schema (Migrate by default).
@@ -95,6 +105,10 @@ func WithSchema(s Schema) Option { return func(o *options) { o.schema = s } }
 // WithoutKeys opens no encryption key, so that a command that encrypts
 // nothing never generates or records one: Keyring and Credentials stay nil.
 func WithoutKeys() Option { return func(o *options) { o.noKeys = true } }
+
+// WithClock makes the scheduler (and what it runs) read time from clock:
+// tests pass a clockwork fake. The default is the real clock.
+func WithClock(clock clockwork.Clock) Option { return func(o *options) { o.clock = clock } }
 
 // openWait is how long Open waits for another process that is creating or
 // migrating the same database.
@@ -152,7 +166,31 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	var keyring notify.Keyring
+	if a.Keyring != nil {
+		keyring = a.Keyring
+	}
+	a.Notify = notify.New(store, keyring, logger, notify.Options{Env: cfg.SMTP, PublicURL: cfg.PublicURL, Clock: o.clock})
+	a.Jobs.OnEnd(scheduler.KindBackfill, a.Notify.BackfillEnded)
+	a.Scheduler = scheduler.New(store, a.Jobs, logger, a.scheduledTasks(), scheduler.Options{Clock: o.clock})
+	a.Settings.OnChange(a.Scheduler.OrgChanged)
+	a.Accounts.OnOrganizationCreated(a.Scheduler.OrgChanged)
 	return a, nil
+}
+
+// scheduledTasks is the scheduler's work that other services do.
+func (a *App) scheduledTasks() scheduler.Tasks {
+	return scheduler.Tasks{
+		Backup: func(ctx context.Context, now time.Time) (string, error) {
+			path, size, err := a.Store.NightlyBackup(ctx, now)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s (%d bytes, integrity ok; the newest %d kept)", path, size, storage.KeptNightlyBackups), nil
+		},
+		CheckCredentials: a.CheckCredentials,
+		Digest:           a.Notify.Digest,
+	}
 }
 
 // openStore opens the database as schema says. Creating or migrating it
@@ -222,9 +260,14 @@ func (importNotConnected) ImportExport(context.Context, string, importjob.Target
 	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
 }
 
-// Close releases what Open acquired. A started job runner is stopped
-// first, so that no job writes to a closed database.
+// Close releases what Open acquired. A started scheduler and job runner are
+// stopped first, so that no job writes to a closed database.
 func (a *App) Close() error {
+	if a.Scheduler != nil {
+		if err := a.Scheduler.Stop(); err != nil {
+			a.Logger.Warn("scheduler", slog.Any("error", err))
+		}
+	}
 	if a.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()

@@ -13,6 +13,7 @@ import (
 
 	"lore/app/instance"
 	"lore/app/keys"
+	"lore/app/notify"
 )
 
 // Config is what every command needs to find and describe its data.
@@ -45,6 +46,10 @@ type Config struct {
 	// LLM is the model endpoint the environment configures (LORE_LLM_*);
 	// when set it wins over the one the instance owner stored.
 	LLM instance.Env
+	// SMTP is the mail server the environment sets (LORE_SMTP_URL,
+	// LORE_SMTP_PASSWORD_FILE, LORE_SMTP_FROM), which wins over the one
+	// stored through the API; nil when not set.
+	SMTP *notify.Config
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

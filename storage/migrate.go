@@ -197,15 +197,23 @@ func (s *Store) backupBeforeMigration(ctx context.Context, have int64) error {
 		return fmt.Errorf("storage: backup before migrating (nothing was migrated): %w", err)
 	}
 	s.logger.Info("backed up the database before migrating", "backup", dest, "schema_version", have)
-	old, err := filepath.Glob(filepath.Join(dir, "lore-*-schema*.db"))
+	_, err := s.pruneBackups(filepath.Join(dir, "lore-*-schema*.db"), keptBackups)
+	return err
+}
+
+// pruneBackups removes the oldest of the backups matching pattern, whose
+// names sort by their time, so that the newest keep stay, and returns how
+// many are kept.
+func (s *Store) pruneBackups(pattern string, keep int) (int, error) {
+	old, err := filepath.Glob(pattern)
 	if err != nil {
-		return fmt.Errorf("storage: backups: %w", err)
+		return 0, fmt.Errorf("storage: backups: %w", err)
 	}
 	sort.Strings(old) // the time in the name sorts them oldest first
-	for _, p := range old[:max(0, len(old)-keptBackups)] {
+	for _, p := range old[:max(0, len(old)-keep)] {
 		if err := os.Remove(p); err != nil {
 			s.logger.Warn("could not remove an old backup", "backup", p, slog.Any("error", err))
 		}
 	}
-	return nil
+	return min(len(old), keep), nil
 }

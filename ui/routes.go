@@ -27,6 +27,9 @@ func (h *handler) routeTable() []route {
 		{"POST /api/tokens", signedIn, h.createToken},
 		{"DELETE /api/tokens/{token_id}", signedIn, h.deleteToken},
 
+		{"GET /api/instance/smtp", instanceOwner, h.showSMTP},
+		{"PUT /api/instance/smtp", instanceOwner, h.saveSMTP},
+
 		{"GET /api/organizations", signedIn, h.listOrganizations},
 		{"POST /api/organizations", instanceOwner, h.createOrganization},
 		{"GET /api/instance/llm", instanceOwner, h.showLLM},
@@ -45,6 +48,8 @@ func (h *handler) routeTable() []route {
 		{"POST /api/organizations/{org_id}/ask", orgMember, h.ask},
 		{"GET /api/organizations/{org_id}/questions", orgAdmin, h.listQuestions},
 		{"POST /api/questions/{question_id}/feedback", questionMember, h.saveFeedback},
+		{"GET /api/organizations/{org_id}/schedule", orgMember, h.showSchedule},
+		{"POST /api/organizations/{org_id}/retention/run", orgAdmin, h.runRetention},
 
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},

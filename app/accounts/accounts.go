@@ -119,6 +119,21 @@ type Service struct {
 	// beforeMemberTx, set by tests only, runs between AddMember's checks
 	// outside its transaction and the transaction.
 	beforeMemberTx func()
+	// orgObservers are told of each organization created (OnOrganizationCreated).
+	orgObservers []func(ctx context.Context, orgID int64)
+}
+
+// OnOrganizationCreated adds fn to what is told, after it commits, of each
+// organization created (the scheduler gives it its jobs). Observers are
+// wiring: add them before the service is used.
+func (s *Service) OnOrganizationCreated(fn func(ctx context.Context, orgID int64)) {
+	s.orgObservers = append(s.orgObservers, fn)
+}
+
+func (s *Service) organizationCreated(ctx context.Context, orgID int64) {
+	for _, fn := range s.orgObservers {
+		fn(ctx, orgID)
+	}
 }
 
 // Option changes a Service built by New.
@@ -244,6 +259,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (SignedIn, storage
 		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: org.ID, Actor: Actor(out.User.ID), Action: "user.signup",
 			Detail: map[string]any{"email": email, "organization": orgName}})
 	})
+	if err == nil {
+		s.organizationCreated(ctx, org.ID)
+	}
 	return out, org, err
 }
 

@@ -66,6 +66,9 @@ func (s *Service) CreateOrganization(ctx context.Context, userID int64, name str
 		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: org.ID, Actor: Actor(userID), Action: "organization.create",
 			Detail: map[string]any{"name": name}})
 	})
+	if err == nil {
+		s.organizationCreated(ctx, org.ID)
+	}
 	return org, err
 }
 

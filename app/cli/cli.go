@@ -14,9 +14,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jonboulle/clockwork"
+
 	"lore/app"
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
+	"lore/app/notify"
 )
 
 // Env is everything a command may read or write: main passes the process's
@@ -38,6 +41,8 @@ type Env struct {
 	// OpenBrowser, when set, opens a URL in place of the system's default
 	// browser (see serve's --open-browser): tests pass a recorder.
 	OpenBrowser func(url string) error
+	// Clock, when set, is the scheduler's time: tests pass a clockwork fake.
+	Clock clockwork.Clock
 }
 
 // UsageError is a mistake in the command line: main prints it with the usage
@@ -60,6 +65,8 @@ func commands() map[string]command {
 		"serve":       {"run the server (the default with no command)", serve},
 		"migrate":     {"show or change the database schema version: status|up|down", migrate},
 		"backup":      {"write a consistent copy of the database to PATH while it runs", backup},
+		"restore":     {"put a backup in place of the database (server stopped): PATH", restore},
+		"notify":      {"send a test mail through the configured SMTP server: test --to ADDR", notifyCommand},
 		"version":     {"print the version", printVersion},
 		"credentials": {"encrypt plaintext Slack credentials, or import them from SLACK_*: migrate|import-env", credentialsCommand},
 		"keys":        {"show encryption key versions, or rotate to a new key: status|rotate", keysCommand},
@@ -156,7 +163,15 @@ func (c *commonFlags) config(env Env) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
-	return app.Config{DataDir: c.dataDir, LogLevel: c.logLevel, LogFormat: c.logFormat, Keys: src}, nil
+	cfg := app.Config{DataDir: c.dataDir, LogLevel: c.logLevel, LogFormat: c.logFormat, Keys: src}
+	smtp, ok, err := notify.ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return app.Config{}, usagef("%v", err)
+	}
+	if ok {
+		cfg.SMTP = &smtp
+	}
+	return cfg, nil
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -50,6 +50,9 @@ func needs() map[string]need {
 		"migrate up":     {db: true, schema: app.Migrate, create: true, lock: "migrating up"},
 		"migrate down":   {db: true, schema: app.AnySchema, lock: "migrating down"},
 		"backup":         {db: true, schema: app.AnySchema},
+		// restore replaces the database file: no server may hold it open, and
+		// it opens none itself; a fresh data directory may receive one.
+		"restore": {create: true, lock: "restoring a backup: it would go on with the replaced database open"},
 		// The import takes the lock itself when no server holds it, and
 		// otherwise queues the job for the server's runner.
 		"import slack-export": {db: true, schema: app.NoUpgrade},
@@ -61,6 +64,9 @@ func needs() map[string]need {
 		// under a running server; it decrypts nothing (a stored model key
 		// stays unread: it answers extractively then).
 		"ask": {db: true, schema: app.NoUpgrade},
+		// the stored SMTP password is encrypted: it needs the key, never
+		// upgrades the schema beside a server
+		"notify test": {db: true, schema: app.NoUpgrade, keys: true},
 	}
 }
 
@@ -123,6 +129,9 @@ func openWith(ctx context.Context, env Env, cfg app.Config, logger *slog.Logger,
 		}
 	}
 	opts := []app.Option{app.WithSchema(n.schema)}
+	if env.Clock != nil {
+		opts = append(opts, app.WithClock(env.Clock))
+	}
 	if !n.keys {
 		opts = append(opts, app.WithoutKeys())
 	}

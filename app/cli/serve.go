@@ -104,6 +104,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		ln.Close()
 		return err
 	}
+	if err := a.Scheduler.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	if removed, err := importjob.SweepUploads(ctx, a.Store, cfg.DataDir); err != nil {
 		logger.Warn("uploads not swept", slog.Any("error", err))
 	} else if len(removed) > 0 {
@@ -147,13 +151,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	case <-ctx.Done():
 	}
 
-	// Shutdown order: HTTP server (drain requests), job runner and
-	// scheduler, database.
+	// Shutdown order: HTTP server (drain requests), scheduler (no new
+	// scheduled run), job runner (running jobs cancelled; resumable ones
+	// resume from their checkpoints at the next start), database.
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(drainCtx); err != nil {
 		logger.Warn("requests still running at shutdown were cut off", slog.Any("error", err))
+	}
+	if err := a.Scheduler.Stop(); err != nil {
+		logger.Warn("scheduler", slog.Any("error", err))
 	}
 	jobsCtx, cancelJobs := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancelJobs()

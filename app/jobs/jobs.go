@@ -112,6 +112,7 @@ type kind struct {
 	handler   Handler
 	resumable bool
 	discard   func(params []byte)
+	onEnd     func(ctx context.Context, j storage.Job)
 }
 
 // New returns a runner over store that has no kinds yet and is not started.
@@ -171,6 +172,21 @@ func (r *Runner) OnDiscard(name string, fn func(params []byte)) {
 	r.kinds[name] = k
 }
 
+// OnEnd sets what is told of each job of the kind that ends after it ran
+// (succeeded, partial, failed or cancelled), with the job as stored: the
+// failed-backfill mail. It is not told of a job that will resume, and
+// nothing it does changes how the job ended.
+func (r *Runner) OnEnd(name string, fn func(ctx context.Context, j storage.Job)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stop != nil {
+		panic("jobs: OnEnd after Start")
+	}
+	k := r.kinds[name]
+	k.onEnd = fn
+	r.kinds[name] = k
+}
+
 func (r *Runner) kind(name string) (kind, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -186,6 +202,18 @@ func (r *Runner) Enqueue(ctx context.Context, nj storage.NewJob) (storage.Job, e
 	}
 	r.notify(j.Kind)
 	return j, nil
+}
+
+// EnqueueUnlessActive queues a job unless one of the same kind for the same
+// workspace (or organization, without one) is queued or running, which it
+// then returns as active (see storage.QueueUnlessActive; recordSkip records
+// the skipped job as a row that ended at once). It wakes the runner.
+func (r *Runner) EnqueueUnlessActive(ctx context.Context, nj storage.NewJob, recordSkip bool) (queued, active storage.Job, err error) {
+	queued, active, err = r.store.QueueUnlessActive(ctx, nj, recordSkip)
+	if err == nil && active.ID == 0 {
+		r.notify(nj.Kind)
+	}
+	return queued, active, err
 }
 
 // Job returns a job of the organization, or storage.ErrNotFound (also for
@@ -502,6 +530,13 @@ func (r *Runner) end(logger *slog.Logger, j storage.Job, k kind, end storage.Job
 	logger.Info("job ended", attrs...)
 	if k.discard != nil {
 		k.discard(j.Params)
+	}
+	if k.onEnd != nil {
+		if ended, err := r.store.Job(ctx, j.OrgID, j.ID); err == nil {
+			k.onEnd(ctx, ended)
+		} else {
+			logger.Warn("ended job could not be read back for its kind's observer", slog.Any("error", err))
+		}
 	}
 }
 

@@ -122,7 +122,15 @@ func invalid(fields map[string]string) *ValidationError {
 
 // Service reads and changes organizations' settings.
 type Service struct {
-	store *storage.Store
+	store     *storage.Store
+	observers []func(ctx context.Context, orgID int64)
+}
+
+// OnChange adds fn to what is told, after it commits, of each change of an
+// organization's settings (the scheduler moves its jobs). Observers are
+// wiring: add them before the service is used.
+func (s *Service) OnChange(fn func(ctx context.Context, orgID int64)) {
+	s.observers = append(s.observers, fn)
 }
 
 // New returns the settings service over store.
@@ -183,7 +191,13 @@ func (s *Service) Patch(ctx context.Context, orgID int64, actor string, patch ma
 		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, Actor: actor, Action: "settings.update",
 			Detail: map[string]any{"changes": changes}})
 	})
-	return out, err
+	if err != nil {
+		return Settings{}, err
+	}
+	for _, fn := range s.observers {
+		fn(ctx, orgID)
+	}
+	return out, nil
 }
 
 // readOnly are the fields the API shows but no one can set.
