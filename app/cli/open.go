@@ -57,6 +57,10 @@ func needs() map[string]need {
 		// for a passphrase's salt, and only when there is one (activeKDF).
 		"vault":   {db: true, schema: app.AnySchema},
 		"version": {},
+		// The manifest needs nothing stored; with --workspace (HTTP mode's
+		// URLs carry it) it checks that the workspace is connected.
+		"slack manifest":             {},
+		"slack manifest --workspace": {db: true, schema: app.ReadOnly},
 	}
 }
 
