@@ -224,6 +224,7 @@ var wantAccess = map[string]access{
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
 
 	"GET /api/workspaces/{workspace_id}":    workspaceMember,
+	"PATCH /api/workspaces/{workspace_id}":  workspaceAdmin,
 	"DELETE /api/workspaces/{workspace_id}": workspaceAdmin,
 
 	"POST /api/workspaces/{workspace_id}/credentials":        workspaceAdmin,

@@ -44,6 +44,7 @@ func (h *handler) routeTable() []route {
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},
 		{"GET /api/workspaces/{workspace_id}", workspaceMember, h.showWorkspace},
+		{"PATCH /api/workspaces/{workspace_id}", workspaceAdmin, h.updateWorkspace},
 		{"DELETE /api/workspaces/{workspace_id}", workspaceAdmin, h.deleteWorkspace},
 
 		{"POST /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.storeCredentials},
