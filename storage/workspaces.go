@@ -11,10 +11,10 @@ import (
 // Workspace is one Slack workspace connected to an organization (a row of
 // installations), without its credentials.
 type Workspace struct {
-	ID        string // the Slack team id, e.g. T0123ABCD
-	OrgID     int64
-	TeamName  string
-	TeamURL   string
+	ID       string // the Slack team id, e.g. T0123ABCD
+	OrgID    int64
+	TeamName string
+	TeamURL  string
 	// Transport is how the workspace's Slack app reaches Lore:
 	// TransportSocket (the default) or TransportHTTP.
 	Transport string
