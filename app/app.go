@@ -14,6 +14,7 @@ import (
 
 	"lore/app/accounts"
 	"lore/app/audit"
+	"lore/app/bot"
 	"lore/app/credentials"
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
@@ -48,6 +49,8 @@ type App struct {
 	Audit *audit.Service
 	// Slack is the one Slack Web API client, whose pacing every caller shares.
 	Slack *slack.Client
+	// Bot answers questions asked in Slack, over either transport.
+	Bot *bot.Service
 	// Jobs is the job runner, with every kind registered. Anyone may queue
 	// through it; only the process holding the data directory's lock
 	// starts it.
@@ -119,6 +122,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	a.Bot = bot.New(bot.Options{Answerer: answersNotConnected{}, Settings: a.Settings, Store: store, Logger: logger,
+		SlackAPIURL: cfg.SlackAPIURL})
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
 	importjob.Register(a.Jobs, importNotConnected{})
 	if !o.noKeys {
@@ -207,9 +212,21 @@ func (importNotConnected) ImportExport(context.Context, string, importjob.Target
 	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
 }
 
-// Close releases what Open acquired. A started job runner is stopped
-// first, so that no job writes to a closed database.
+// answersNotConnected stands for the answers service until it is connected
+// here (issue 10: answers.Service.Ask, whose Request and Answer bot's mirror).
+type answersNotConnected struct{}
+
+func (answersNotConnected) Ask(context.Context, bot.Request) (bot.Answer, error) {
+	return bot.Answer{}, errors.New("this lore cannot answer questions yet")
+}
+
+// Close releases what Open acquired. Answers in flight in Slack and a
+// started job runner are stopped first, so that nothing writes to a closed
+// database.
 func (a *App) Close() error {
+	if a.Bot != nil {
+		a.Bot.Close()
+	}
 	if a.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()

@@ -195,13 +195,18 @@ func (f *fixture) fill(t testing.TB, path string) string {
 
 // wantAccess is who each route is for, written down apart from the route
 // table so that a route declared with the wrong access (or added without
-// thought) fails TestRouteAccess. Only signup, login and healthz are public.
+// thought) fails TestRouteAccess. Only signup, login, healthz and Slack's
+// signed requests are public.
 var wantAccess = map[string]access{
 	"GET /{$}":              public, // the start page
 	"GET /healthz":          public,
 	"POST /api/auth/signup": public,
 	"POST /api/auth/login":  public,
 	"/api/":                 public, // the JSON 404 for unknown API paths
+	// Slack's HTTP mode: verified by the workspace's signing secret.
+	"POST /slack/{workspace_id}/commands":     public,
+	"POST /slack/{workspace_id}/events":       public,
+	"POST /slack/{workspace_id}/interactions": public,
 
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,

@@ -58,17 +58,27 @@ func (h *handler) routeTable() []route {
 		{"GET /api/jobs/{job_id}", jobMember, h.showJob},
 		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
 
+		// Slack's requests in HTTP mode, each verified by its signature.
+		{slackCommandsRoute, public, h.slackCommand},
+		{slackEventsRoute, public, h.slackEvent},
+		{slackInteractionsRoute, public, h.slackInteraction},
+
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
 	}
 }
 
-// streamedBodies are the routes whose bodies may pass maxBodyBytes, with
-// their own limits: their handlers stream the body to disk.
+// streamedBodies are the routes with their own body limits, which their
+// handlers read themselves: the uploads, past maxBodyBytes, streamed to
+// disk; and Slack's, under a small limit, read raw before anything else
+// since their signature covers the exact bytes.
 func (h *handler) streamedBodies() map[string]int64 {
 	limit := h.app.Config.ImportLimit()
 	return map[string]int64{
 		"POST /api/workspaces/{workspace_id}/imports": limit,
 		"POST /api/organizations/{org_id}/imports":    limit,
+		slackCommandsRoute:                            slackBodyLimit,
+		slackEventsRoute:                              slackBodyLimit,
+		slackInteractionsRoute:                        slackBodyLimit,
 	}
 }
 

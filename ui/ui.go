@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"lore/app"
 )
@@ -25,11 +26,17 @@ type handler struct {
 	logger *slog.Logger
 	static fs.FS          // the embedded ui/static folder
 	mux    *http.ServeMux // the router, for telling a wrong method from a wrong path
+	now    func() time.Time
 }
 
 // New returns the HTTP handler serving every route of Lore; static is the
 // embedded ui/static folder.
 func New(a *app.App, static fs.FS) http.Handler {
-	h := &handler{app: a, logger: a.Logger, static: static}
+	return newHandler(a, static, time.Now)
+}
+
+// newHandler is New with a clock, which judges the age of Slack's requests.
+func newHandler(a *app.App, static fs.FS, now func() time.Time) http.Handler {
+	h := &handler{app: a, logger: a.Logger, static: static, now: now}
 	return h.middleware(h.routes())
 }

@@ -1,0 +1,330 @@
+// Package bot is Lore in Slack: /ask and /askall, @mentions in threads,
+// questions sent to the bot directly, and the "Share in channel" and
+// feedback buttons of its answers. It knows no transport: Socket Mode and
+// HTTP mode both hand it slack-go's types (slack.SlashCommand,
+// slackevents.EventsAPIEvent, slack.InteractionCallback) with the
+// workspace's credentials.Connection, answer Slack at once with what the
+// method returns (the ack), and leave the rest to the Service, which
+// answers in the background through the request's response_url or the Web
+// API and never answers one delivery twice.
+//
+// Answers come from an Answerer (the answers service); every question is
+// logged there with its source. Before an answer is shown, the Service
+// checks each source against the question's scope once more: a private
+// channel's content answers only inside that channel.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/slack-go/slack/slackevents"
+
+	"lore/app/credentials"
+	"lore/app/settings"
+	"lore/storage"
+)
+
+// Scope is where a question may look; the values are the answers service's.
+type Scope int
+
+const (
+	// Web is the web page and the API: the organization's public channels.
+	Web Scope = iota
+	// Channel is /ask: the one channel it is typed in, private or not.
+	Channel
+	// Workspace is /askall, a mention or a direct message: the workspace's
+	// public channels plus the channel asked in.
+	Workspace
+)
+
+// Sources of a question, as the questions log records them.
+const (
+	SourceAsk     = "ask"
+	SourceAskAll  = "askall"
+	SourceMention = "mention"
+	SourceDM      = "dm"
+)
+
+// MaxQuestionLength is the longest question the answers service accepts,
+// in characters; a thread's context is cut to fit.
+const MaxQuestionLength = 2000
+
+// Request is one question and where it may be answered from: the shape of
+// answers.Request, so that the answers service's type can replace it.
+type Request struct {
+	OrgID       int64
+	Question    string
+	Scope       Scope
+	WorkspaceID string
+	ChannelID   string
+	Source      string
+	AskedBy     string // "slack:U123"
+	Since       time.Time
+	Until       time.Time
+}
+
+// Answer is what the answers service answers (answers.Answer's shape).
+type Answer struct {
+	QuestionID int64
+	Answered   bool // false: no confident answer; Sources are the nearest
+	Text       string
+	Confidence int // 0-100
+	Sources    []Source
+}
+
+// KindMessage is a source that is a Slack message; documents answer only
+// on the web.
+const KindMessage = "message"
+
+// Source is a message an answer draws on (answers.Source's shape).
+type Source struct {
+	Kind        string
+	WorkspaceID string
+	ChannelID   string
+	ChannelName string
+	TS          string
+	ThreadTS    string
+	UserName    string
+	PostedAt    time.Time
+	Text        string
+	Permalink   string
+	DocumentID  int64
+	Title       string
+	Position    int
+	Score       float64
+}
+
+// Answerer answers a question within its scope and logs it: the answers
+// service's Ask.
+type Answerer interface {
+	Ask(ctx context.Context, r Request) (Answer, error)
+}
+
+// Feedback records whether an answer helped (the answers service's
+// Feedback); optional.
+type Feedback interface {
+	Feedback(ctx context.Context, orgID, questionID int64, helpful bool) error
+}
+
+// LiveEvents takes the events that are not questions (messages in
+// channels, channel renames, joins…) to the one message path, as the
+// Socket Mode runtime does; optional.
+type LiveEvents interface {
+	LiveEvent(ctx context.Context, conn *credentials.Connection, ev slackevents.EventsAPIEvent) error
+}
+
+// Options are what a Service needs.
+type Options struct {
+	Answerer Answerer
+	Feedback Feedback   // nil: the feedback buttons only thank
+	Live     LiveEvents // nil: non-question events are dropped
+	Settings *settings.Service
+	// Store names which channels are public, for the scope check.
+	Store  *storage.Store
+	Logger *slog.Logger
+	// SlackAPIURL is the Web API's base URL: response URLs are accepted on
+	// hooks.slack.com and on this URL's host (a proxy, a test's fake).
+	SlackAPIURL string
+	// HTTPClient posts to response URLs; nil is a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// BotName is how the bot is named in "invite @lore to #channel"; "" is lore.
+	BotName string
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Timeouts of the work a command starts.
+const (
+	// AnswerTimeout bounds answering one question and posting the answer.
+	AnswerTimeout = 2 * time.Minute
+	// ShareWindow is how long an answer can be shared: Slack's response
+	// URLs last 30 minutes.
+	ShareWindow = 30 * time.Minute
+	// seenWindow is how long a delivery is remembered, so that Slack's
+	// retries (minutes apart at most) are not answered again.
+	seenWindow = 15 * time.Minute
+	maxSeen    = 50000
+	maxShares  = 10000
+)
+
+// Service answers questions asked in Slack. It is safe for concurrent use;
+// Close stops the answers in flight.
+type Service struct {
+	answerer Answerer
+	feedback Feedback
+	live     LiveEvents
+	settings *settings.Service
+	store    *storage.Store
+	logger   *slog.Logger
+	http     *http.Client
+	apiHost  string
+	botName  string
+	now      func() time.Time
+
+	ctx    context.Context // ends on Close; the background work's parent
+	cancel context.CancelFunc
+	wg     gosync.WaitGroup
+
+	mu     gosync.Mutex
+	closed bool
+	seen   map[string]time.Time // delivery key → when first seen
+	shares map[string]*share    // share id → what the asker was shown
+}
+
+// New returns a Service.
+func New(opts Options) *Service {
+	s := &Service{answerer: opts.Answerer, feedback: opts.Feedback, live: opts.Live, settings: opts.Settings,
+		store: opts.Store, logger: opts.Logger, http: opts.HTTPClient, botName: opts.BotName, now: opts.Now,
+		seen: map[string]time.Time{}, shares: map[string]*share{}}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 10 * time.Second}
+	}
+	if s.botName == "" {
+		s.botName = "lore"
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if u, err := url.Parse(opts.SlackAPIURL); err == nil && u.Host != "" {
+		s.apiHost = u.Scheme + "://" + u.Host
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Close cancels the answers in flight and waits for them to end.
+func (s *Service) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// Wait waits until no answer is in flight (for tests and benchmarks).
+func (s *Service) Wait() { s.wg.Wait() }
+
+// background runs f apart from the request that started it, so that Slack
+// gets its ack at once; f's context ends after AnswerTimeout or on Close.
+func (s *Service) background(what string, f func(ctx context.Context)) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.logger.Warn("slack request dropped: lore is stopping", "what", what)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			if v := recover(); v != nil {
+				s.logger.Error("panic answering in Slack", "what", what, "panic", v)
+			}
+		}()
+		ctx, cancel := context.WithTimeout(s.ctx, AnswerTimeout)
+		defer cancel()
+		f(ctx)
+	}()
+}
+
+// firstTime records a delivery and tells whether it is new: a retry of an
+// event, command or click already seen is not answered again.
+func (s *Service) firstTime(key string) bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at, ok := s.seen[key]; ok && now.Sub(at) < seenWindow {
+		return false
+	}
+	if len(s.seen) >= maxSeen {
+		for k, at := range s.seen {
+			if now.Sub(at) >= seenWindow {
+				delete(s.seen, k)
+			}
+		}
+	}
+	s.seen[key] = now
+	return true
+}
+
+// share is an answer as its asker saw it, kept for ShareWindow so that
+// "Share in channel" posts exactly that, and the feedback buttons name its
+// question.
+type share struct {
+	orgID       int64
+	workspaceID string
+	channelID   string
+	asker       string // Slack user id
+	question    string
+	responseURL string // the command's, for posting in the channel
+	answer      Answer
+	scope       Scope
+	at          time.Time
+	shared      bool
+}
+
+// remember keeps sh and returns its id, the value of its buttons.
+func (s *Service) remember(sh *share) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.shares) >= maxShares {
+		for k, old := range s.shares {
+			if now.Sub(old.at) >= ShareWindow {
+				delete(s.shares, k)
+			}
+		}
+	}
+	sh.at = now
+	s.shares[id] = sh
+	return id
+}
+
+// lookup returns the share of id while it can still be shared.
+func (s *Service) lookup(id string) (*share, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh, ok := s.shares[id]
+	if !ok || s.now().Sub(sh.at) >= ShareWindow {
+		return nil, false
+	}
+	return sh, true
+}
+
+// commandsEnabled reads the organization's slack_commands_enabled.
+func (s *Service) commandsEnabled(ctx context.Context, orgID int64) (bool, error) {
+	st, err := s.settings.Get(ctx, orgID)
+	if err != nil {
+		return false, fmt.Errorf("bot: settings of organization %d: %w", orgID, err)
+	}
+	return st.SlackCommandsEnabled, nil
+}
+
+// allowedResponseURL tells whether u is a response URL Lore may post to:
+// Slack's (https://hooks.slack.com/…) or on the configured API's host.
+func (s *Service) allowedResponseURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.User != nil {
+		return false
+	}
+	if p.Scheme == "https" && p.Host == "hooks.slack.com" {
+		return true
+	}
+	return s.apiHost != "" && p.Scheme+"://"+p.Host == s.apiHost && strings.HasPrefix(u, s.apiHost+"/")
+}
