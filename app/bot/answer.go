@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
@@ -105,20 +106,47 @@ const (
 	notMember
 )
 
-// isMember asks Slack whether the bot is in channel; a channel Slack does not
-// show the bot (a private one it was never invited to) is not joined.
+// membershipTTL is how long Slack's answer about the bot's membership of a
+// channel is reused: conversations.info allows about 50 calls a minute per
+// workspace, and a burst of commands must not wait for it.
+const membershipTTL = 10 * time.Minute
+
+type knownMembership struct {
+	m  membership
+	at time.Time
+}
+
+// isMember asks Slack whether the bot is in channel, at most once per
+// membershipTTL; a channel Slack does not show the bot (a private one it was
+// never invited to) is not joined.
 func (s *Service) isMember(ctx context.Context, conn *credentials.Connection, channel string) membership {
 	if strings.HasPrefix(channel, "D") {
 		return member
 	}
+	key := conn.WorkspaceID + ":" + channel
+	s.mu.Lock()
+	known, ok := s.members[key]
+	s.mu.Unlock()
+	if ok && s.now().Sub(known.at) < membershipTTL {
+		return known.m
+	}
 	info, err := conn.Slack.GetConversationInfoContext(ctx, &slackgo.GetConversationInfoInput{ChannelID: channel})
 	var se slackgo.SlackErrorResponse
+	m := memberUnknown
 	switch {
 	case err == nil && info.IsMember:
-		return member
+		m = member
 	case err == nil, errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "not_in_channel"):
-		return notMember
+		m = notMember
+	default:
+		s.logger.Debug("could not tell whether the bot is in a channel", "workspace_id", conn.WorkspaceID, "channel_id", channel, "error", err)
+		return memberUnknown
 	}
-	s.logger.Debug("could not tell whether the bot is in a channel", "workspace_id", conn.WorkspaceID, "channel_id", channel, "error", err)
-	return memberUnknown
+	s.mu.Lock()
+	if len(s.members) >= maxShares {
+		clear(s.members)
+	}
+	s.members[key] = knownMembership{m: m, at: s.now()}
+	s.mu.Unlock()
+	return m
 }

@@ -178,13 +178,16 @@ type Service struct {
 	closed bool
 	seen   map[string]time.Time // delivery key → when first seen
 	shares map[string]*share    // share id → what the asker was shown
+	// members is Slack's last answer on the bot's membership, by
+	// workspace:channel.
+	members map[string]knownMembership
 }
 
 // New returns a Service.
 func New(opts Options) *Service {
 	s := &Service{answerer: opts.Answerer, feedback: opts.Feedback, live: opts.Live, settings: opts.Settings,
 		store: opts.Store, logger: opts.Logger, http: opts.HTTPClient, botName: opts.BotName, now: opts.Now,
-		seen: map[string]time.Time{}, shares: map[string]*share{}}
+		seen: map[string]time.Time{}, shares: map[string]*share{}, members: map[string]knownMembership{}}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

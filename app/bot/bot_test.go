@@ -114,6 +114,15 @@ func TestAskWhereTheBotIsNotInvited(t *testing.T) {
 	if got := texts(t, e.posts()[1]); strings.Contains(got, "invite") {
 		t.Errorf("the note in a channel the bot is in:\n%s", got)
 	}
+	// Slack's answer is reused for a while: conversations.info allows about
+	// 50 calls a minute, and a burst of commands must not wait for it.
+	e.bot.Command(context.Background(), e.conn, e.command("/ask", elsewhere, "random", "who owns billing?", "cmd3"))
+	if got := texts(t, e.posts()[2]); !strings.Contains(got, "invite @lore to #random") {
+		t.Errorf("the second answer in #random:\n%s", got)
+	}
+	if n := len(e.fake.Requests("conversations.info")); n != 2 {
+		t.Errorf("conversations.info called %d times for two channels, want 2", n)
+	}
 }
 
 // leaky is an answers service that ignores the scope: it cites #general,
