@@ -35,12 +35,12 @@ const (
 // body is signed with its signing secret within five minutes of now. It
 // answers 401 alike for every failure, with the reason in the log only,
 // and returns ok false when it has answered.
-func (h *handler) slackRequest(w http.ResponseWriter, r *http.Request) (conn *credentials.Connection, ws storage.Workspace, body []byte, ok bool) {
+func (h *handler) slackRequest(w http.ResponseWriter, r *http.Request) (conn bot.Conn, ws storage.Workspace, body []byte, ok bool) {
 	ctx := r.Context()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		h.fail(w, r, err)
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
 	id := r.PathValue("workspace_id")
 	refuse := func(reason string) {
@@ -50,33 +50,33 @@ func (h *handler) slackRequest(w http.ResponseWriter, r *http.Request) (conn *cr
 	orgID, err := h.app.Accounts.WorkspaceOrg(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		refuse("no such workspace")
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
 	if err == nil {
 		ws, err = h.app.Accounts.Workspace(ctx, orgID, id)
 	}
 	if err != nil {
 		h.fail(w, r, err)
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
 	if h.app.Credentials == nil {
 		h.fail(w, r, credentials.ErrNoKey)
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
-	conn, err = h.app.Credentials.Connect(ctx, "http:"+id, orgID, id)
+	c, err := h.app.Credentials.Connect(ctx, "http:"+id, orgID, id)
 	if errors.Is(err, credentials.ErrNoCredentials) {
 		refuse("the workspace has no credentials")
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
 	if err != nil {
 		h.fail(w, r, err)
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
-	if err := slack.VerifySignature(conn.Credentials.SigningSecret, r.Header, body, h.now()); err != nil {
+	if err := slack.VerifySignature(c.Credentials.SigningSecret, r.Header, body, h.now()); err != nil {
 		refuse(err.Error())
-		return nil, ws, nil, false
+		return conn, ws, nil, false
 	}
-	return conn, ws, body, true
+	return bot.Conn{OrgID: c.OrgID, WorkspaceID: c.WorkspaceID, API: c.Slack}, ws, body, true
 }
 
 // slackTeam checks that a verified body names the workspace of its route:

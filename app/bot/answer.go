@@ -10,7 +10,6 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"lore/app/credentials"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -119,18 +118,18 @@ type knownMembership struct {
 // isMember asks Slack whether the bot is in channel, at most once per
 // membershipTTL; a channel Slack does not show the bot (a private one it was
 // never invited to) is not joined.
-func (s *Service) isMember(ctx context.Context, conn *credentials.Connection, channel string) membership {
+func (s *Service) isMember(ctx context.Context, ws Conn, channel string) membership {
 	if strings.HasPrefix(channel, "D") {
 		return member
 	}
-	key := conn.WorkspaceID + ":" + channel
+	key := ws.WorkspaceID + ":" + channel
 	s.mu.Lock()
 	known, ok := s.members[key]
 	s.mu.Unlock()
 	if ok && s.now().Sub(known.at) < membershipTTL {
 		return known.m
 	}
-	info, err := conn.Slack.GetConversationInfoContext(ctx, &slackgo.GetConversationInfoInput{ChannelID: channel})
+	info, err := ws.API.GetConversationInfoContext(ctx, &slackgo.GetConversationInfoInput{ChannelID: channel})
 	var se slackgo.SlackErrorResponse
 	m := memberUnknown
 	switch {
@@ -139,7 +138,7 @@ func (s *Service) isMember(ctx context.Context, conn *credentials.Connection, ch
 	case err == nil, errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "not_in_channel"):
 		m = notMember
 	default:
-		s.logger.Debug("could not tell whether the bot is in a channel", "workspace_id", conn.WorkspaceID, "channel_id", channel, "error", err)
+		s.logger.Debug("could not tell whether the bot is in a channel", "workspace_id", ws.WorkspaceID, "channel_id", channel, "error", err)
 		return memberUnknown
 	}
 	s.mu.Lock()

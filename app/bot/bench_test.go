@@ -28,7 +28,7 @@ func BenchmarkCommandAck(b *testing.B) {
 			cmd := e.command("/ask", public, "general", "how do we deploy?", fmt.Sprintf("cmd%d", n))
 			wg.Go(func() {
 				start := time.Now()
-				if ack := e.bot.Command(context.Background(), e.conn, cmd); ack != nil {
+				if ack := e.bot.Command(context.Background(), e.ws, cmd); ack != nil {
 					b.Errorf("ack %+v", ack)
 				}
 				d := time.Since(start)

@@ -2,11 +2,13 @@
 // questions sent to the bot directly, and the "Share in channel" and
 // feedback buttons of its answers. It knows no transport: Socket Mode and
 // HTTP mode both hand it slack-go's types (slack.SlashCommand,
-// slackevents.EventsAPIEvent, slack.InteractionCallback) with the
-// workspace's credentials.Connection, answer Slack at once with what the
-// method returns (the ack), and leave the rest to the Service, which
-// answers in the background through the request's response_url or the Web
-// API and never answers one delivery twice.
+// slackevents.EventsAPIEvent, slack.InteractionCallback) with the Conn of
+// the workspace they came from. HTTP mode answers Slack at once with what Command and
+// Interaction return (the ack); the Socket Mode runtime, which acks every
+// envelope itself, calls the same through SocketHandler, which posts those
+// replies to the response_url instead. The Service answers questions in the
+// background through the request's response_url or the Web API and never
+// answers one delivery twice.
 //
 // Answers come from an Answerer (the answers service); every question is
 // logged there with its source. Before an answer is shown, the Service
@@ -28,8 +30,8 @@ import (
 
 	"github.com/slack-go/slack/slackevents"
 
-	"lore/app/credentials"
 	"lore/app/settings"
+	"lore/app/slack"
 	"lore/storage"
 )
 
@@ -115,11 +117,22 @@ type Feedback interface {
 	Feedback(ctx context.Context, orgID, questionID int64, helpful bool) error
 }
 
+// Conn is the workspace a command, event or click came from, with the
+// Web API of its connection: a Socket Mode connection's, or in HTTP mode the
+// one read for the request. Its fields are those of the Socket Mode
+// runtime's slack.SocketWorkspace, so that it can become an alias of it.
+type Conn struct {
+	OrgID       int64
+	WorkspaceID string
+	BotUserID   string // the bot's own user id, when known
+	API         *slack.API
+}
+
 // LiveEvents takes the events that are not questions (messages in
 // channels, channel renames, joins…) to the one message path, as the
-// Socket Mode runtime does; optional.
+// Socket Mode runtime's live capture does; optional.
 type LiveEvents interface {
-	LiveEvent(ctx context.Context, conn *credentials.Connection, ev slackevents.EventsAPIEvent) error
+	Event(ctx context.Context, ws Conn, ev slackevents.EventsAPIEvent)
 }
 
 // Options are what a Service needs.

@@ -22,7 +22,7 @@ import (
 func TestAskAnswersTheAskerWithSources(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if ack := e.bot.Command(context.Background(), e.conn, e.command("/ask", public, "general", "  how do we deploy?  ", "cmd1")); ack != nil {
+	if ack := e.bot.Command(context.Background(), e.ws, e.command("/ask", public, "general", "  how do we deploy?  ", "cmd1")); ack != nil {
 		t.Fatalf("ack %+v, want an empty one", ack)
 	}
 	posts := e.posts()
@@ -65,22 +65,22 @@ func TestCommandHelpAndRefusals(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	for i, text := range []string{"", "   ", "help"} {
-		ack := e.bot.Command(ctx, e.conn, e.command("/askall", public, "general", text, "help"+string(rune('a'+i))))
+		ack := e.bot.Command(ctx, e.ws, e.command("/askall", public, "general", text, "help"+string(rune('a'+i))))
 		if ack == nil || ack.ResponseType != "ephemeral" || !strings.Contains(ack.Text, "/askall QUESTION") {
 			t.Errorf("%q: ack %+v, want the help", text, ack)
 		}
 	}
-	if ack := e.bot.Command(ctx, e.conn, e.command("/frob", public, "general", "x", "frob")); ack == nil || !strings.Contains(ack.Text, "not one of its commands") {
+	if ack := e.bot.Command(ctx, e.ws, e.command("/frob", public, "general", "x", "frob")); ack == nil || !strings.Contains(ack.Text, "not one of its commands") {
 		t.Errorf("unknown command: %+v", ack)
 	}
 	if _, err := e.app.Settings.Patch(ctx, e.orgID, "test", map[string]json.RawMessage{"slack_commands_enabled": json.RawMessage("false")}); err != nil {
 		t.Fatal(err)
 	}
-	if ack := e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "off")); ack == nil || ack.Text != bot.CommandsOff {
+	if ack := e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "off")); ack == nil || ack.Text != bot.CommandsOff {
 		t.Errorf("commands off: %+v, want %q", ack, bot.CommandsOff)
 	}
 	mention := event(t, "Ev0OFF", `{"type":"app_mention","user":"U0ASKER","text":"<@U0BOT> how do we deploy?","ts":"1700000100.000100","channel":"C0GENERAL"}`)
-	if err := e.bot.Event(ctx, e.conn, mention); err != nil {
+	if err := e.bot.Event(ctx, e.ws, mention); err != nil {
 		t.Fatal(err)
 	}
 	posts := e.posts()
@@ -98,7 +98,7 @@ func TestAskWhereTheBotIsNotInvited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.ans.set(func(bot.Request) bot.Answer { return bot.Answer{Confidence: 10} })
-	e.bot.Command(context.Background(), e.conn, e.command("/ask", elsewhere, "random", "who owns billing?", "cmd1"))
+	e.bot.Command(context.Background(), e.ws, e.command("/ask", elsewhere, "random", "who owns billing?", "cmd1"))
 	posts := e.posts()
 	if len(posts) != 1 {
 		t.Fatalf("posts %+v", posts)
@@ -110,13 +110,13 @@ func TestAskWhereTheBotIsNotInvited(t *testing.T) {
 		}
 	}
 	// In #general, where the bot is, there is no such note.
-	e.bot.Command(context.Background(), e.conn, e.command("/ask", public, "general", "who owns billing?", "cmd2"))
+	e.bot.Command(context.Background(), e.ws, e.command("/ask", public, "general", "who owns billing?", "cmd2"))
 	if got := texts(t, e.posts()[1]); strings.Contains(got, "invite") {
 		t.Errorf("the note in a channel the bot is in:\n%s", got)
 	}
 	// Slack's answer is reused for a while: conversations.info allows about
 	// 50 calls a minute, and a burst of commands must not wait for it.
-	e.bot.Command(context.Background(), e.conn, e.command("/ask", elsewhere, "random", "who owns billing?", "cmd3"))
+	e.bot.Command(context.Background(), e.ws, e.command("/ask", elsewhere, "random", "who owns billing?", "cmd3"))
 	if got := texts(t, e.posts()[2]); !strings.Contains(got, "invite @lore to #random") {
 		t.Errorf("the second answer in #random:\n%s", got)
 	}
@@ -144,10 +144,10 @@ func TestScopeNeverLeaksAPrivateChannel(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.ans.set(leaky)
-	e.bot.Command(ctx, e.conn, e.command("/askall", public, "general", "what is the launch code?", "all-general"))
+	e.bot.Command(ctx, e.ws, e.command("/askall", public, "general", "what is the launch code?", "all-general"))
 	e.bot.Wait()
 	dmEvent := event(t, "Ev0DM", `{"type":"message","channel_type":"im","user":"U0ASKER","text":"what is the launch code?","ts":"1700000200.000100","channel":"D0DIRECT"}`)
-	if err := e.bot.Event(ctx, e.conn, dmEvent); err != nil {
+	if err := e.bot.Event(ctx, e.ws, dmEvent); err != nil {
 		t.Fatal(err)
 	}
 	posts := e.posts()
@@ -172,10 +172,10 @@ func TestScopeNeverLeaksAPrivateChannel(t *testing.T) {
 		return bot.Answer{Answered: true, Confidence: 80, Text: "The launch code is hunter2.",
 			Sources: []bot.Source{source(private, "secret", "the launch code is hunter2")}}
 	})
-	e.bot.Command(ctx, e.conn, e.command("/ask", private, "secret", "what is the launch code?", "ask-secret"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", private, "secret", "what is the launch code?", "ask-secret"))
 	e.bot.Wait()
 	e.ans.set(leaky)
-	e.bot.Command(ctx, e.conn, e.command("/askall", private, "secret", "what is the launch code?", "all-secret"))
+	e.bot.Command(ctx, e.ws, e.command("/askall", private, "secret", "what is the launch code?", "all-secret"))
 	posts = e.posts()[2:]
 	if len(posts) != 2 {
 		t.Fatalf("posts %+v", posts)
@@ -205,16 +205,16 @@ func TestShareShowsWhatTheAskerSaw(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
 	shown := e.posts()[0]
 	id := buttons(t, shown)[bot.ActionShare]
 	e.ans.set(func(bot.Request) bot.Answer {
 		return bot.Answer{Answered: true, Text: "Something else entirely.", Confidence: 99}
 	})
 
-	e.bot.Interaction(ctx, e.conn, e.click("U0SOMEONE", bot.ActionShare, id, "click0"))
-	e.bot.Interaction(ctx, e.conn, e.click(asker, bot.ActionShare, id, "click1"))
-	e.bot.Interaction(ctx, e.conn, e.click(asker, bot.ActionShare, id, "click2"))
+	e.bot.Interaction(ctx, e.ws, e.click("U0SOMEONE", bot.ActionShare, id, "click0"))
+	e.bot.Interaction(ctx, e.ws, e.click(asker, bot.ActionShare, id, "click1"))
+	e.bot.Interaction(ctx, e.ws, e.click(asker, bot.ActionShare, id, "click2"))
 	posts := e.posts()[1:]
 	var shared, refusals, marked []slackfake.Post
 	for _, p := range posts {
@@ -255,15 +255,15 @@ func TestShareFallsBackToPostMessage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
 	e.bot.Wait()
-	e.bot.Command(ctx, e.conn, e.command("/ask", elsewhere, "random", "how do we deploy?", "cmd2"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", elsewhere, "random", "how do we deploy?", "cmd2"))
 	posts := e.posts()
 	e.fake.UseUp("cmd1")
 	e.fake.UseUp("cmd2")
-	e.bot.Interaction(ctx, e.conn, e.click(asker, bot.ActionShare, buttons(t, posts[0])[bot.ActionShare], "click1"))
+	e.bot.Interaction(ctx, e.ws, e.click(asker, bot.ActionShare, buttons(t, posts[0])[bot.ActionShare], "click1"))
 	e.bot.Wait()
-	e.bot.Interaction(ctx, e.conn, e.click(asker, bot.ActionShare, buttons(t, posts[1])[bot.ActionShare], "click2"))
+	e.bot.Interaction(ctx, e.ws, e.click(asker, bot.ActionShare, buttons(t, posts[1])[bot.ActionShare], "click2"))
 	var viaAPI []slackfake.Post
 	var told string
 	for _, p := range e.posts()[2:] {
@@ -291,10 +291,10 @@ func TestFeedbackButtons(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
 	id := buttons(t, e.posts()[0])[bot.ActionHelpful]
-	e.bot.Interaction(ctx, e.conn, e.click(asker, bot.ActionHelpful, id, "up"))
-	e.bot.Interaction(ctx, e.conn, e.click("U0SOMEONE", bot.ActionUnhelpful, id, "down"))
+	e.bot.Interaction(ctx, e.ws, e.click(asker, bot.ActionHelpful, id, "up"))
+	e.bot.Interaction(ctx, e.ws, e.click("U0SOMEONE", bot.ActionUnhelpful, id, "down"))
 	e.bot.Wait()
 	if got := e.ans.feedback; !slices.Equal(got, []string{"1:1:true"}) {
 		t.Errorf("feedback %q", got)
@@ -315,7 +315,7 @@ func TestMentionAnswersInItsThread(t *testing.T) {
 	inThread := event(t, "Ev0T", `{"type":"app_mention","user":"U0ASKER","text":"<@U0BOT> why?","ts":"1700000300.000300","thread_ts":"1700000300.000100","channel":"C0GENERAL"}`)
 	top := event(t, "Ev0TOP", `{"type":"app_mention","user":"U0ASKER","text":"<@U0BOT> how do we deploy?","ts":"1700000400.000100","channel":"C0GENERAL"}`)
 	for _, ev := range []slackevents.EventsAPIEvent{inThread, top} {
-		if err := e.bot.Event(ctx, e.conn, ev); err != nil {
+		if err := e.bot.Event(ctx, e.ws, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -371,7 +371,7 @@ func TestEventsGoWhereTheyBelong(t *testing.T) {
 		event(t, "Ev4", `{"type":"message","channel_type":"im","bot_id":"B1","text":"an answer","ts":"1700000500.000300","channel":"D0DIRECT"}`),
 		event(t, "Ev5", `{"type":"message","channel_type":"im","subtype":"message_changed","channel":"D0DIRECT","ts":"1700000500.000400","message":{"type":"message","user":"U0ASKER","text":"edited","ts":"1700000500.000200"}}`),
 	} {
-		if err := e.bot.Event(ctx, e.conn, ev); err != nil {
+		if err := e.bot.Event(ctx, e.ws, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -395,10 +395,10 @@ func TestRetriesAreNotAnsweredTwice(t *testing.T) {
 	ctx := context.Background()
 	mention := event(t, "Ev0RETRY", `{"type":"app_mention","user":"U0ASKER","text":"<@U0BOT> how do we deploy?","ts":"1700000600.000100","channel":"C0GENERAL"}`)
 	for range 3 {
-		if err := e.bot.Event(ctx, e.conn, mention); err != nil {
+		if err := e.bot.Event(ctx, e.ws, mention); err != nil {
 			t.Fatal(err)
 		}
-		e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
+		e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
 	}
 	if n := len(e.posts()); n != 2 {
 		t.Errorf("%d posts, want one answer to the mention and one to the command", n)
@@ -417,14 +417,14 @@ func TestAnswersServiceFailing(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.ans.err = errors.New("database is locked")
-	e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "cmd1"))
 	e.bot.Wait()
 	e.fake.UseUp("cmd2")
-	e.bot.Command(ctx, e.conn, e.command("/ask", public, "general", "how do we deploy?", "cmd2"))
+	e.bot.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "cmd2"))
 	e.bot.Wait()
 	evil := e.command("/ask", public, "general", "how do we deploy?", "cmd3")
 	evil.ResponseURL = "https://attacker.example/collect"
-	e.bot.Command(ctx, e.conn, evil)
+	e.bot.Command(ctx, e.ws, evil)
 	posts := e.posts()
 	var methods []string
 	for _, p := range posts {
@@ -436,5 +436,31 @@ func TestAnswersServiceFailing(t *testing.T) {
 	want := []string{"response_url:cmd1", "response_url:cmd2", "chat.postEphemeral:", "chat.postEphemeral:"}
 	if !slices.Equal(methods, want) {
 		t.Errorf("posts %q, want %q", methods, want)
+	}
+}
+
+// TestSocketHandler: over Socket Mode, whose runtime acks every envelope
+// itself, a reply the ack would carry (the help, commands off) is posted to
+// the command's response URL, and questions are answered as over HTTP.
+func TestSocketHandler(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	h := e.bot.SocketHandler()
+	h.Command(ctx, e.ws, e.command("/ask", public, "general", "", "help"))
+	h.Command(ctx, e.ws, e.command("/ask", public, "general", "how do we deploy?", "ask"))
+	h.Event(ctx, e.ws, event(t, "Ev0S", `{"type":"app_mention","user":"U0ASKER","text":"<@U0BOT> how do we deploy?","ts":"1700000700.000100","channel":"C0GENERAL"}`))
+	byWhere := map[string]slackfake.Post{}
+	for _, p := range e.posts() {
+		byWhere[p.Method+":"+p.ResponseURL] = p
+	}
+	if p := byWhere["response_url:help"]; !strings.Contains(p.Text, "/ask QUESTION") || p.ResponseType != "ephemeral" {
+		t.Errorf("help over the socket: %+v", p)
+	}
+	if p := byWhere["response_url:ask"]; !strings.Contains(p.Blocks, "Run make deploy from main.") {
+		t.Errorf("answer over the socket: %+v", p)
+	}
+	if p := byWhere["chat.postMessage:"]; p.ThreadTS != "1700000700.000100" {
+		t.Errorf("mention over the socket: %+v", p)
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"lore/app/credentials"
 )
 
 // Command handles a slash command (/ask, /askall) and returns the ack: the
@@ -15,8 +14,8 @@ import (
 // at once; a question is acked with nothing (nil) and answered in the
 // background, only to the asker, through the command's response_url. A
 // command seen before (a retry) is acked with nothing and not answered again.
-func (s *Service) Command(ctx context.Context, conn *credentials.Connection, cmd slackgo.SlashCommand) *Reply {
-	if cmd.TriggerID != "" && !s.firstTime("command:"+conn.WorkspaceID+":"+cmd.TriggerID) {
+func (s *Service) Command(ctx context.Context, ws Conn, cmd slackgo.SlashCommand) *Reply {
+	if cmd.TriggerID != "" && !s.firstTime("command:"+ws.WorkspaceID+":"+cmd.TriggerID) {
 		return nil
 	}
 	var scope Scope
@@ -29,9 +28,9 @@ func (s *Service) Command(ctx context.Context, conn *credentials.Connection, cmd
 	default:
 		return textReply("Lore answers /ask and /askall; " + cmd.Command + " is not one of its commands.")
 	}
-	enabled, err := s.commandsEnabled(ctx, conn.OrgID)
+	enabled, err := s.commandsEnabled(ctx, ws.OrgID)
 	if err != nil {
-		s.logger.Error("slack command failed", "workspace_id", conn.WorkspaceID, slog.Any("error", err))
+		s.logger.Error("slack command failed", "workspace_id", ws.WorkspaceID, slog.Any("error", err))
 		return textReply(answerFailed)
 	}
 	if !enabled {
@@ -42,29 +41,29 @@ func (s *Service) Command(ctx context.Context, conn *credentials.Connection, cmd
 		return textReply(help(cmd.Command))
 	}
 	s.background(cmd.Command, func(ctx context.Context) {
-		s.answerCommand(ctx, conn, cmd, scope, source, question)
+		s.answerCommand(ctx, ws, cmd, scope, source, question)
 	})
 	return nil
 }
 
 // answerCommand answers a command's question to the asker alone, with a
 // Share button that posts the same answer in the channel.
-func (s *Service) answerCommand(ctx context.Context, conn *credentials.Connection, cmd slackgo.SlashCommand, scope Scope, source, question string) {
+func (s *Service) answerCommand(ctx context.Context, ws Conn, cmd slackgo.SlashCommand, scope Scope, source, question string) {
 	var note string
-	if s.isMember(ctx, conn, cmd.ChannelID) == notMember {
+	if s.isMember(ctx, ws, cmd.ChannelID) == notMember {
 		note = "I'm not in #" + cmd.ChannelName + ", so I answered from what I have: invite @" + s.botName +
 			" to #" + cmd.ChannelName + " so I can learn its history."
 	}
-	a, err := s.ask(ctx, Request{OrgID: conn.OrgID, Question: question, Scope: scope, WorkspaceID: conn.WorkspaceID,
+	a, err := s.ask(ctx, Request{OrgID: ws.OrgID, Question: question, Scope: scope, WorkspaceID: ws.WorkspaceID,
 		ChannelID: cmd.ChannelID, Source: source, AskedBy: "slack:" + cmd.UserID})
 	if err != nil {
-		s.logger.Error("answering a slack command failed", "workspace_id", conn.WorkspaceID, "channel_id", cmd.ChannelID,
+		s.logger.Error("answering a slack command failed", "workspace_id", ws.WorkspaceID, "channel_id", cmd.ChannelID,
 			"command", cmd.Command, slog.Any("error", err))
-		s.tellAsker(ctx, conn, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, failureText(err), nil)
+		s.tellAsker(ctx, ws, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, failureText(err), nil)
 		return
 	}
-	id := s.remember(&share{orgID: conn.OrgID, workspaceID: conn.WorkspaceID, channelID: cmd.ChannelID, asker: cmd.UserID,
+	id := s.remember(&share{orgID: ws.OrgID, workspaceID: ws.WorkspaceID, channelID: cmd.ChannelID, asker: cmd.UserID,
 		question: question, responseURL: cmd.ResponseURL, answer: a, scope: scope})
 	blocks := answerBlocks(a, view{asker: cmd.UserID, question: question, scope: scope, note: note, shareID: id})
-	s.tellAsker(ctx, conn, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, fallbackText(a), blocks)
+	s.tellAsker(ctx, ws, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, fallbackText(a), blocks)
 }

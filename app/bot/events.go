@@ -9,7 +9,6 @@ import (
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"lore/app/credentials"
 )
 
 // maxThreadContext is how many of a thread's messages lend a mention their
@@ -23,9 +22,9 @@ const maxThreadContext = 20
 // handed on, so never indexed. Every other event goes to the live message
 // path. An event seen before (Slack's retry) is not handled again. It
 // returns only after the handing on, and at once for questions.
-func (s *Service) Event(ctx context.Context, conn *credentials.Connection, ev slackevents.EventsAPIEvent) error {
+func (s *Service) Event(ctx context.Context, ws Conn, ev slackevents.EventsAPIEvent) error {
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
-		if !s.firstTime("event:" + conn.WorkspaceID + ":" + cb.EventID) {
+		if !s.firstTime("event:" + ws.WorkspaceID + ":" + cb.EventID) {
 			return nil
 		}
 	}
@@ -34,20 +33,20 @@ func (s *Service) Event(ctx context.Context, conn *credentials.Connection, ev sl
 		if e.BotID != "" || e.User == "" {
 			return nil // another bot's mention: no conversation between bots
 		}
-		s.background("mention", func(ctx context.Context) { s.answerMention(ctx, conn, e) })
+		s.background("mention", func(ctx context.Context) { s.answerMention(ctx, ws, e) })
 		return nil
 	case *slackevents.MessageEvent:
 		if e.ChannelType == "im" {
 			if e.SubType == "" && e.BotID == "" && e.User != "" {
-				s.background("dm", func(ctx context.Context) { s.answerDirect(ctx, conn, e) })
+				s.background("dm", func(ctx context.Context) { s.answerDirect(ctx, ws, e) })
 			}
 			return nil
 		}
 	}
-	if s.live == nil {
-		return nil
+	if s.live != nil {
+		s.live.Event(ctx, ws, ev)
 	}
-	return s.live.LiveEvent(ctx, conn, ev)
+	return nil
 }
 
 // mentionPattern is a user mention as Slack writes it: <@U123> or <@U123|name>.
@@ -61,61 +60,61 @@ func questionOf(text string) string {
 // answerMention answers a mention visibly in its thread, with the thread's
 // earlier messages as the question's context; outside a thread, in a new
 // thread under the mention. It looks where /askall does.
-func (s *Service) answerMention(ctx context.Context, conn *credentials.Connection, e *slackevents.AppMentionEvent) {
+func (s *Service) answerMention(ctx context.Context, ws Conn, e *slackevents.AppMentionEvent) {
 	thread := e.ThreadTimeStamp
 	if thread == "" {
 		thread = e.TimeStamp
 	}
 	question := questionOf(e.Text)
 	if e.ThreadTimeStamp != "" && e.ThreadTimeStamp != e.TimeStamp {
-		question = withContext(question, s.threadContext(ctx, conn, e.Channel, e.ThreadTimeStamp, e.TimeStamp))
+		question = withContext(question, s.threadContext(ctx, ws, e.Channel, e.ThreadTimeStamp, e.TimeStamp))
 	}
-	s.answerVisibly(ctx, conn, e.Channel, thread, e.User, question, SourceMention)
+	s.answerVisibly(ctx, ws, e.Channel, thread, e.User, question, SourceMention)
 }
 
 // answerDirect answers a direct message in its conversation (in its thread
 // if it is in one), from the public channels only: the conversation itself
 // is never indexed.
-func (s *Service) answerDirect(ctx context.Context, conn *credentials.Connection, e *slackevents.MessageEvent) {
-	s.answerVisibly(ctx, conn, e.Channel, e.ThreadTimeStamp, e.User, questionOf(e.Text), SourceDM)
+func (s *Service) answerDirect(ctx context.Context, ws Conn, e *slackevents.MessageEvent) {
+	s.answerVisibly(ctx, ws, e.Channel, e.ThreadTimeStamp, e.User, questionOf(e.Text), SourceDM)
 }
 
 // answerVisibly answers a mention or a direct message with a message in
 // channel (and thread), after the same checks as a command.
-func (s *Service) answerVisibly(ctx context.Context, conn *credentials.Connection, channel, thread, user, question, source string) {
+func (s *Service) answerVisibly(ctx context.Context, ws Conn, channel, thread, user, question, source string) {
 	text, blocks := "", []slackgo.Block(nil)
-	enabled, err := s.commandsEnabled(ctx, conn.OrgID)
+	enabled, err := s.commandsEnabled(ctx, ws.OrgID)
 	switch {
 	case err != nil:
-		s.logger.Error("answering in slack failed", "workspace_id", conn.WorkspaceID, slog.Any("error", err))
+		s.logger.Error("answering in slack failed", "workspace_id", ws.WorkspaceID, slog.Any("error", err))
 		text = answerFailed
 	case !enabled:
 		text = CommandsOff
 	case question == "":
 		text = help("/ask")
 	default:
-		a, err := s.ask(ctx, Request{OrgID: conn.OrgID, Question: question, Scope: Workspace, WorkspaceID: conn.WorkspaceID,
+		a, err := s.ask(ctx, Request{OrgID: ws.OrgID, Question: question, Scope: Workspace, WorkspaceID: ws.WorkspaceID,
 			ChannelID: channel, Source: source, AskedBy: "slack:" + user})
 		if err != nil {
-			s.logger.Error("answering in slack failed", "workspace_id", conn.WorkspaceID, "channel_id", channel,
+			s.logger.Error("answering in slack failed", "workspace_id", ws.WorkspaceID, "channel_id", channel,
 				"source", source, slog.Any("error", err))
 			text = failureText(err)
 			break
 		}
 		text, blocks = fallbackText(a), answerBlocks(a, view{scope: Workspace})
 	}
-	if err := s.post(ctx, conn, channel, thread, text, blocks); err != nil {
-		s.logger.Warn("could not answer in slack", "workspace_id", conn.WorkspaceID, "channel_id", channel, slog.Any("error", err))
+	if err := s.post(ctx, ws, channel, thread, text, blocks); err != nil {
+		s.logger.Warn("could not answer in slack", "workspace_id", ws.WorkspaceID, "channel_id", channel, slog.Any("error", err))
 	}
 }
 
 // threadContext is the text of a thread's messages before the mention at
 // ts, oldest first, without the bot's own; "" when Slack cannot say.
-func (s *Service) threadContext(ctx context.Context, conn *credentials.Connection, channel, thread, ts string) string {
-	msgs, _, _, err := conn.Slack.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+func (s *Service) threadContext(ctx context.Context, ws Conn, channel, thread, ts string) string {
+	msgs, _, _, err := ws.API.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
 		ChannelID: channel, Timestamp: thread, Limit: maxThreadContext})
 	if err != nil {
-		s.logger.Warn("could not read a thread for its context", "workspace_id", conn.WorkspaceID, "channel_id", channel, slog.Any("error", err))
+		s.logger.Warn("could not read a thread for its context", "workspace_id", ws.WorkspaceID, "channel_id", channel, slog.Any("error", err))
 		return ""
 	}
 	var parts []string

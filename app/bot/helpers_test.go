@@ -15,7 +15,6 @@ import (
 	"lore/app"
 	"lore/app/apptest"
 	"lore/app/bot"
-	"lore/app/credentials"
 	"lore/app/slack"
 	"lore/app/slackfake"
 	"lore/storage"
@@ -100,11 +99,10 @@ type live struct {
 	events []string
 }
 
-func (l *live) LiveEvent(_ context.Context, _ *credentials.Connection, ev slackevents.EventsAPIEvent) error {
+func (l *live) Event(_ context.Context, _ bot.Conn, ev slackevents.EventsAPIEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, ev.InnerEvent.Type)
-	return nil
 }
 
 type env struct {
@@ -113,7 +111,7 @@ type env struct {
 	ans   *fakeAnswerer
 	live  *live
 	bot   *bot.Service
-	conn  *credentials.Connection
+	ws    bot.Conn
 	orgID int64
 }
 
@@ -157,8 +155,7 @@ func newEnv(t testing.TB) *env {
 	}
 	creds := secret.Slack{BotToken: botToken}
 	e := &env{app: a, fake: fake, ans: &fakeAnswerer{answer: deployAnswer}, live: &live{}, orgID: org.ID,
-		conn: &credentials.Connection{OrgID: org.ID, WorkspaceID: workspace, Purpose: "test:bot", Credentials: creds,
-			Slack: client.For(workspace, creds)}}
+		ws: bot.Conn{OrgID: org.ID, WorkspaceID: workspace, BotUserID: "U0BOT", API: client.For(workspace, creds)}}
 	e.bot = bot.New(bot.Options{Answerer: e.ans, Feedback: e.ans, Live: e.live, Settings: a.Settings, Store: a.Store,
 		SlackAPIURL: fake.URL()})
 	t.Cleanup(e.bot.Close)

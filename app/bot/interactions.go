@@ -6,7 +6,6 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"lore/app/credentials"
 )
 
 // Interaction handles a click on an answer's buttons and returns the ack
@@ -16,21 +15,21 @@ import (
 // or when that is spent, chat.postMessage (which needs the bot in the
 // channel). 👍 and 👎 record feedback on the question. A click seen before
 // is not handled again.
-func (s *Service) Interaction(ctx context.Context, conn *credentials.Connection, cb slackgo.InteractionCallback) *Reply {
+func (s *Service) Interaction(ctx context.Context, ws Conn, cb slackgo.InteractionCallback) *Reply {
 	if cb.Type != slackgo.InteractionTypeBlockActions {
 		return nil
 	}
 	for _, act := range cb.ActionCallback.BlockActions {
-		if act == nil || !s.firstTime("action:"+conn.WorkspaceID+":"+cb.TriggerID+":"+act.ActionID+":"+act.ActionTs) {
+		if act == nil || !s.firstTime("action:"+ws.WorkspaceID+":"+cb.TriggerID+":"+act.ActionID+":"+act.ActionTs) {
 			continue
 		}
 		switch act.ActionID {
 		case ActionShare:
 			id := act.Value
-			s.background("share", func(ctx context.Context) { s.shareAnswer(ctx, conn, cb, id) })
+			s.background("share", func(ctx context.Context) { s.shareAnswer(ctx, ws, cb, id) })
 		case ActionHelpful, ActionUnhelpful:
 			id, helpful := act.Value, act.ActionID == ActionHelpful
-			s.background("feedback", func(ctx context.Context) { s.recordFeedback(ctx, conn, cb, id, helpful) })
+			s.background("feedback", func(ctx context.Context) { s.recordFeedback(ctx, ws, cb, id, helpful) })
 		}
 	}
 	return nil
@@ -38,8 +37,8 @@ func (s *Service) Interaction(ctx context.Context, conn *credentials.Connection,
 
 // shareAnswer posts the asker's answer in the channel and marks the
 // asker's copy as shared.
-func (s *Service) shareAnswer(ctx context.Context, conn *credentials.Connection, cb slackgo.InteractionCallback, id string) {
-	sh, ok := s.claim(id, conn.WorkspaceID, cb.User.ID)
+func (s *Service) shareAnswer(ctx context.Context, ws Conn, cb slackgo.InteractionCallback, id string) {
+	sh, ok := s.claim(id, ws.WorkspaceID, cb.User.ID)
 	if !ok {
 		s.tellClicker(ctx, cb, "This answer can no longer be shared (answers can be shared for 30 minutes, once, by who asked). Ask again to share a new one.")
 		return
@@ -48,12 +47,12 @@ func (s *Service) shareAnswer(ctx context.Context, conn *credentials.Connection,
 	text := fallbackText(sh.answer)
 	err := s.postResponse(ctx, sh.responseURL, Reply{ResponseType: slackgo.ResponseTypeInChannel, Text: text, Blocks: blocks})
 	if err != nil {
-		s.logger.Debug("sharing through the response URL failed; posting instead", "workspace_id", conn.WorkspaceID, slog.Any("error", err))
-		err = s.post(ctx, conn, sh.channelID, "", text, blocks)
+		s.logger.Debug("sharing through the response URL failed; posting instead", "workspace_id", ws.WorkspaceID, slog.Any("error", err))
+		err = s.post(ctx, ws, sh.channelID, "", text, blocks)
 	}
 	if err != nil {
 		s.unclaim(id)
-		s.logger.Warn("could not share an answer", "workspace_id", conn.WorkspaceID, "channel_id", sh.channelID, slog.Any("error", err))
+		s.logger.Warn("could not share an answer", "workspace_id", ws.WorkspaceID, "channel_id", sh.channelID, slog.Any("error", err))
 		s.tellClicker(ctx, cb, "I couldn't share it: invite @"+s.botName+" to this channel, then press Share again.")
 		return
 	}
@@ -90,15 +89,15 @@ func (s *Service) unclaim(id string) {
 }
 
 // recordFeedback records a 👍 or 👎 on the question of share id.
-func (s *Service) recordFeedback(ctx context.Context, conn *credentials.Connection, cb slackgo.InteractionCallback, id string, helpful bool) {
+func (s *Service) recordFeedback(ctx context.Context, ws Conn, cb slackgo.InteractionCallback, id string, helpful bool) {
 	sh, ok := s.lookup(id)
-	if !ok || sh.workspaceID != conn.WorkspaceID || sh.asker != cb.User.ID {
+	if !ok || sh.workspaceID != ws.WorkspaceID || sh.asker != cb.User.ID {
 		s.tellClicker(ctx, cb, "This answer is too old for feedback; thanks all the same.")
 		return
 	}
 	if s.feedback != nil && sh.answer.QuestionID != 0 {
 		if err := s.feedback.Feedback(ctx, sh.orgID, sh.answer.QuestionID, helpful); err != nil {
-			s.logger.Error("could not record feedback", "workspace_id", conn.WorkspaceID, slog.Any("error", err))
+			s.logger.Error("could not record feedback", "workspace_id", ws.WorkspaceID, slog.Any("error", err))
 			s.tellClicker(ctx, cb, answerFailed)
 			return
 		}

@@ -10,7 +10,6 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"lore/app/credentials"
 )
 
 // Reply is a message for Slack: what a transport acks with at once (the
@@ -53,7 +52,7 @@ func (s *Service) postResponse(ctx context.Context, responseURL string, msg Repl
 // tellAsker shows the asker a message only they see: through the response
 // URL, or when that fails, chat.postEphemeral (which needs the bot in the
 // channel).
-func (s *Service) tellAsker(ctx context.Context, conn *credentials.Connection, responseURL, channel, user, text string, blocks []slackgo.Block) {
+func (s *Service) tellAsker(ctx context.Context, ws Conn, responseURL, channel, user, text string, blocks []slackgo.Block) {
 	err := s.postResponse(ctx, responseURL, Reply{ResponseType: slackgo.ResponseTypeEphemeral, Text: text, Blocks: blocks})
 	if err == nil {
 		return
@@ -62,14 +61,14 @@ func (s *Service) tellAsker(ctx context.Context, conn *credentials.Connection, r
 	if len(blocks) > 0 {
 		opts = append(opts, slackgo.MsgOptionBlocks(blocks...))
 	}
-	if _, err2 := conn.Slack.PostEphemeralContext(ctx, channel, user, opts...); err2 != nil {
-		s.logger.Warn("could not show an answer in Slack", "workspace_id", conn.WorkspaceID, "channel_id", channel,
+	if _, err2 := ws.API.PostEphemeralContext(ctx, channel, user, opts...); err2 != nil {
+		s.logger.Warn("could not show an answer in Slack", "workspace_id", ws.WorkspaceID, "channel_id", channel,
 			"response_url_error", err.Error(), "error", err2.Error())
 	}
 }
 
 // post posts a visible message in a channel or thread through the Web API.
-func (s *Service) post(ctx context.Context, conn *credentials.Connection, channel, threadTS, text string, blocks []slackgo.Block) error {
+func (s *Service) post(ctx context.Context, ws Conn, channel, threadTS, text string, blocks []slackgo.Block) error {
 	opts := []slackgo.MsgOption{slackgo.MsgOptionText(text, false)}
 	if len(blocks) > 0 {
 		opts = append(opts, slackgo.MsgOptionBlocks(blocks...))
@@ -77,7 +76,7 @@ func (s *Service) post(ctx context.Context, conn *credentials.Connection, channe
 	if threadTS != "" {
 		opts = append(opts, slackgo.MsgOptionTS(threadTS))
 	}
-	if _, _, err := conn.Slack.PostMessageContext(ctx, channel, opts...); err != nil {
+	if _, _, err := ws.API.PostMessageContext(ctx, channel, opts...); err != nil {
 		return fmt.Errorf("bot: chat.postMessage in %s: %w", channel, err)
 	}
 	return nil
