@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
-
 )
 
 // Command handles a slash command (/ask, /askall) and returns the ack: the

@@ -8,7 +8,6 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
-
 )
 
 // maxThreadContext is how many of a thread's messages lend a mention their

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	slackgo "github.com/slack-go/slack"
-
 )
 
 // Interaction handles a click on an answer's buttons and returns the ack

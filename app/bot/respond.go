@@ -9,7 +9,6 @@ import (
 	"net/http"
 
 	slackgo "github.com/slack-go/slack"
-
 )
 
 // Reply is a message for Slack: what a transport acks with at once (the
