@@ -29,7 +29,6 @@ type view struct {
 	asker    string // Slack user id of who asked
 	question string
 	scope    Scope
-	channel  string // the channel's name, for the note
 	note     string // e.g. the invitation to add the bot to the channel
 	shareID  string // "": no buttons
 	shared   bool   // the asker's copy after sharing: no Share button
