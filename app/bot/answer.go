@@ -115,6 +115,14 @@ type knownMembership struct {
 	at time.Time
 }
 
+// forgetMembership drops what Slack said of the bot's membership of channel:
+// someone joined or left it, perhaps the bot.
+func (s *Service) forgetMembership(ws Conn, channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.members, ws.WorkspaceID+":"+channel)
+}
+
 // isMember asks Slack whether the bot is in channel, at most once per
 // membershipTTL; a channel Slack does not show the bot (a private one it was
 // never invited to) is not joined.

@@ -123,6 +123,16 @@ func TestAskWhereTheBotIsNotInvited(t *testing.T) {
 	if n := len(e.fake.Requests("conversations.info")); n != 2 {
 		t.Errorf("conversations.info called %d times for two channels, want 2", n)
 	}
+	// Once the bot is invited, the note goes at once.
+	e.fake.SetMember(elsewhere, true)
+	joined := event(t, "Ev0JOIN", `{"type":"member_joined_channel","user":"U0BOT","channel":"C0RANDOM","channel_type":"C","team":"T0123ABCD"}`)
+	if err := e.bot.Event(context.Background(), e.ws, joined); err != nil {
+		t.Fatal(err)
+	}
+	e.bot.Command(context.Background(), e.ws, e.command("/ask", elsewhere, "random", "who owns billing?", "cmd4"))
+	if got := texts(t, e.posts()[3]); strings.Contains(got, "invite") {
+		t.Errorf("the note after the bot was invited:\n%s", got)
+	}
 }
 
 // leaky is an answers service that ignores the scope: it cites #general,

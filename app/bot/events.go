@@ -34,6 +34,10 @@ func (s *Service) Event(ctx context.Context, ws Conn, ev slackevents.EventsAPIEv
 		}
 		s.background("mention", func(ctx context.Context) { s.answerMention(ctx, ws, e) })
 		return nil
+	case *slackevents.MemberJoinedChannelEvent:
+		s.forgetMembership(ws, e.Channel) // the bot may have been invited
+	case *slackevents.MemberLeftChannelEvent:
+		s.forgetMembership(ws, e.Channel)
 	case *slackevents.MessageEvent:
 		if e.ChannelType == "im" {
 			if e.SubType == "" && e.BotID == "" && e.User != "" {
