@@ -49,7 +49,8 @@ func slackCommand(ctx context.Context, env Env, args []string) error {
 }
 
 // checkWorkspace makes sure the workspace the URLs name is connected to this
-// lore, so that the app is not created against URLs that answer 401.
+// lore, so that the app is not created against URLs that answer 401, and
+// notes on stderr a workspace still in Socket Mode.
 func checkWorkspace(ctx context.Context, env Env, c *commonFlags, workspaceID string) error {
 	cfg, logger, err := c.setup(env)
 	if err != nil {
@@ -60,10 +61,19 @@ func checkWorkspace(ctx context.Context, env Env, c *commonFlags, workspaceID st
 		return err
 	}
 	defer done()
-	if _, err := a.Accounts.WorkspaceOrg(ctx, workspaceID); errors.Is(err, storage.ErrNotFound) {
+	orgID, err := a.Accounts.WorkspaceOrg(ctx, workspaceID)
+	if errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("workspace %s is not connected to this lore; connect it first (POST /api/organizations/ORG_ID/workspaces)", workspaceID)
 	} else if err != nil {
 		return err
+	}
+	ws, err := a.Accounts.Workspace(ctx, orgID, workspaceID)
+	if err != nil {
+		return err
+	}
+	if ws.Transport != storage.TransportHTTP {
+		fmt.Fprintf(env.Stderr, "note: workspace %s uses Socket Mode; Lore refuses its HTTP requests until its transport is http "+
+			"(PATCH /api/workspaces/%s {\"transport\":\"http\"})\n", workspaceID, workspaceID)
 	}
 	return nil
 }

@@ -16,6 +16,11 @@ import (
 )
 
 func runSlack(t *testing.T, dataDir string, getenv map[string]string, args ...string) (string, error) {
+	out, _, err := runSlackErr(t, dataDir, getenv, args...)
+	return out, err
+}
+
+func runSlackErr(t *testing.T, dataDir string, getenv map[string]string, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	err := Run(context.Background(), Env{
@@ -26,7 +31,7 @@ func runSlack(t *testing.T, dataDir string, getenv map[string]string, args ...st
 		Stderr:     &errOut,
 		Migrations: os.DirFS(apptest.MigrationsDir()),
 	})
-	return out.String(), err
+	return out.String(), errOut.String(), err
 }
 
 // TestSlackManifestCommand: the Socket Mode manifest needs no database (the
@@ -83,12 +88,15 @@ func TestSlackManifestCommand(t *testing.T) {
 		t.Fatalf("an unknown workspace: %v", err)
 	}
 	connectWorkspace(t, dir, 1, "T0123ABCD")
-	out, err = runSlack(t, dir, map[string]string{"LORE_PUBLIC_URL": "https://lore.example.com"}, "manifest", "--http", "--workspace", "T0123ABCD")
+	out, errOut, err := runSlackErr(t, dir, map[string]string{"LORE_PUBLIC_URL": "https://lore.example.com"}, "manifest", "--http", "--workspace", "T0123ABCD")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out, `"https://lore.example.com/slack/T0123ABCD/commands"`) || strings.Contains(out, `"socket_mode_enabled": true`) {
 		t.Fatalf("HTTP manifest:\n%s", out)
+	}
+	if !strings.Contains(errOut, "uses Socket Mode") {
+		t.Errorf("no note about the workspace's transport: %q", errOut)
 	}
 }
 
