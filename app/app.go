@@ -17,6 +17,7 @@ import (
 	"lore/app/accounts"
 	"lore/app/answers"
 	"lore/app/audit"
+	"lore/app/bot"
 	"lore/app/credentials"
 	"lore/app/instance"
 	"lore/app/jobs"
@@ -54,6 +55,8 @@ type App struct {
 	Audit *audit.Service
 	// Slack is the one Slack Web API client, whose pacing every caller shares.
 	Slack *slack.Client
+	// Bot answers questions asked in Slack, over either transport.
+	Bot *bot.Service
 	// Jobs is the job runner, with every kind registered. Anyone may queue
 	// through it; only the process holding the data directory's lock
 	// starts it.
@@ -166,6 +169,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	a.Bot = bot.New(bot.Options{Answerer: a.Answers, Feedback: a.Answers, Settings: a.Settings, Store: store,
+		Logger: logger, SlackAPIURL: cfg.SlackAPIURL})
 	var keyring notify.Keyring
 	if a.Keyring != nil {
 		keyring = a.Keyring
@@ -260,9 +265,13 @@ func (importNotConnected) ImportExport(context.Context, string, importjob.Target
 	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
 }
 
-// Close releases what Open acquired. A started scheduler and job runner are
-// stopped first, so that no job writes to a closed database.
+// Close releases what Open acquired. Answers in flight in Slack, a started
+// scheduler and the job runner are stopped first, so that nothing writes to
+// a closed database.
 func (a *App) Close() error {
+	if a.Bot != nil {
+		a.Bot.Close()
+	}
 	if a.Scheduler != nil {
 		if err := a.Scheduler.Stop(); err != nil {
 			a.Logger.Warn("scheduler", slog.Any("error", err))

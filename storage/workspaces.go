@@ -11,19 +11,28 @@ import (
 // Workspace is one Slack workspace connected to an organization (a row of
 // installations), without its credentials.
 type Workspace struct {
-	ID        string // the Slack team id, e.g. T0123ABCD
-	OrgID     int64
-	TeamName  string
-	TeamURL   string
+	ID       string // the Slack team id, e.g. T0123ABCD
+	OrgID    int64
+	TeamName string
+	TeamURL  string
+	// Transport is how the workspace's Slack app reaches Lore:
+	// TransportSocket (the default) or TransportHTTP.
+	Transport string
 	CreatedAt time.Time
 }
 
-const workspaceColumns = `workspace_id, org_id, team_name, team_url, created_at`
+// The transports of a workspace (installations.transport).
+const (
+	TransportSocket = "socket"
+	TransportHTTP   = "http"
+)
+
+const workspaceColumns = `workspace_id, org_id, team_name, team_url, transport, created_at`
 
 func scanWorkspace(row interface{ Scan(...any) error }) (Workspace, error) {
 	var w Workspace
 	var created string
-	if err := row.Scan(&w.ID, &w.OrgID, &w.TeamName, &w.TeamURL, &created); err != nil {
+	if err := row.Scan(&w.ID, &w.OrgID, &w.TeamName, &w.TeamURL, &w.Transport, &created); err != nil {
 		return Workspace{}, err
 	}
 	var err error
@@ -58,8 +67,18 @@ func (s *Store) CreateWorkspace(ctx context.Context, orgID int64, id, name strin
 // Workspace returns a workspace of the organization, or ErrNotFound, also
 // when it exists in another organization.
 func (s *Store) Workspace(ctx context.Context, orgID int64, id string) (Workspace, error) {
-	w, err := scanWorkspace(s.read.QueryRowContext(ctx,
-		`SELECT `+workspaceColumns+` FROM installations WHERE workspace_id = ? AND org_id = ?`, id, orgID))
+	return workspace(s.read.QueryRowContext(ctx,
+		`SELECT `+workspaceColumns+` FROM installations WHERE workspace_id = ? AND org_id = ?`, id, orgID), id)
+}
+
+// Workspace is Store.Workspace inside the transaction.
+func (tx *Tx) Workspace(ctx context.Context, orgID int64, id string) (Workspace, error) {
+	return workspace(tx.tx.QueryRowContext(ctx,
+		`SELECT `+workspaceColumns+` FROM installations WHERE workspace_id = ? AND org_id = ?`, id, orgID), id)
+}
+
+func workspace(row *sql.Row, id string) (Workspace, error) {
+	w, err := scanWorkspace(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Workspace{}, fmt.Errorf("storage: workspace %s: %w", id, ErrNotFound)
 	}
@@ -100,6 +119,22 @@ func (s *Store) ListWorkspaces(ctx context.Context, orgID int64) ([]Workspace, e
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// SetWorkspaceTransport sets how the workspace's Slack app reaches Lore and
+// returns the workspace; ErrNotFound when the organization has no such
+// workspace.
+func (tx *Tx) SetWorkspaceTransport(ctx context.Context, orgID int64, id, transport string) (Workspace, error) {
+	w, err := scanWorkspace(tx.tx.QueryRowContext(ctx,
+		`UPDATE installations SET transport = ? WHERE workspace_id = ? AND org_id = ? RETURNING `+workspaceColumns,
+		transport, id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Workspace{}, fmt.Errorf("storage: workspace %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Workspace{}, fmt.Errorf("storage: set transport of workspace %s: %w", id, err)
+	}
+	return w, nil
 }
 
 // DeleteWorkspace removes a workspace of the organization and, through

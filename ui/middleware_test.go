@@ -201,13 +201,18 @@ func (f *fixture) fill(t testing.TB, path string) string {
 
 // wantAccess is who each route is for, written down apart from the route
 // table so that a route declared with the wrong access (or added without
-// thought) fails TestRouteAccess. Only signup, login and healthz are public.
+// thought) fails TestRouteAccess. Only signup, login, healthz and Slack's
+// signed requests are public.
 var wantAccess = map[string]access{
 	"GET /{$}":              public, // the start page
 	"GET /healthz":          public,
 	"POST /api/auth/signup": public,
 	"POST /api/auth/login":  public,
 	"/api/":                 public, // the JSON 404 for unknown API paths
+	// Slack's HTTP mode: verified by the workspace's signing secret.
+	"POST /slack/{workspace_id}/commands":     public,
+	"POST /slack/{workspace_id}/events":       public,
+	"POST /slack/{workspace_id}/interactions": public,
 
 	"GET /static/{hash}/{name}":   public,
 	"POST /setup":                 public, // the first run's form
@@ -265,6 +270,7 @@ var wantAccess = map[string]access{
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
 
 	"GET /api/workspaces/{workspace_id}":    workspaceMember,
+	"PATCH /api/workspaces/{workspace_id}":  workspaceAdmin,
 	"DELETE /api/workspaces/{workspace_id}": workspaceAdmin,
 
 	"POST /api/workspaces/{workspace_id}/credentials":        workspaceAdmin,

@@ -54,6 +54,7 @@ func (h *handler) routeTable() []route {
 		{"GET /api/organizations/{org_id}/workspaces", orgMember, h.listWorkspaces},
 		{"POST /api/organizations/{org_id}/workspaces", orgAdmin, h.createWorkspace},
 		{"GET /api/workspaces/{workspace_id}", workspaceMember, h.showWorkspace},
+		{"PATCH /api/workspaces/{workspace_id}", workspaceAdmin, h.updateWorkspace},
 		{"DELETE /api/workspaces/{workspace_id}", workspaceAdmin, h.deleteWorkspace},
 
 		{"POST /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.storeCredentials},
@@ -67,6 +68,11 @@ func (h *handler) routeTable() []route {
 		{"GET /api/workspaces/{workspace_id}/jobs", workspaceMember, h.listWorkspaceJobs},
 		{"GET /api/jobs/{job_id}", jobMember, h.showJob},
 		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
+
+		// Slack's requests in HTTP mode, each verified by its signature.
+		{slackCommandsRoute, public, h.slackCommand},
+		{slackEventsRoute, public, h.slackEvent},
+		{slackInteractionsRoute, public, h.slackInteraction},
 
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
 
@@ -99,8 +105,10 @@ func (h *handler) routeTable() []route {
 	}
 }
 
-// streamedBodies are the routes whose bodies may pass maxBodyBytes, with
-// their own limits: their handlers stream the body to disk.
+// streamedBodies are the routes with their own body limits, which their
+// handlers read themselves: the uploads, past maxBodyBytes, streamed to
+// disk; and Slack's, under a small limit, read raw before anything else
+// since their signature covers the exact bytes.
 func (h *handler) streamedBodies() map[string]int64 {
 	limit := h.app.Config.ImportLimit()
 	return map[string]int64{
@@ -108,6 +116,9 @@ func (h *handler) streamedBodies() map[string]int64 {
 		"POST /api/organizations/{org_id}/imports":    limit,
 		"POST /workspaces/{workspace_id}/import":      limit,
 		"POST /organizations/{org_id}/import":         limit,
+		slackCommandsRoute:                            slackBodyLimit,
+		slackEventsRoute:                              slackBodyLimit,
+		slackInteractionsRoute:                        slackBodyLimit,
 	}
 }
 

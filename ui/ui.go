@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"lore/app"
 )
@@ -33,6 +34,8 @@ type handler struct {
 	// is wired here; the page then says so.
 	asker     asker
 	documents documentLister
+	// now is the clock that judges the age of Slack's signed requests.
+	now func() time.Time
 }
 
 // New returns the HTTP handler serving every route of Lore; static and
@@ -49,7 +52,7 @@ func New(a *app.App, static, templates fs.FS) http.Handler {
 }
 
 func newHandler(a *app.App, static, templates fs.FS) (*handler, error) {
-	h := &handler{app: a, logger: a.Logger, static: static}
+	h := &handler{app: a, logger: a.Logger, static: static, now: time.Now}
 	if a.Answers != nil {
 		h.asker = answersAsker{answers: a.Answers}
 	}

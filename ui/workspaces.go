@@ -12,11 +12,12 @@ type workspaceJSON struct {
 	OrgID       int64     `json:"org_id"`
 	Name        string    `json:"name"`
 	TeamURL     string    `json:"team_url"`
+	Transport   string    `json:"transport"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 
 func toWorkspaceJSON(ws storage.Workspace) workspaceJSON {
-	return workspaceJSON{WorkspaceID: ws.ID, OrgID: ws.OrgID, Name: ws.TeamName, TeamURL: ws.TeamURL, CreatedAt: ws.CreatedAt}
+	return workspaceJSON{WorkspaceID: ws.ID, OrgID: ws.OrgID, Name: ws.TeamName, TeamURL: ws.TeamURL, Transport: ws.Transport, CreatedAt: ws.CreatedAt}
 }
 
 // listWorkspaces lists the organization's Slack workspaces.
@@ -60,6 +61,31 @@ func (h *handler) createWorkspace(w http.ResponseWriter, r *http.Request) {
 func (h *handler) showWorkspace(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
 	ws, err := h.app.Accounts.Workspace(r.Context(), m.OrgID, r.PathValue("workspace_id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toWorkspaceJSON(ws))
+}
+
+type updateWorkspaceRequest struct {
+	Transport *string `json:"transport"`
+}
+
+// updateWorkspace changes a workspace's settings: its transport, "socket"
+// (Socket Mode) or "http" (Slack posts to /slack/{workspace_id}/…).
+func (h *handler) updateWorkspace(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	var req updateWorkspaceRequest
+	if err := decodeJSON(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.Transport == nil {
+		h.fail(w, r, invalidField("transport", "is required"))
+		return
+	}
+	ws, err := h.app.Accounts.SetWorkspaceTransport(r.Context(), m.OrgID, p.actor(), r.PathValue("workspace_id"), *req.Transport)
 	if err != nil {
 		h.fail(w, r, err)
 		return

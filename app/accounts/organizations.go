@@ -304,6 +304,32 @@ func (s *Service) CreateWorkspace(ctx context.Context, orgID int64, actor, id, n
 	return w, err
 }
 
+// SetWorkspaceTransport chooses how a workspace's Slack app reaches Lore:
+// storage.TransportSocket (Socket Mode, the default) or
+// storage.TransportHTTP (Slack posts to /slack/{workspace_id}/…). It is
+// audited with the old and new values; anything else is a validation error.
+func (s *Service) SetWorkspaceTransport(ctx context.Context, orgID int64, actor, id, transport string) (storage.Workspace, error) {
+	if transport != storage.TransportSocket && transport != storage.TransportHTTP {
+		return storage.Workspace{}, invalid(map[string]string{"transport": `must be "socket" or "http"`})
+	}
+	var w storage.Workspace
+	err := s.store.Tx(ctx, func(tx *storage.Tx) error {
+		before, err := tx.Workspace(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if w, err = tx.SetWorkspaceTransport(ctx, orgID, id, transport); err != nil {
+			return err
+		}
+		if before.Transport == transport {
+			return nil
+		}
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, WorkspaceID: id, Actor: actor, Action: "workspace.update",
+			Detail: map[string]any{"transport": map[string]string{"old": before.Transport, "new": transport}}})
+	})
+	return w, err
+}
+
 // DeleteWorkspace disconnects a workspace of the organization and deletes
 // its channels and messages.
 func (s *Service) DeleteWorkspace(ctx context.Context, orgID int64, actor, id string) error {

@@ -72,6 +72,7 @@ func commands() map[string]command {
 		"keys":        {"show encryption key versions, or rotate to a new key: status|rotate", keysCommand},
 		"vault":       {"encrypt or decrypt one value from stdin with the configured key: encrypt|decrypt", vaultCommand},
 		"users":       {"add a user to an organization, or list users: add|list", users},
+		"slack":       {"print the Slack app manifest to create Lore's app from: manifest [--http --public-url URL --workspace ID]", slackCommand},
 		"import":      {"import a Slack export ZIP into a workspace: slack-export FILE.zip --workspace ID|--org ID", importCommand},
 		"ask":         {"answer a question from an organization's Slack history: --org ID \"QUESTION\"", ask},
 	}

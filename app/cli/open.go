@@ -67,6 +67,10 @@ func needs() map[string]need {
 		// the stored SMTP password is encrypted: it needs the key, never
 		// upgrades the schema beside a server
 		"notify test": {db: true, schema: app.NoUpgrade, keys: true},
+		// The manifest needs nothing stored; with --workspace (HTTP mode's
+		// URLs carry it) it checks that the workspace is connected.
+		"slack manifest":             {},
+		"slack manifest --workspace": {db: true, schema: app.ReadOnly},
 	}
 }
 

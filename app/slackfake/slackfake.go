@@ -1,12 +1,16 @@
 // Package slackfake stands in for Slack's Web API in tests: auth.test and
 // apps.connections.open answer as Slack documents them, for the tokens a
-// test declares; any other method answers what the test queues for it
-// (pages of a cursor chain, say, read from ../shared/testdata/slack-api/);
-// and every call can be made to fail as Slack, a proxy or a network does,
-// rate limits with any Retry-After included.
+// test declares; chat.postMessage, chat.postEphemeral and conversations.info
+// answer as Slack does for the channels the bot is a member of; any other
+// method answers what the test queues for it (pages of a cursor chain, say,
+// read from ../shared/testdata/slack-api/); every call can be made to fail
+// as Slack, a proxy or a network does, rate limits with any Retry-After
+// included. It also serves response URLs (ResponseURL), recording what is
+// posted to them and refusing them once used up, as Slack does.
 package slackfake
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,14 +64,39 @@ type Server struct {
 	errors   map[string]string   // method → the error field of every answer
 	answers  map[string][]string // method → bodies to answer, in order
 	handlers map[string]http.HandlerFunc
+	members  map[string]bool // channel id → the bot is a member (conversations.info)
+	posted   []Post          // chat.postMessage, chat.postEphemeral and response URL posts
+	uses     map[string]int  // response URL name → posts answered so far
+	ts       int             // the last message ts handed out
 }
+
+// Post is a message the Server was asked to post: by chat.postMessage or
+// chat.postEphemeral (Method, with the form's channel, user, thread_ts,
+// text and blocks), or to a response URL (Method "response_url", with
+// ResponseURL and the JSON body's response_type, replace_original, text
+// and blocks).
+type Post struct {
+	Method          string
+	ResponseURL     string // the name given to ResponseURL
+	Channel         string
+	User            string // chat.postEphemeral's recipient
+	ThreadTS        string
+	ResponseType    string // "ephemeral" or "in_channel" (response URLs)
+	ReplaceOriginal bool
+	Text            string
+	Blocks          string // the blocks as JSON
+	Accepted        bool   // Slack answered ok (a used-up response URL does not)
+}
+
+// ResponseURLUses is how many times Slack accepts posts to one response URL.
+const ResponseURLUses = 5
 
 // New starts a fake Slack, closed when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{bots: map[string]Team{}, apps: map[string]bool{}, revoked: map[string]bool{},
 		limited: map[string][]string{}, errors: map[string]string{}, answers: map[string][]string{},
-		handlers: map[string]http.HandlerFunc{}}
+		handlers: map[string]http.HandlerFunc{}, members: map[string]bool{}, uses: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -136,6 +165,29 @@ func (s *Server) Requests(method string) []Call {
 	return out
 }
 
+// SetMember says whether the bot is a member of channel: conversations.info
+// reports it, and chat.postMessage and chat.postEphemeral answer
+// not_in_channel when it is not. Channels never set are not joined.
+func (s *Server) SetMember(channel string, member bool) {
+	s.with(func() { s.members[channel] = member })
+}
+
+// ResponseURL returns a response URL on this Server named name, as a slash
+// command or an interaction carries one; posts to it are recorded (Posts)
+// and answered ok ResponseURLUses times, then 404 used_url.
+func (s *Server) ResponseURL(name string) string { return s.Server.URL + "/response/" + name }
+
+// UseUp makes the response URL named name refuse every later post, as
+// Slack does after 30 minutes or five uses.
+func (s *Server) UseUp(name string) { s.with(func() { s.uses[name] = ResponseURLUses }) }
+
+// Posts lists the messages posted so far, in order.
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.posted...)
+}
+
 func (s *Server) with(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,6 +195,10 @@ func (s *Server) with(f func()) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if name, ok := strings.CutPrefix(r.URL.Path, "/response/"); ok {
+		s.respond(w, r, name)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/")
 	r.ParseForm()
 	token := r.FormValue("token")
@@ -189,6 +245,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.authTest(w, token)
 	case method == "apps.connections.open":
 		s.connectionsOpen(w, token)
+	case method == "chat.postMessage" || method == "chat.postEphemeral":
+		s.post(w, method, r.Form)
+	case method == "conversations.info":
+		s.conversationInfo(w, r.Form.Get("channel"))
 	default:
 		io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
 	}
@@ -224,6 +284,72 @@ func (s *Server) connectionsOpen(w http.ResponseWriter, token string) {
 	default:
 		io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
 	}
+}
+
+// post records a chat.postMessage or chat.postEphemeral and answers as
+// Slack does: not_in_channel unless the bot is a member.
+func (s *Server) post(w http.ResponseWriter, method string, form url.Values) {
+	p := Post{Method: method, Channel: form.Get("channel"), User: form.Get("user"), ThreadTS: form.Get("thread_ts"),
+		Text: form.Get("text"), Blocks: form.Get("blocks")}
+	s.mu.Lock()
+	p.Accepted = s.members[p.Channel]
+	s.ts++
+	ts := fmt.Sprintf("1700000000.%06d", s.ts)
+	s.posted = append(s.posted, p)
+	s.mu.Unlock()
+	switch {
+	case !p.Accepted:
+		io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
+	case method == "chat.postEphemeral":
+		fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
+	default:
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, ts)
+	}
+}
+
+func (s *Server) conversationInfo(w http.ResponseWriter, channel string) {
+	s.mu.Lock()
+	member, known := s.members[channel]
+	s.mu.Unlock()
+	if !known {
+		io.WriteString(w, `{"ok":false,"error":"channel_not_found"}`)
+		return
+	}
+	fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q,"name":%q,"is_channel":true,"is_member":%t}}`, channel, strings.ToLower(channel), member)
+}
+
+// respond records a post to a response URL and answers as Slack does: ok
+// while it has uses left, then 404 used_url.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, name string) {
+	var body struct {
+		ResponseType    string          `json:"response_type"`
+		ReplaceOriginal bool            `json:"replace_original"`
+		Text            string          `json:"text"`
+		Blocks          json.RawMessage `json:"blocks"`
+	}
+	raw, _ := io.ReadAll(r.Body)
+	if r.Method != http.MethodPost || json.Unmarshal(raw, &body) != nil {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	p := Post{Method: "response_url", ResponseURL: name, ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal,
+		Text: body.Text, Blocks: string(body.Blocks)}
+	s.mu.Lock()
+	p.Accepted = s.uses[name] < ResponseURLUses
+	if p.Accepted {
+		s.uses[name]++
+	}
+	s.posted = append(s.posted, p)
+	onCall := s.onCall
+	s.mu.Unlock()
+	if onCall != nil {
+		onCall("response_url")
+	}
+	if !p.Accepted {
+		http.Error(w, "used_url", http.StatusNotFound)
+		return
+	}
+	io.WriteString(w, "ok")
 }
 
 // fail answers as the mode says; it returns false when the call should be
