@@ -57,6 +57,8 @@ func needs() map[string]need {
 		// for a passphrase's salt, and only when there is one (activeKDF).
 		"vault":   {db: true, schema: app.AnySchema},
 		"version": {},
+		// the PDF reader's child process opens nothing: stdin to stdout
+		"extract-pdf": {},
 	}
 }
 
