@@ -15,6 +15,7 @@ import (
 	"lore/app/accounts"
 	"lore/app/audit"
 	"lore/app/credentials"
+	"lore/app/documents"
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
 	"lore/app/keys"
@@ -52,6 +53,9 @@ type App struct {
 	// through it; only the process holding the data directory's lock
 	// starts it.
 	Jobs *jobs.Runner
+	// Documents stores, extracts (its job kind "extract"), lists and
+	// searches uploaded documents.
+	Documents *documents.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -121,6 +125,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	}
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
 	importjob.Register(a.Jobs, importNotConnected{})
+	a.Documents = documents.New(store, a.Jobs, logger, documents.Options{UploadDir: documents.UploadDir(cfg.DataDir),
+		PDF: cfg.PDFLimits, Child: cfg.PDFChild})
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"lore/app/documents"
 	"lore/app/keys"
 )
 
@@ -41,6 +42,27 @@ type Config struct {
 	// MaxImportBytes is the largest Slack export an upload may send
 	// (LORE_MAX_IMPORT_SIZE); 0 is DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// MaxDocumentBytes is the largest document an upload may send
+	// (LORE_MAX_DOCUMENT_SIZE); 0 is DefaultMaxDocumentBytes.
+	MaxDocumentBytes int64
+	// PDFLimits bound each PDF extraction's child process; zero values are
+	// the defaults.
+	PDFLimits documents.PDFLimits
+	// PDFChild, when set, is the PDF reader's child process instead of this
+	// binary's hidden extract-pdf command: tests, whose binary is not lore,
+	// set it.
+	PDFChild documents.Child
+}
+
+// DefaultMaxDocumentBytes is the default limit of an uploaded document.
+const DefaultMaxDocumentBytes = 20 << 20
+
+// DocumentLimit is the largest document an upload may send.
+func (c Config) DocumentLimit() int64 {
+	if c.MaxDocumentBytes > 0 {
+		return c.MaxDocumentBytes
+	}
+	return DefaultMaxDocumentBytes
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

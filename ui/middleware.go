@@ -17,6 +17,7 @@ import (
 
 	"lore/app/accounts"
 	"lore/app/credentials"
+	"lore/app/documents"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -128,12 +129,15 @@ func (h *handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.mux != nil {
 			if _, pattern := h.mux.Handler(r); pattern != "" {
-				if limit, ok := h.streamedBodies()[pattern]; ok {
-					if r.ContentLength > limit {
-						tooLarge(w, limit)
+				if sb, ok := h.streamedBodies()[pattern]; ok {
+					if r.ContentLength > sb.limit {
+						tooLarge(w, sb.limit)
 						return
 					}
-					r.Body = http.MaxBytesReader(w, r.Body, limit)
+					if sb.deadline > 0 {
+						setDeadline(http.NewResponseController(w).SetReadDeadline, time.Now().Add(sb.deadline))
+					}
+					r.Body = http.MaxBytesReader(w, r.Body, sb.limit)
 					next.ServeHTTP(w, r)
 					return
 				}
@@ -349,9 +353,19 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ue  *credentials.UnavailableError
 		mbe *http.MaxBytesError
 	)
+	var refused *documents.RefusedError
 	switch {
 	case errors.As(err, &re):
 		writeError(w, re.status, re.code, re.message, re.fields)
+	case errors.Is(err, documents.ErrUploadDisabled):
+		writeError(w, http.StatusForbidden, "document_upload_disabled",
+			"document uploads are disabled for this organization (its document_upload_enabled setting)", nil)
+	case errors.As(err, &refused):
+		status := http.StatusUnprocessableEntity
+		if refused.Code == "unsupported_type" {
+			status = http.StatusUnsupportedMediaType
+		}
+		writeError(w, status, refused.Code, refused.Reason, map[string]string{"file": refused.Reason})
 	case errors.As(err, &ve):
 		writeError(w, http.StatusUnprocessableEntity, ve.Code, ve.Message, ve.Fields)
 	case errors.As(err, &mbe):

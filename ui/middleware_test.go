@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lore/app"
 	"lore/app/accounts"
@@ -187,6 +188,13 @@ func (f *fixture) fill(t testing.TB, path string) string {
 				t.Fatal(err)
 			}
 			return fmt.Sprint(j.ID)
+		case "{document_id}":
+			d, _, err := f.app.Store.PutDocument(context.Background(), storage.NewDocument{OrgID: f.orgA.ID, Title: "Runbook",
+				Filename: fmt.Sprintf("runbook-%d.md", time.Now().UnixNano()), Type: "markdown"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(d.ID)
 		}
 		t.Fatalf("route path %s: the access test does not know wildcard %s; teach fixture.fill", path, m)
 		return ""
@@ -236,6 +244,11 @@ var wantAccess = map[string]access{
 	"GET /api/workspaces/{workspace_id}/jobs":     workspaceMember,
 	"GET /api/jobs/{job_id}":                      jobMember,
 	"POST /api/jobs/{job_id}/cancel":              jobAdmin,
+
+	"POST /api/organizations/{org_id}/documents":                 orgAdmin,
+	"GET /api/organizations/{org_id}/documents":                  orgMember,
+	"GET /api/organizations/{org_id}/documents/{document_id}":    orgMember,
+	"DELETE /api/organizations/{org_id}/documents/{document_id}": orgAdmin,
 }
 
 // TestRouteAccess walks the router's own route table: every /api route but

@@ -1,6 +1,9 @@
 package ui
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // route is one entry of the route table: a Go method pattern, who may call
 // it, and its handler.
@@ -57,17 +60,32 @@ func (h *handler) routeTable() []route {
 		{"GET /api/jobs/{job_id}", jobMember, h.showJob},
 		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
 
+		{"POST /api/organizations/{org_id}/documents", orgAdmin, h.uploadDocument},
+		{"GET /api/organizations/{org_id}/documents", orgMember, h.listDocuments},
+		{"GET /api/organizations/{org_id}/documents/{document_id}", orgMember, h.showDocument},
+		{"DELETE /api/organizations/{org_id}/documents/{document_id}", orgAdmin, h.deleteDocument},
+
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
 	}
 }
 
+// streamedBody is a route's own body limit, and, when set, the deadline
+// of the whole request (the server's read timeout is for small bodies).
+type streamedBody struct {
+	limit    int64
+	deadline time.Duration
+}
+
 // streamedBodies are the routes whose bodies may pass maxBodyBytes, with
-// their own limits: their handlers stream the body to disk.
-func (h *handler) streamedBodies() map[string]int64 {
-	limit := h.app.Config.ImportLimit()
-	return map[string]int64{
-		"POST /api/workspaces/{workspace_id}/imports": limit,
-		"POST /api/organizations/{org_id}/imports":    limit,
+// their own limits: their handlers stream the body to disk. Imports move
+// their read deadline on as data comes (uploadIdle); a document, at most
+// tens of MiB, has one deadline.
+func (h *handler) streamedBodies() map[string]streamedBody {
+	imports := streamedBody{limit: h.app.Config.ImportLimit()}
+	return map[string]streamedBody{
+		"POST /api/workspaces/{workspace_id}/imports": imports,
+		"POST /api/organizations/{org_id}/imports":    imports,
+		"POST /api/organizations/{org_id}/documents":  {limit: h.app.Config.DocumentLimit(), deadline: documentDeadline},
 	}
 }
 

@@ -104,7 +104,7 @@ func Detect(head []byte, filename string) (Type, error) {
 		t = TypePDF
 	case m.Is("text/html"):
 		t = TypeHTML
-	case m.Is("text/plain"):
+	case isText(m):
 		t = TypeText
 		if ext == ".md" || ext == ".markdown" {
 			t = TypeMarkdown
@@ -119,6 +119,17 @@ func Detect(head []byte, filename string) (Type, error) {
 		return "", refuse("unsupported_type", "the file is named %s but its content is %s, not HTML", filename, baseMIME(m))
 	}
 	return t, nil
+}
+
+// isText tells plain text and what mimetype finds more specific in it
+// (CSV, JSON, source code): a runbook line with commas reads as CSV.
+func isText(m *mimetype.MIME) bool {
+	for ; m != nil; m = m.Parent() {
+		if m.Is("text/plain") {
+			return true
+		}
+	}
+	return false
 }
 
 func baseMIME(m *mimetype.MIME) string {

@@ -132,6 +132,8 @@ func TestDetectByContent(t *testing.T) {
 	}{
 		{"notes.txt", []byte("plain words"), TypeText, ""},
 		{"notes.md", []byte("# Title\n\nwords"), TypeMarkdown, ""},
+		{"steps.md", []byte("Call Maya, then page the on-call engineer.\n\nDrain it, then restart it."), TypeMarkdown, ""}, // mimetype says CSV
+		{"data.txt", []byte(`{"a": 1}`), TypeText, ""},
 		{"page.html", []byte("<!DOCTYPE html><html><body><p>hi</p></body></html>"), TypeHTML, ""},
 		{"page.txt", []byte("<!DOCTYPE html><html><body><p>hi</p></body></html>"), TypeHTML, ""},
 		{"manual.pdf", pdf, TypePDF, ""},
