@@ -203,14 +203,21 @@ type Summary struct {
 
 // Line is the summary in one line.
 func (s Summary) Line() string {
-	line := fmt.Sprintf("%s: %d words, %d chunks", s.Filename, s.Words, s.Chunks)
+	line := fmt.Sprintf("%s: %s, %s", s.Filename, count(s.Words, "word"), count(s.Chunks, "chunk"))
 	if s.Type == TypePDF {
-		line = fmt.Sprintf("%s: %d pages, %d words, %d chunks", s.Filename, s.Pages, s.Words, s.Chunks)
+		line = fmt.Sprintf("%s: %s, %s, %s", s.Filename, count(s.Pages, "page"), count(s.Words, "word"), count(s.Chunks, "chunk"))
 	}
 	if s.Replaced {
 		line += "; replaced the earlier version"
 	}
 	return line
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // runExtract is the extraction job: read the upload, extract, chunk, and

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ledongthuc/pdf"
 )
 
 // runbookPDF is a four-page runbook whose last section, on page 4, says
@@ -102,6 +104,21 @@ func TestPDFBadFilesAreContained(t *testing.T) {
 	good := runbookPDF(t)
 	// "1 2 Tj" (a show-text with two operands) makes the library panic
 	panicky := bytes.Replace(buildUncompressedPDF(t, "Hello"), []byte("(Hello) Tj"), []byte("1 2 3  Tj"), 1)
+	// a glued page (so its glyphs are read) with a one-operand Td panics
+	// inside the library's Content, which recovers nothing
+	glyphPanic := rawPDF(t, "BT /F1 12 Tf 1 0 0 1 72 780 Tm (ABCDEFGHIJKLMNOPQRSTUVWXYZ) Tj 5 Td (B) Tj ET")
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the library read the bad Td without panicking: the case tests nothing")
+			}
+		}()
+		r, err := pdf.NewReader(bytes.NewReader(glyphPanic), int64(len(glyphPanic)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Page(1).Content()
+	}()
 	for _, tc := range []struct {
 		name   string
 		mode   string
@@ -112,6 +129,7 @@ func TestPDFBadFilesAreContained(t *testing.T) {
 		{"truncated", "serve", good[:len(good)/2], PDFLimits{}, "corrupt_pdf"},
 		{"garbage after the header", "serve", append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("\x00garbage"), 100)...), PDFLimits{}, "corrupt_pdf"},
 		{"an operator that panics the library", "serve", panicky, PDFLimits{}, "corrupt_pdf"},
+		{"a panic in the library's glyph reader", "serve", glyphPanic, PDFLimits{}, "corrupt_pdf"},
 		{"too many pages", "serve", good, PDFLimits{MaxPages: 3}, "too_many_pages"},
 		{"the reader crashes", "crash", good, PDFLimits{}, "corrupt_pdf"},
 		{"the reader loops", "hang", good, PDFLimits{Timeout: 500 * time.Millisecond}, "pdf_timeout"},
@@ -131,6 +149,18 @@ func TestPDFBadFilesAreContained(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rawPDF is one page whose content stream is content, uncompressed, with
+// Courier as /F1.
+func rawPDF(t testing.TB, content string) []byte {
+	t.Helper()
+	p := newFpdf()
+	p.SetCompression(false)
+	p.AddPage()
+	p.SetFont("Courier", "", 12)
+	p.RawWriteStr(content + "\n")
+	return outputPDF(t, p)
 }
 
 // buildUncompressedPDF is one page showing text, its content stream
