@@ -58,29 +58,37 @@ func outputPDF(t testing.TB, p *fpdf.Fpdf) []byte {
 // what makes GetPlainText glue every word of a page into one.
 func buildGluedPDF(t testing.TB, lines []string) []byte {
 	t.Helper()
+	return buildGluedPages(t, [][]string{lines})
+}
+
+// buildGluedPages is buildGluedPDF with a page per list of lines.
+func buildGluedPages(t testing.TB, pages [][]string) []byte {
+	t.Helper()
 	p := newFpdf()
-	p.SetCompression(false)
-	p.AddPage()
+	p.SetCompression(true)
 	p.SetFont("Courier", "", 12)
-	// fpdf names its fonts in order: the first is /F1 on the page's resources
-	var b strings.Builder
-	b.WriteString("BT /F1 12 Tf\n")
-	const advance = 7.2 // Courier: 0.6 em at 12 pt
-	y := 780.0
-	for _, line := range lines {
-		x := 72.0
-		for _, r := range line {
-			if r == ' ' {
+	for _, lines := range pages {
+		p.AddPage()
+		// fpdf names its fonts in order: the first is /F1 on the page's resources
+		var b strings.Builder
+		b.WriteString("BT /F1 12 Tf\n")
+		const advance = 7.2 // Courier: 0.6 em at 12 pt
+		y := 780.0
+		for _, line := range lines {
+			x := 72.0
+			for _, r := range line {
+				if r == ' ' {
+					x += advance
+					continue
+				}
+				fmt.Fprintf(&b, "1 0 0 1 %.2f %.2f Tm (%s) Tj\n", x, y, pdfEscape(string(r)))
 				x += advance
-				continue
 			}
-			fmt.Fprintf(&b, "1 0 0 1 %.2f %.2f Tm (%s) Tj\n", x, y, pdfEscape(string(r)))
-			x += advance
+			y -= 16
 		}
-		y -= 16
+		b.WriteString("ET\n")
+		p.RawWriteStr(b.String())
 	}
-	b.WriteString("ET\n")
-	p.RawWriteStr(b.String())
 	return outputPDF(t, p)
 }
 
