@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"lore/app/documents"
 	"lore/app/keys"
@@ -45,6 +46,9 @@ type Config struct {
 	// MaxDocumentBytes is the largest document an upload may send
 	// (LORE_MAX_DOCUMENT_SIZE); 0 is DefaultMaxDocumentBytes.
 	MaxDocumentBytes int64
+	// DocumentUploadTimeout is how long a document upload may take in all;
+	// 0 is DefaultDocumentUploadTimeout.
+	DocumentUploadTimeout time.Duration
 	// PDFLimits bound each PDF extraction's child process; zero values are
 	// the defaults.
 	PDFLimits documents.PDFLimits
@@ -56,6 +60,19 @@ type Config struct {
 
 // DefaultMaxDocumentBytes is the default limit of an uploaded document.
 const DefaultMaxDocumentBytes = 20 << 20
+
+// DefaultDocumentUploadTimeout is the default deadline of a document
+// upload: the server's one-minute read timeout is for small bodies, and
+// 20 MiB over a slow line takes longer.
+const DefaultDocumentUploadTimeout = 5 * time.Minute
+
+// DocumentUploadDeadline is how long a document upload may take in all.
+func (c Config) DocumentUploadDeadline() time.Duration {
+	if c.DocumentUploadTimeout > 0 {
+		return c.DocumentUploadTimeout
+	}
+	return DefaultDocumentUploadTimeout
+}
 
 // DocumentLimit is the largest document an upload may send.
 func (c Config) DocumentLimit() int64 {

@@ -12,11 +12,6 @@ import (
 	"lore/storage"
 )
 
-// documentDeadline is how long a document upload may take in all: the
-// server's one-minute read timeout is for small bodies, and 20 MiB over a
-// slow line takes longer.
-const documentDeadline = 5 * time.Minute
-
 type uploaderJSON struct {
 	UserID int64  `json:"user_id"`
 	Email  string `json:"email"`
@@ -107,7 +102,7 @@ func (h *handler) uploadDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	got, err := h.app.Documents.Receive(r.Context(), m.OrgID, p.UserID, filename, part)
 	if err != nil {
-		h.fail(w, r, bodyError(err))
+		h.fail(w, r, h.bodyError(err))
 		return
 	}
 	setDeadline(rc.SetWriteDeadline, time.Now().Add(30*time.Second))
@@ -125,14 +120,14 @@ func (h *handler) uploadDocument(w http.ResponseWriter, r *http.Request) {
 
 // bodyError names a failed read of an upload's body (its limit, its
 // deadline) as uploadError does; any other error passes as it is.
-func bodyError(err error) error {
+func (h *handler) bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return mbe
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return &requestError{status: http.StatusRequestTimeout, code: "upload_too_slow",
-			message: fmt.Sprintf("the upload took longer than %s; send it again", documentDeadline)}
+			message: fmt.Sprintf("the upload took longer than %s; send it again", h.app.Config.DocumentUploadDeadline())}
 	}
 	return err
 }

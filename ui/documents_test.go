@@ -177,3 +177,32 @@ func TestDocumentUploadRefusals(t *testing.T) {
 		t.Errorf("uploads kept: %d, want only the queued 2 MiB one", len(left))
 	}
 }
+
+// TestDocumentUploadDeadline: a document upload has one deadline for the
+// whole request, from the body-limit middleware's per-route table; an
+// upload slower than it is cut off with 408, and nothing is kept.
+func TestDocumentUploadDeadline(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.app.Config.DocumentUploadTimeout = 400 * time.Millisecond
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	url := fmt.Sprintf("%s/api/organizations/%d/documents", srv.URL, f.orgA.ID)
+	body := []byte(strings.Repeat("Slow words arrive. ", 500))
+	// five pieces 150 ms apart: 750 ms in all, past the deadline
+	resp, answer := uploadNamed(t, url, f.adminA.Token, "slow.txt", body, 150*time.Millisecond)
+	if resp.StatusCode != http.StatusRequestTimeout || answer["error"] == nil {
+		t.Fatalf("slow upload: %d %v", resp.StatusCode, answer)
+	}
+	if e := answer["error"].(map[string]any); e["code"] != "upload_too_slow" {
+		t.Errorf("slow upload: %v", e)
+	}
+	if left, _ := os.ReadDir(filepath.Join(f.app.Config.DataDir, "document-uploads")); len(left) != 0 {
+		t.Errorf("a cut-off upload was kept: %v", left)
+	}
+	// the same upload in time is taken
+	resp, answer = uploadNamed(t, url, f.adminA.Token, "quick.txt", body, 0)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("quick upload: %d %v", resp.StatusCode, answer)
+	}
+}

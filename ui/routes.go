@@ -85,7 +85,7 @@ func (h *handler) streamedBodies() map[string]streamedBody {
 	return map[string]streamedBody{
 		"POST /api/workspaces/{workspace_id}/imports": imports,
 		"POST /api/organizations/{org_id}/imports":    imports,
-		"POST /api/organizations/{org_id}/documents":  {limit: h.app.Config.DocumentLimit(), deadline: documentDeadline},
+		"POST /api/organizations/{org_id}/documents":  {limit: h.app.Config.DocumentLimit(), deadline: h.app.Config.DocumentUploadDeadline()},
 	}
 }
 
