@@ -104,9 +104,10 @@ func (s *Service) Receive(ctx context.Context, orgID, userID int64, filename str
 	if err := s.CheckUploads(ctx, orgID); err != nil {
 		return Received{}, err
 	}
-	filename = strings.TrimSpace(filepath.Base(filepath.ToSlash(filename)))
+	// the name only, whichever separator the uploading system uses
+	filename = strings.TrimSpace(filename[strings.LastIndexAny(filename, `/\`)+1:])
 	switch {
-	case filename == "" || filename == "." || filename == "/":
+	case filename == "" || filename == "." || filename == "..":
 		return Received{}, &validation.Error{Code: "invalid_upload", Message: "the upload has no file name",
 			Fields: map[string]string{"file": "must be sent with its file name (the filename of the multipart part)"}}
 	case utf8.RuneCountInString(filename) > 255 || !utf8.ValidString(filename):

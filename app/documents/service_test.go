@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lore/app/jobs"
+	"lore/app/validation"
 	"lore/storage"
 )
 
@@ -161,6 +162,16 @@ func TestExtractionRefusalsFailTheJobWithTheReason(t *testing.T) {
 	var r *RefusedError
 	if !errors.As(err, &r) || r.Code != "unsupported_type" {
 		t.Errorf("PNG named .pdf: %v", err)
+	}
+	// a path sent as the name is cut to the name; no name at all is refused
+	if got, err := e.svc.Receive(context.Background(), e.orgA, e.user, `C:\Users\maya\notes.md`, strings.NewReader("# Notes\n\nWords.")); err != nil {
+		t.Fatal(err)
+	} else if j := waitJob(t, e.store, e.orgA, got.JobID); !strings.HasPrefix(j.Summary, "notes.md: ") {
+		t.Errorf("a Windows path as the name: %q", j.Summary)
+	}
+	var ve *validation.Error
+	if _, err := e.svc.Receive(context.Background(), e.orgA, e.user, "dir/", strings.NewReader("words")); !errors.As(err, &ve) || ve.Fields["file"] == "" {
+		t.Errorf("no file name: %v", err)
 	}
 	if left, _ := os.ReadDir(e.svc.dir); len(left) != 0 {
 		t.Errorf("uploads left: %v", left)
