@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,8 +95,8 @@ func (s *Service) CheckUploads(ctx context.Context, orgID int64) error {
 	return nil
 }
 
-// Receive streams an uploaded file to the upload folder, hashing it and
-// telling its type by content on the way, and queues its extraction; a
+// Receive tells an uploaded file's type by its first bytes, streams it to
+// the upload folder, hashing it, and queues its extraction; a
 // file whose bytes one of the organization's documents already has is
 // dropped and said to be unchanged. Refused types are refused here, before
 // any job; what only extraction can tell (no text layer, an encoding)
@@ -114,7 +115,19 @@ func (s *Service) Receive(ctx context.Context, orgID, userID int64, filename str
 		return Received{}, &validation.Error{Code: "invalid_upload", Message: "the file name is not usable",
 			Fields: map[string]string{"file": "the file name must be valid UTF-8 of at most 255 characters"}}
 	}
-	path, size, sum, head, err := s.save(body)
+	// the type first, from the head: a refused file is refused before the
+	// rest of it is sent
+	head := make([]byte, detectBytes)
+	n, err := io.ReadFull(body, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return Received{}, err // the body's own error: its limit, a stall, a broken client
+	}
+	head = head[:n]
+	t, err := Detect(head, filename)
+	if err != nil {
+		return Received{}, err
+	}
+	path, size, sum, err := s.save(io.MultiReader(bytes.NewReader(head), body))
 	if err != nil {
 		return Received{}, err
 	}
@@ -124,10 +137,6 @@ func (s *Service) Receive(ctx context.Context, orgID, userID int64, filename str
 			os.Remove(path)
 		}
 	}()
-	t, err := Detect(head, filename)
-	if err != nil {
-		return Received{}, err
-	}
 	if d, err := s.store.DocumentBySHA256(ctx, orgID, sum); err == nil {
 		return Received{Type: t, Unchanged: true, Existing: d}, nil
 	} else if !errors.Is(err, storage.ErrNotFound) {
@@ -147,15 +156,14 @@ func (s *Service) Receive(ctx context.Context, orgID, userID int64, filename str
 }
 
 // save copies body into a new private file of the upload folder and
-// returns its path, size, SHA-256 and first bytes. On error no file is
-// left.
-func (s *Service) save(body io.Reader) (path string, size int64, sum string, head []byte, err error) {
+// returns its path, size and SHA-256. On error no file is left.
+func (s *Service) save(body io.Reader) (path string, size int64, sum string, err error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return "", 0, "", nil, fmt.Errorf("documents: upload folder: %w", err)
+		return "", 0, "", fmt.Errorf("documents: upload folder: %w", err)
 	}
 	f, err := os.CreateTemp(s.dir, "document-*") // mode 0600
 	if err != nil {
-		return "", 0, "", nil, fmt.Errorf("documents: upload file: %w", err)
+		return "", 0, "", fmt.Errorf("documents: upload file: %w", err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
@@ -166,25 +174,11 @@ func (s *Service) save(body io.Reader) (path string, size int64, sum string, hea
 		}
 	}()
 	h := sha256.New()
-	hb := &headBuffer{max: detectBytes}
-	size, err = io.Copy(io.MultiWriter(f, h, hb), body)
+	size, err = io.Copy(io.MultiWriter(f, h), body)
 	if err != nil {
-		return "", 0, "", nil, err // the body's own error: its limit, a stall, a broken client
+		return "", 0, "", err // the body's own error: its limit, a stall, a broken client
 	}
-	return f.Name(), size, hex.EncodeToString(h.Sum(nil)), hb.b, nil
-}
-
-// headBuffer keeps the first max bytes written to it.
-type headBuffer struct {
-	b   []byte
-	max int
-}
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	if n := h.max - len(h.b); n > 0 {
-		h.b = append(h.b, p[:min(n, len(p))]...)
-	}
-	return len(p), nil
+	return f.Name(), size, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Summary is what an extraction job did: its result detail, so its JSON

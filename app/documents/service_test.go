@@ -1,8 +1,10 @@
 package documents
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -163,6 +165,11 @@ func TestExtractionRefusalsFailTheJobWithTheReason(t *testing.T) {
 	if !errors.As(err, &r) || r.Code != "unsupported_type" {
 		t.Errorf("PNG named .pdf: %v", err)
 	}
+	// and before the rest of it is read
+	body := &countingReader{r: io.MultiReader(bytes.NewReader(grayPNG(t)), bytes.NewReader(make([]byte, 10<<20)))}
+	if _, err := e.svc.Receive(context.Background(), e.orgA, e.user, "big.png", body); !errors.As(err, &r) || body.n > 64<<10 {
+		t.Errorf("a 10 MiB PNG: %v after reading %d bytes", err, body.n)
+	}
 	// a path sent as the name is cut to the name; no name at all is refused
 	if got, err := e.svc.Receive(context.Background(), e.orgA, e.user, `C:\Users\maya\notes.md`, strings.NewReader("# Notes\n\nWords.")); err != nil {
 		t.Fatal(err)
@@ -176,6 +183,17 @@ func TestExtractionRefusalsFailTheJobWithTheReason(t *testing.T) {
 	if left, _ := os.ReadDir(e.svc.dir); len(left) != 0 {
 		t.Errorf("uploads left: %v", left)
 	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
 
 func TestExcerptCentresOnTheMatch(t *testing.T) {
