@@ -1,3 +1,5 @@
+//go:build linux
+
 package documents
 
 import (
@@ -11,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"lore/storage"
 )
@@ -126,19 +127,6 @@ func BenchmarkExtractGluedPDF(b *testing.B) {
 	b.ReportMetric(float64(len(data))/(1<<20), "pdf_MiB")
 	_, child := peakRSS()
 	b.ReportMetric(float64(child)/1e6, "peak_MB_child")
-}
-
-func waitJob(b testing.TB, store *storage.Store, orgID, id int64) storage.Job {
-	for {
-		j, err := store.Job(context.Background(), orgID, id)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !j.FinishedAt.IsZero() {
-			return j
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // resetPeakRSS starts this process's peak resident set size afresh

@@ -88,6 +88,20 @@ func (e *env) upload(t *testing.T, orgID int64, name string, data []byte) storag
 	}
 }
 
+// waitJob waits for a job to end.
+func waitJob(b testing.TB, store *storage.Store, orgID, id int64) storage.Job {
+	for {
+		j, err := store.Job(context.Background(), orgID, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !j.FinishedAt.IsZero() {
+			return j
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // TestSearchCitesTheSectionAndNeverAnotherOrganization: a question only
 // the runbook answers finds its chunk, with the title, section, page and
 // position a citation needs; the same question in another organization
