@@ -19,6 +19,7 @@ import (
 	"lore/app/audit"
 	"lore/app/bot"
 	"lore/app/credentials"
+	"lore/app/documents"
 	"lore/app/instance"
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
@@ -70,6 +71,9 @@ type App struct {
 	// Scheduler runs the scheduled jobs; only lore serve starts it, but any
 	// process can show the schedule or queue a retention run through it.
 	Scheduler *scheduler.Scheduler
+	// Documents stores, extracts (its job kind "extract"), lists and
+	// searches uploaded documents.
+	Documents *documents.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -144,6 +148,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	}
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
 	importjob.Register(a.Jobs, importNotConnected{})
+	a.Documents = documents.New(store, a.Jobs, logger, documents.Options{UploadDir: documents.UploadDir(cfg.DataDir),
+		PDF: cfg.PDFLimits, Child: cfg.PDFChild})
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {
@@ -165,7 +171,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	} else {
 		a.Instance = instance.New(store, nil, cfg.LLM) // a nil *Keyring would be a non-nil interface
 	}
-	if a.Answers, err = answers.New(ctx, store, logger, answers.Options{Models: a.Instance}); err != nil {
+	if a.Answers, err = answers.New(ctx, store, logger, answers.Options{Models: a.Instance, Retrievers: []answers.Retriever{a.Documents}}); err != nil {
 		a.Close()
 		return nil, err
 	}

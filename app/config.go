@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
+	"lore/app/documents"
 	"lore/app/instance"
 	"lore/app/keys"
 	"lore/app/notify"
@@ -50,6 +52,43 @@ type Config struct {
 	// LORE_SMTP_PASSWORD_FILE, LORE_SMTP_FROM), which wins over the one
 	// stored through the API; nil when not set.
 	SMTP *notify.Config
+	// MaxDocumentBytes is the largest document an upload may send
+	// (LORE_MAX_DOCUMENT_SIZE); 0 is DefaultMaxDocumentBytes.
+	MaxDocumentBytes int64
+	// DocumentUploadTimeout is how long a document upload may take in all;
+	// 0 is DefaultDocumentUploadTimeout.
+	DocumentUploadTimeout time.Duration
+	// PDFLimits bound each PDF extraction's child process; zero values are
+	// the defaults.
+	PDFLimits documents.PDFLimits
+	// PDFChild, when set, is the PDF reader's child process instead of this
+	// binary's hidden extract-pdf command: tests, whose binary is not lore,
+	// set it.
+	PDFChild documents.Child
+}
+
+// DefaultMaxDocumentBytes is the default limit of an uploaded document.
+const DefaultMaxDocumentBytes = 20 << 20
+
+// DefaultDocumentUploadTimeout is the default deadline of a document
+// upload: the server's one-minute read timeout is for small bodies, and
+// 20 MiB over a slow line takes longer.
+const DefaultDocumentUploadTimeout = 5 * time.Minute
+
+// DocumentUploadDeadline is how long a document upload may take in all.
+func (c Config) DocumentUploadDeadline() time.Duration {
+	if c.DocumentUploadTimeout > 0 {
+		return c.DocumentUploadTimeout
+	}
+	return DefaultDocumentUploadTimeout
+}
+
+// DocumentLimit is the largest document an upload may send.
+func (c Config) DocumentLimit() int64 {
+	if c.MaxDocumentBytes > 0 {
+		return c.MaxDocumentBytes
+	}
+	return DefaultMaxDocumentBytes
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

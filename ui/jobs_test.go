@@ -95,11 +95,17 @@ func importServer(t *testing.T, f *fixture, fake *importtest.Fake, readTimeout t
 // (no Content-Length) in pieces with pause between them.
 func upload(t *testing.T, url, token string, content []byte, pause time.Duration) (*http.Response, map[string]any) {
 	t.Helper()
+	return uploadNamed(t, url, token, "export.zip", content, pause)
+}
+
+// uploadNamed is upload with the file's name given.
+func uploadNamed(t *testing.T, url, token, filename string, content []byte, pause time.Duration) (*http.Response, map[string]any) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
 		mw.WriteField("note", "from the test")
-		part, err := mw.CreateFormFile("file", "export.zip")
+		part, err := mw.CreateFormFile("file", filename)
 		if err != nil {
 			pw.CloseWithError(err)
 			return

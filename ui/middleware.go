@@ -18,6 +18,7 @@ import (
 	"lore/app/accounts"
 	"lore/app/answers"
 	"lore/app/credentials"
+	"lore/app/documents"
 	"lore/app/instance"
 	"lore/app/validation"
 	"lore/storage"
@@ -46,11 +47,12 @@ const (
 	jobMember                     // a member of the organization owning {job_id}
 	jobAdmin                      // an admin or owner of the organization owning {job_id}
 	questionMember                // a member of the organization that logged {question_id}
+	documentMember                // a member of the organization owning {document_id}
 )
 
 func (a access) String() string {
 	return [...]string{"public", "signed in", "instance owner", "org member", "org admin",
-		"workspace member", "workspace admin", "job member", "job admin", "question member"}[a]
+		"workspace member", "workspace admin", "job member", "job admin", "question member", "document member"}[a]
 }
 
 // principal is who made a request, by session or by API token.
@@ -127,12 +129,15 @@ func (h *handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.mux != nil {
 			if _, pattern := h.mux.Handler(r); pattern != "" {
-				if limit, ok := h.streamedBodies()[pattern]; ok {
-					if r.ContentLength > limit {
-						h.answer(w, r, tooLarge(limit))
+				if sb, ok := h.streamedBodies()[pattern]; ok {
+					if r.ContentLength > sb.limit {
+						h.answer(w, r, tooLarge(sb.limit))
 						return
 					}
-					r.Body = http.MaxBytesReader(w, r.Body, limit)
+					if sb.deadline > 0 {
+						setDeadline(http.NewResponseController(w).SetReadDeadline, time.Now().Add(sb.deadline))
+					}
+					r.Body = http.MaxBytesReader(w, r.Body, sb.limit)
 					next.ServeHTTP(w, r)
 					return
 				}
@@ -272,23 +277,14 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 				return
 			}
 			orgID = id
-		case jobMember, jobAdmin:
-			job, err := strconv.ParseInt(r.PathValue("job_id"), 10, 64)
-			if err != nil || job <= 0 {
+		case jobMember, jobAdmin, questionMember, documentMember:
+			param, ownerOf := h.owner(a)
+			id, err := strconv.ParseInt(r.PathValue(param), 10, 64)
+			if err != nil || id <= 0 {
 				h.answer(w, r, notFound())
 				return
 			}
-			if orgID, err = h.app.Jobs.JobOrg(ctx, job); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-		case questionMember:
-			qid, err := strconv.ParseInt(r.PathValue("question_id"), 10, 64)
-			if err != nil || qid <= 0 {
-				writeNotFound(w)
-				return
-			}
-			if orgID, err = h.app.Answers.QuestionOrg(ctx, qid); err != nil {
+			if orgID, err = ownerOf(ctx, id); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -307,6 +303,20 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, membershipKey, m)))
 	})
+}
+
+// owner names, for an access level of a resource with a numeric id, the
+// path's wildcard and how to find the organization the resource belongs to.
+func (h *handler) owner(a access) (param string, orgOf func(context.Context, int64) (int64, error)) {
+	switch a {
+	case jobMember, jobAdmin:
+		return "job_id", h.app.Jobs.JobOrg
+	case questionMember:
+		return "question_id", h.app.Answers.QuestionOrg
+	case documentMember:
+		return "document_id", h.app.Documents.DocumentOrg
+	}
+	panic(fmt.Sprintf("ui: access %s has no owner", a))
 }
 
 func writeNotFound(w http.ResponseWriter) {
@@ -397,9 +407,19 @@ func (h *handler) problemOf(r *http.Request, err error) *requestError {
 		ue  *credentials.UnavailableError
 		mbe *http.MaxBytesError
 	)
+	var refused *documents.RefusedError
 	switch {
 	case errors.As(err, &re):
 		return re
+	case errors.Is(err, documents.ErrUploadDisabled):
+		return problem(http.StatusForbidden, "document_upload_disabled",
+			"document uploads are disabled for this organization (its document_upload_enabled setting)")
+	case errors.As(err, &refused):
+		status := http.StatusUnprocessableEntity
+		if refused.Code == "unsupported_type" {
+			status = http.StatusUnsupportedMediaType
+		}
+		return &requestError{status: status, code: refused.Code, message: refused.Reason, fields: map[string]string{"file": refused.Reason}}
 	case errors.As(err, &ve):
 		return &requestError{status: http.StatusUnprocessableEntity, code: ve.Code, message: ve.Message, fields: ve.Fields}
 	case errors.As(err, &mbe):

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lore/app"
 	"lore/app/accounts"
@@ -193,6 +194,13 @@ func (f *fixture) fill(t testing.TB, path string) string {
 				t.Fatal(err)
 			}
 			return fmt.Sprint(id)
+		case "{document_id}":
+			d, _, err := f.app.Store.PutDocument(context.Background(), storage.NewDocument{OrgID: f.orgA.ID, Title: "Runbook",
+				Filename: fmt.Sprintf("runbook-%d.md", time.Now().UnixNano()), Type: "markdown"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(d.ID)
 		}
 		t.Fatalf("route path %s: the access test does not know wildcard %s; teach fixture.fill", path, m)
 		return ""
@@ -225,6 +233,7 @@ var wantAccess = map[string]access{
 	"GET /organizations/{org_id}/workspaces":        orgMember,
 	"GET /organizations/{org_id}/ask":               orgMember,
 	"GET /organizations/{org_id}/documents":         orgMember,
+	"GET /documents/{document_id}":                  documentMember,
 	"GET /organizations/{org_id}/setup":             orgAdmin,
 	"GET /organizations/{org_id}/setup/secrets":     orgAdmin,
 	"POST /organizations/{org_id}/setup/secrets":    orgAdmin,
@@ -283,6 +292,11 @@ var wantAccess = map[string]access{
 	"GET /api/workspaces/{workspace_id}/jobs":     workspaceMember,
 	"GET /api/jobs/{job_id}":                      jobMember,
 	"POST /api/jobs/{job_id}/cancel":              jobAdmin,
+
+	"POST /api/organizations/{org_id}/documents":                 orgAdmin,
+	"GET /api/organizations/{org_id}/documents":                  orgMember,
+	"GET /api/organizations/{org_id}/documents/{document_id}":    orgMember,
+	"DELETE /api/organizations/{org_id}/documents/{document_id}": orgAdmin,
 }
 
 // TestRouteAccess walks the router's own route table: every /api route but
@@ -324,12 +338,12 @@ func TestRouteAccess(t *testing.T) {
 
 			// (b) a member (here the owner) of another organization
 			switch rt.access {
-			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, questionMember:
+			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, questionMember, documentMember:
 				other := f.do(t, method, path, f.ownerB.Token, body)
 				wantDenied(t, path, other, http.StatusNotFound, "not_found")
 				missingPath := strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path)
-				if rt.access == questionMember {
-					missingPath = strings.Replace(pattern, "{question_id}", "999999", 1)
+				if rt.access == questionMember || rt.access == documentMember {
+					missingPath = strings.NewReplacer("{question_id}", "999999", "{document_id}", "999999").Replace(pattern)
 				}
 				missing := f.do(t, method, missingPath, f.ownerB.Token, body)
 				if missing.Code != other.Code || missing.Body.String() != other.Body.String() {
@@ -350,7 +364,7 @@ func TestRouteAccess(t *testing.T) {
 			case instanceOwner:
 				wantDenied(t, path, f.do(t, method, path, f.adminA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.ownerA.Token
-			case orgMember, workspaceMember, jobMember, questionMember:
+			case orgMember, workspaceMember, jobMember, questionMember, documentMember:
 				allowed = f.memberA.Token
 			case signedIn:
 				allowed = f.ownerA.Token

@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"lore/app/answers"
+	"lore/storage"
 )
 
 // pageQuestion and askAnswer are what the Ask page asks and shows: the Web
@@ -41,20 +43,6 @@ type askSource struct {
 // service in the product, a stand-in in some page tests.
 type asker interface {
 	Ask(ctx context.Context, req pageQuestion) (askAnswer, error)
-}
-
-// documentLister is the seam of the documents service (issue 13): nil
-// until it is wired into app.App, and the Documents page then says so.
-type documentLister interface {
-	ListDocuments(ctx context.Context, orgID int64) ([]documentRow, error)
-}
-
-// documentRow is one document on the Documents page.
-type documentRow struct {
-	ID       int64
-	Name     string
-	Chunks   int
-	Uploaded time.Time
 }
 
 // askPage is the Q&A page.
@@ -138,24 +126,38 @@ func parseDay(errs map[string]string, name, v string) time.Time {
 // documentsPage lists the organization's documents.
 type documentsPage struct {
 	layout
-	Available bool
-	Documents []documentRow
+	Documents []storage.Document
 }
 
-// showDocumentsPage lists the documents, or says the documents service is
-// not part of this build yet.
+// showDocumentsPage lists the organization's documents.
 func (h *handler) showDocumentsPage(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	pg := &documentsPage{layout: layout{Title: "Documents"}, Available: h.documents != nil}
-	if h.documents != nil {
-		list, err := h.documents.ListDocuments(r.Context(), m.OrgID)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		pg.Documents = list
+	list, err := h.app.Documents.List(r.Context(), m.OrgID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
-	h.render(w, r, http.StatusOK, "documents", pg)
+	h.render(w, r, http.StatusOK, "documents", &documentsPage{layout: layout{Title: "Documents"}, Documents: list})
+}
+
+// documentPage is one document, its text chunk by chunk: answers link to
+// #chunk-N.
+type documentPage struct {
+	layout
+	Document storage.Document
+	Chunks   []storage.DocumentChunk
+}
+
+// showDocumentPage shows a document of the caller's organization.
+func (h *handler) showDocumentPage(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	id, _ := strconv.ParseInt(r.PathValue("document_id"), 10, 64)
+	d, _, chunks, err := h.app.Documents.Document(r.Context(), m.OrgID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "document", &documentPage{layout: layout{Title: d.Title}, Document: d, Chunks: chunks})
 }
 
 // answersAsker asks the answers service with the Web scope.

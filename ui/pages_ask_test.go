@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lore/storage"
 )
 
 // fakeAsker stands in for answers.Service in tests of the Ask page; it
@@ -51,10 +53,35 @@ func TestAskPageWithTheAnswersService(t *testing.T) {
 	if err != nil || len(qs) != 1 || qs[0].Question != "where is the deploy doc" {
 		t.Fatalf("logged questions %+v %v", qs, err)
 	}
-	page = wantPage(t, b.get(fmt.Sprintf("/organizations/%d/documents", f.orgA.ID)), http.StatusOK)
-	if !strings.Contains(page, "Documents are not available in this build yet") {
-		t.Fatalf("Documents without a documents service: %s", page)
+}
+
+// TestDocumentPages: the Documents page lists the organization's documents,
+// and a document's page shows its text chunk by chunk, each under the
+// anchor answers link to; another organization's member gets the 404 page.
+func TestDocumentPages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d, _, err := f.app.Store.PutDocument(context.Background(), storage.NewDocument{OrgID: f.orgA.ID, Title: "Ingest Runbook",
+		Filename: "Runbook.pdf", Type: "pdf", Pages: 4, Words: 9, Chunks: []storage.DocumentChunk{
+			{Position: 0, Section: "Overview", Page: 1, PageEnd: 1, Text: "The ingest worker reads the queue."},
+			{Position: 1, Section: "Restarting ingest", Page: 4, PageEnd: 4, Text: "Restart the worker with systemctl."}}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	b := newBrowser(t, f.h)
+	b.signIn(f.memberA.Email)
+	page := wantPage(t, b.get(fmt.Sprintf("/organizations/%d/documents", f.orgA.ID)), http.StatusOK)
+	if !strings.Contains(page, fmt.Sprintf(`href="/documents/%d"`, d.ID)) || !strings.Contains(page, "Ingest Runbook") {
+		t.Fatalf("documents page: %s", page)
+	}
+	page = wantPage(t, b.get(fmt.Sprintf("/documents/%d", d.ID)), http.StatusOK)
+	if !strings.Contains(page, `id="chunk-1"`) || !strings.Contains(page, "Restarting ingest") || !strings.Contains(page, "p. 4") ||
+		!strings.Contains(page, "Restart the worker with systemctl.") {
+		t.Fatalf("document page: %s", page)
+	}
+	other := newBrowser(t, f.h)
+	other.signIn(f.ownerB.Email)
+	wantPage(t, other.get(fmt.Sprintf("/documents/%d", d.ID)), http.StatusNotFound)
 }
 
 func TestAskPageAnswers(t *testing.T) {

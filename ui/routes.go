@@ -1,6 +1,9 @@
 package ui
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // route is one entry of the route table: a Go method pattern, who may call
 // it, and its handler.
@@ -74,6 +77,11 @@ func (h *handler) routeTable() []route {
 		{slackEventsRoute, public, h.slackEvent},
 		{slackInteractionsRoute, public, h.slackInteraction},
 
+		{"POST /api/organizations/{org_id}/documents", orgAdmin, h.uploadDocument},
+		{"GET /api/organizations/{org_id}/documents", orgMember, h.listDocuments},
+		{"GET /api/organizations/{org_id}/documents/{document_id}", orgMember, h.showDocument},
+		{"DELETE /api/organizations/{org_id}/documents/{document_id}", orgAdmin, h.deleteDocument},
+
 		{apiFallback, public, h.apiNotFound}, // any other API request: a JSON 404 or 405
 
 		// The pages (HTML; see pages.go). Their forms post here, to the same
@@ -101,24 +109,35 @@ func (h *handler) routeTable() []route {
 		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
 		{"GET /organizations/{org_id}/ask", orgMember, h.showAskPage},
 		{"GET /organizations/{org_id}/documents", orgMember, h.showDocumentsPage},
+		{"GET /documents/{document_id}", documentMember, h.showDocumentPage},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }
 
-// streamedBodies are the routes with their own body limits, which their
-// handlers read themselves: the uploads, past maxBodyBytes, streamed to
-// disk; and Slack's, under a small limit, read raw before anything else
-// since their signature covers the exact bytes.
-func (h *handler) streamedBodies() map[string]int64 {
-	limit := h.app.Config.ImportLimit()
-	return map[string]int64{
-		"POST /api/workspaces/{workspace_id}/imports": limit,
-		"POST /api/organizations/{org_id}/imports":    limit,
-		"POST /workspaces/{workspace_id}/import":      limit,
-		"POST /organizations/{org_id}/import":         limit,
-		slackCommandsRoute:                            slackBodyLimit,
-		slackEventsRoute:                              slackBodyLimit,
-		slackInteractionsRoute:                        slackBodyLimit,
+// streamedBody is a route's own body limit, and, when set, the deadline
+// of the whole request (the server's read timeout is for small bodies).
+type streamedBody struct {
+	limit    int64
+	deadline time.Duration
+}
+
+// streamedBodies are the routes whose bodies may pass maxBodyBytes, with
+// their own limits: their handlers stream the body to disk. Imports move
+// their read deadline on as data comes (uploadIdle); a document, at most
+// tens of MiB, has one deadline.
+func (h *handler) streamedBodies() map[string]streamedBody {
+	imports := streamedBody{limit: h.app.Config.ImportLimit()}
+	return map[string]streamedBody{
+		"POST /api/workspaces/{workspace_id}/imports": imports,
+		"POST /api/organizations/{org_id}/imports":    imports,
+		"POST /api/organizations/{org_id}/documents":  {limit: h.app.Config.DocumentLimit(), deadline: h.app.Config.DocumentUploadDeadline()},
+		"POST /workspaces/{workspace_id}/import":      imports,
+		"POST /organizations/{org_id}/import":         imports,
+		// Slack's, under a small limit, read raw before anything else since
+		// their signature covers the exact bytes.
+		slackCommandsRoute:     {limit: slackBodyLimit},
+		slackEventsRoute:       {limit: slackBodyLimit},
+		slackInteractionsRoute: {limit: slackBodyLimit},
 	}
 }
 

@@ -29,11 +29,8 @@ type handler struct {
 	pages  *pages         // the page templates, parsed once
 	mux    *http.ServeMux // the router, for telling a wrong method from a wrong path
 	// asker answers questions on the Ask page (nil only for an App opened
-	// without its services), and documents lists the organization's
-	// documents: the seam of the documents service (issue 13), nil until it
-	// is wired here; the page then says so.
-	asker     asker
-	documents documentLister
+	// without its services).
+	asker asker
 	// now is the clock that judges the age of Slack's signed requests.
 	now func() time.Time
 }

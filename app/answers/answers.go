@@ -92,9 +92,13 @@ type Source struct {
 	PostedAt    time.Time `json:"posted_at"`
 	Text        string    `json:"text"`
 	Permalink   string    `json:"permalink,omitempty"`
-	// DocumentID, Title and Position name a document chunk.
+	// DocumentID, Title, Section, Page and Position name a document chunk
+	// ("Runbook.pdf, p. 4, Restarting ingest"); its Permalink is the chunk on
+	// Lore's document page.
 	DocumentID int64  `json:"document_id,omitempty"`
 	Title      string `json:"title,omitempty"`
+	Section    string `json:"section,omitempty"`
+	Page       int    `json:"page,omitempty"`
 	Position   int    `json:"position,omitempty"`
 	// Score is the ranking score (higher is better), comparable within one answer.
 	Score float64 `json:"score"`

@@ -93,6 +93,9 @@ func Run(ctx context.Context, env Env) error {
 	}
 	cmd, ok := cmds[name]
 	if !ok {
+		cmd, ok = hiddenCommands()[name]
+	}
+	if !ok {
 		usage(env.Stderr, cmds)
 		return usagef("unknown command %q", name)
 	}

@@ -71,6 +71,8 @@ func needs() map[string]need {
 		// URLs carry it) it checks that the workspace is connected.
 		"slack manifest":             {},
 		"slack manifest --workspace": {db: true, schema: app.ReadOnly},
+		// the PDF reader's child process opens nothing: stdin to stdout
+		"extract-pdf": {},
 	}
 }
 

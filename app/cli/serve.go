@@ -42,6 +42,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	openBrowser := fs.Bool("open-browser", openDefault,
 		"open the start page in the default browser once at start, in a desktop session only (never under systemd or without a display) (env LORE_OPEN_BROWSER)")
+	maxDocument := fs.String("max-document-size", envOr(env, "LORE_MAX_DOCUMENT_SIZE", "20MiB"),
+		"largest document an upload may send, e.g. 50MiB (env LORE_MAX_DOCUMENT_SIZE)")
 	rest, err := parse(fs, env, args)
 	if err != nil {
 		return err
@@ -52,6 +54,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	importLimit, err := humanize.ParseBytes(*maxImport)
 	if err != nil || importLimit == 0 || importLimit > 1<<40 {
 		return usagef("--max-import-size %q: want a size such as 500MiB or 4GiB, at most 1TiB", *maxImport)
+	}
+	documentLimit, err := humanize.ParseBytes(*maxDocument)
+	if err != nil || documentLimit == 0 || documentLimit > 1<<30 {
+		return usagef("--max-document-size %q: want a size such as 20MiB or 100MiB, at most 1GiB", *maxDocument)
 	}
 	cfg, logger, err := c.setup(env)
 	if err != nil {
@@ -67,6 +73,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	cfg.SlackAPIURL = *slackAPI
 	cfg.MaxImportBytes = int64(importLimit)
+	cfg.MaxDocumentBytes = int64(documentLimit)
 	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
 		return usagef("--trusted-proxies: %v", err)
 	}
@@ -112,6 +119,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 		logger.Warn("uploads not swept", slog.Any("error", err))
 	} else if len(removed) > 0 {
 		logger.Info("removed uploads no import owns", "files", len(removed))
+	}
+	if removed, err := a.Documents.SweepUploads(ctx); err != nil {
+		logger.Warn("document uploads not swept", slog.Any("error", err))
+	} else if len(removed) > 0 {
+		logger.Info("removed document uploads no extraction owns", "files", len(removed))
 	}
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
