@@ -261,7 +261,9 @@ func TestEveryOtherCheckRejectsBadValues(t *testing.T) {
 		{`UPDATE channels SET is_private = 2`, `UPDATE channels SET is_private = 1`},
 		{`UPDATE channels SET is_archived = -1`, `UPDATE channels SET is_archived = 1`},
 		{`INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 1)`},
-		{`INSERT INTO messages (workspace_id, channel_id, ts, deleted) VALUES ('T1', 'C1', '1.2', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, deleted) VALUES ('T1', 'C1', '1.2', 1)`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '1.2', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '1.2', 1)`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '2026-03-02')`, `INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '1790530909.253340')`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts, reply_count) VALUES ('T1', 'C1', '1.3', -1)`, `INSERT INTO messages (workspace_id, channel_id, ts, reply_count) VALUES ('T1', 'C1', '1.3', 2)`},
 		{`UPDATE documents SET size_bytes = -1`, `UPDATE documents SET size_bytes = 10`},
 		{`INSERT INTO chunks (document_id, position, text) VALUES (1, -1, 'x')`, `INSERT INTO chunks (document_id, position, text) VALUES (1, 0, 'x')`},
 		{`INSERT INTO jobs (org_id, kind, progress) VALUES (1, 'backfill', 101)`, `INSERT INTO jobs (org_id, kind, progress) VALUES (1, 'backfill', 100)`},
@@ -430,6 +432,9 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 					if err != nil {
 						return err
 					}
+					if err := indexPending(ctx, tx.tx); err != nil {
+						return err
+					}
 					return tx.AddAudit(ctx, AuditEntry{OrgID: orgID, Actor: "test", Action: "write"})
 				})
 				if err != nil {
@@ -478,7 +483,10 @@ func TestBackupDuringWritesIsConsistent(t *testing.T) {
 			}
 			s.Tx(ctx, func(tx *Tx) error {
 				_, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, text) VALUES ('T1', 'C1', ?, 'x')`, fmt.Sprint(i))
-				return err
+				if err != nil {
+					return err
+				}
+				return indexPending(ctx, tx.tx)
 			})
 		}
 	})

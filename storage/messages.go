@@ -1,0 +1,526 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+)
+
+// Message is one stored Slack message: unique per workspace, channel and ts.
+type Message struct {
+	ID          int64
+	WorkspaceID string
+	ChannelID   string
+	TS          string
+	ThreadTS    string // "" when not in a thread; equal to TS for a thread's parent
+	UserID      string
+	BotID       string
+	AuthorName  string // the name the message carries itself (bot username, user_profile)
+	Text        string // Slack's text as sent
+	Body        string // readable, searchable text (stored only where it differs from Text)
+	Subtype     string
+	Noise       bool // joins, leaves, topic changes, tombstones: stored, not indexed
+	Bot         bool
+	ReplyCount  int
+	LatestReply string
+	Edited      bool
+	EditedTS    string
+	PostedAt    time.Time // the time of TS, computed from it by the schema (read only)
+	Revision    int       // how many redeliveries changed it
+}
+
+// PutResult says what storing a message did.
+type PutResult int
+
+// What Put did with a message.
+const (
+	PutUnchanged PutResult = iota // the stored row already said the same: nothing written
+	PutNew                        // a new row
+	PutUpdated                    // an edit or other change rewrote the row
+)
+
+// digest hashes every stored field, so a redelivery that changes nothing is
+// recognised in SQL without comparing each column.
+func (m *Message) digest() int64 {
+	h := fnv.New64a()
+	var n [8]byte
+	for _, s := range []string{m.ThreadTS, m.UserID, m.BotID, m.AuthorName, m.Text, m.Body, m.Subtype, m.LatestReply, m.EditedTS} {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	var flags uint64
+	for i, b := range []bool{m.Noise, m.Bot, m.Edited} {
+		if b {
+			flags |= 1 << i
+		}
+	}
+	binary.LittleEndian.PutUint64(n[:], flags|uint64(m.ReplyCount)<<8)
+	h.Write(n[:])
+	return int64(h.Sum64())
+}
+
+// MessageWriter stores messages, channels and Slack users inside one write
+// transaction, through statements prepared once for the transaction.
+// Obtain one from Store.WriteMessages.
+type MessageWriter struct {
+	tx     *sql.Tx
+	put    *sql.Stmt
+	delete *sql.Stmt
+	adds   map[int]*sql.Stmt // multi-row inserts by row count, for PutAll
+}
+
+// WriteOption changes how WriteMessages writes.
+type WriteOption func(*writeOptions)
+
+type writeOptions struct{ bulk, deferIndex bool }
+
+// BulkLoad marks a transaction of an import that only adds and updates
+// messages: secure_delete is relaxed to FAST inside it (freed pages then hold
+// only older copies of index pages whose messages are still stored), and set
+// back to ON before the connection serves any other writer.
+func BulkLoad() WriteOption { return func(o *writeOptions) { o.bulk = true } }
+
+// DeferIndex leaves the index rows of the transaction's messages queued for
+// the next IndexPending (or the next WriteMessages without it): a bulk load
+// commits messages in short transactions and indexes them in fewer, larger
+// ones, as FTS5 writes one segment per indexing transaction. Until then the
+// messages are stored but not found by search.
+func DeferIndex() WriteOption { return func(o *writeOptions) { o.deferIndex = true } }
+
+// WriteMessages runs fn in one write transaction with a MessageWriter, then
+// writes the index rows of every message fn changed (and of the thread rows
+// whose context changed with it) and commits. Either all of it is stored and
+// indexed, or nothing.
+func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) error, opts ...WriteOption) error {
+	var o writeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return s.Tx(ctx, func(tx *Tx) (err error) {
+		if o.bulk {
+			if _, err := tx.tx.ExecContext(ctx, `PRAGMA secure_delete = FAST`); err != nil {
+				return fmt.Errorf("storage: bulk load: %w", err)
+			}
+			defer func() {
+				// context.Background: the pragma must be restored even when ctx is done.
+				if _, rerr := tx.tx.ExecContext(context.Background(), `PRAGMA secure_delete = ON`); rerr != nil {
+					err = errors.Join(err, fmt.Errorf("storage: restore secure_delete: %w", rerr))
+				}
+			}()
+		}
+		w, err := prepareWriter(ctx, tx.tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		if err := fn(w); err != nil {
+			return err
+		}
+		if o.deferIndex {
+			return nil
+		}
+		return indexPending(ctx, tx.tx)
+	})
+}
+
+// IndexPending writes the index rows of every queued message in one
+// transaction (see DeferIndex).
+func (s *Store) IndexPending(ctx context.Context, opts ...WriteOption) error {
+	var o writeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return s.Tx(ctx, func(tx *Tx) (err error) {
+		if o.bulk {
+			if _, err := tx.tx.ExecContext(ctx, `PRAGMA secure_delete = FAST`); err != nil {
+				return fmt.Errorf("storage: bulk load: %w", err)
+			}
+			defer func() {
+				if _, rerr := tx.tx.ExecContext(context.Background(), `PRAGMA secure_delete = ON`); rerr != nil {
+					err = errors.Join(err, fmt.Errorf("storage: restore secure_delete: %w", rerr))
+				}
+			}()
+		}
+		return indexPending(ctx, tx.tx)
+	})
+}
+
+// insertColumns are the columns Put and PutAll write, in their argument order.
+const insertColumns = `INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name,
+	text, body, subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest) VALUES `
+
+const insertValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
+	put, err := tx.PrepareContext(ctx, insertColumns+insertValues+`
+		ON CONFLICT (workspace_id, channel_id, ts) DO UPDATE SET
+			thread_ts = excluded.thread_ts, user_id = excluded.user_id, bot_id = excluded.bot_id,
+			author_name = excluded.author_name, text = excluded.text, body = excluded.body,
+			subtype = excluded.subtype, is_noise = excluded.is_noise, is_bot = excluded.is_bot,
+			reply_count = excluded.reply_count, latest_reply = excluded.latest_reply,
+			edited = excluded.edited, edited_ts = excluded.edited_ts,
+			digest = excluded.digest, revision = revision + 1
+		WHERE digest <> excluded.digest
+		RETURNING revision`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: prepare message upsert: %w", err)
+	}
+	del, err := tx.PrepareContext(ctx, `DELETE FROM messages WHERE workspace_id = ? AND channel_id = ? AND ts = ?`)
+	if err != nil {
+		put.Close()
+		return nil, fmt.Errorf("storage: prepare message delete: %w", err)
+	}
+	return &MessageWriter{tx: tx, put: put, delete: del, adds: map[int]*sql.Stmt{}}, nil
+}
+
+func (w *MessageWriter) close() {
+	w.put.Close()
+	w.delete.Close()
+	for _, st := range w.adds {
+		st.Close()
+	}
+}
+
+// args appends the message's values in insertColumns' order.
+func (m *Message) args(to []any) []any {
+	var threadTS, latest, body sql.NullString
+	if m.Body != m.Text {
+		body = sql.NullString{String: m.Body, Valid: true}
+	}
+	if m.ThreadTS != "" {
+		threadTS = sql.NullString{String: m.ThreadTS, Valid: true}
+	}
+	if m.LatestReply != "" {
+		latest = sql.NullString{String: m.LatestReply, Valid: true}
+	}
+	return append(to, m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
+		m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest())
+}
+
+// putChunk is how many rows one statement of PutAll inserts: one statement
+// per row costs more in the driver than in SQLite.
+const putChunk = 64
+
+// PutAll stores messages as Put does, and returns what it did with each. New
+// messages (all of them, in a first import) go in multi-row inserts; those
+// already stored then take Put's way, so edits and unchanged redeliveries
+// behave as with Put.
+func (w *MessageWriter) PutAll(ctx context.Context, msgs []Message) ([]PutResult, error) {
+	out := make([]PutResult, len(msgs))
+	args := make([]any, 0, putChunk*17)
+	for start := 0; start < len(msgs); start += putChunk {
+		chunk := msgs[start:min(start+putChunk, len(msgs))]
+		st, err := w.addStmt(ctx, len(chunk))
+		if err != nil {
+			return nil, err
+		}
+		args = args[:0]
+		for i := range chunk {
+			if chunk[i].TS == "" {
+				return nil, fmt.Errorf("storage: put message in %s/%s: no ts", chunk[i].WorkspaceID, chunk[i].ChannelID)
+			}
+			args = chunk[i].args(args)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		inserted := map[string]bool{}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("storage: put messages: %w", err)
+			}
+			inserted[key] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		for i := range chunk {
+			key := chunk[i].WorkspaceID + "\x00" + chunk[i].ChannelID + "\x00" + chunk[i].TS
+			if inserted[key] {
+				out[start+i] = PutNew
+				delete(inserted, key) // a second copy of the same ts in the chunk is not new
+				continue
+			}
+			if out[start+i], err = w.Put(ctx, chunk[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// addStmt is the multi-row insert of n rows, prepared once per transaction.
+func (w *MessageWriter) addStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st := w.adds[n]; st != nil {
+		return st, nil
+	}
+	q := insertColumns + insertValues + strings.Repeat(", "+insertValues, n-1) +
+		` ON CONFLICT DO NOTHING RETURNING workspace_id || char(0) || channel_id || char(0) || ts`
+	st, err := w.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("storage: prepare message insert: %w", err)
+	}
+	w.adds[n] = st
+	return st, nil
+}
+
+// Put stores a message once per workspace, channel and ts: a new one is
+// inserted, a changed one (an edit) rewrites the row and its index entry, an
+// unchanged one writes nothing. Its channel must be stored.
+func (w *MessageWriter) Put(ctx context.Context, m Message) (PutResult, error) {
+	if m.TS == "" {
+		return 0, fmt.Errorf("storage: put message in %s/%s: no ts", m.WorkspaceID, m.ChannelID)
+	}
+	var revision int
+	err := w.put.QueryRowContext(ctx, m.args(make([]any, 0, 17))...).Scan(&revision)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return PutUnchanged, nil
+	case err != nil:
+		return 0, fmt.Errorf("storage: put message %s/%s/%s: %w", m.WorkspaceID, m.ChannelID, m.TS, err)
+	case revision == 0:
+		return PutNew, nil
+	default:
+		return PutUpdated, nil
+	}
+}
+
+// Delete removes a message and its index entry, and requeues its thread's
+// rows for new context; it reports whether there was such a message.
+func (w *MessageWriter) Delete(ctx context.Context, workspaceID, channelID, ts string) (bool, error) {
+	res, err := w.delete.ExecContext(ctx, workspaceID, channelID, ts)
+	if err != nil {
+		return false, fmt.Errorf("storage: delete message %s/%s/%s: %w", workspaceID, channelID, ts, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// contextReplies is how many of a thread's first replies lend their words to
+// the parent's context column; the triggers of migration 00012 count the same.
+const contextReplies = 3
+
+// contextLimit bounds a context column, in bytes, so that a long parent does
+// not lengthen every reply's row (longer rows rank lower under bm25).
+const contextLimit = 2000
+
+// indexPending writes the index rows of the queued messages from what
+// messages now holds: the whole row each time (a contentless index cannot
+// update some columns), none for noise. CROSS JOIN keeps the queue the outer
+// loop: the planner would otherwise scan messages.
+func indexPending(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `
+		DELETE FROM messages_fts WHERE rowid IN (SELECT message_id FROM messages_fts_pending WHERE reindex = 1)`); err != nil {
+		return fmt.Errorf("storage: index messages: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO messages_fts (rowid, body, context)
+		SELECT m.message_id, coalesce(m.body, m.text), substr(CASE
+			WHEN m.thread_ts IS NULL THEN ''
+			WHEN m.thread_ts <> m.ts THEN coalesce((SELECT coalesce(p.body, p.text) FROM messages p
+				WHERE p.workspace_id = m.workspace_id AND p.channel_id = m.channel_id AND p.ts = m.thread_ts), '')
+			ELSE coalesce((SELECT group_concat(body, ' ') FROM (SELECT coalesce(r.body, r.text) AS body FROM messages r
+				WHERE r.workspace_id = m.workspace_id AND r.channel_id = m.channel_id
+				  AND r.thread_ts = m.ts AND r.ts <> m.ts AND r.is_noise = 0
+				ORDER BY r.ts LIMIT ?)), '')
+			END, 1, ?)
+		FROM messages_fts_pending q CROSS JOIN messages m ON m.message_id = q.message_id
+		WHERE m.is_noise = 0`, contextReplies, contextLimit)
+	if err != nil {
+		return fmt.Errorf("storage: index messages: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts_pending`); err != nil {
+		return fmt.Errorf("storage: index messages: %w", err)
+	}
+	return nil
+}
+
+// BulkIndexing switches the index's merge policy for a bulk load and back.
+// FTS5 merges small segments as it goes (automerge 4): during a load of a
+// million messages that merges each row several times over; with 16 it merges
+// far less often, and OptimizeIndex merges everything once at the end. The
+// setting is stored with the index, so an interrupted load that leaves it on
+// costs only slower merging until the next load ends.
+func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
+	automerge, crisis := 4, 16 // FTS5's defaults
+	if on {
+		automerge, crisis = 16, 64
+	}
+	for _, q := range []struct {
+		key   string
+		value int
+	}{{"automerge", automerge}, {"crisismerge", crisis}} {
+		if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)`, q.key, q.value); err != nil {
+			return fmt.Errorf("storage: index %s: %w", q.key, err)
+		}
+	}
+	return nil
+}
+
+// OptimizeIndex merges the index's segments into one, after a bulk load
+// (FTS5's 'optimize'), then refreshes the document frequencies.
+func (s *Store) OptimizeIndex(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`); err != nil {
+		return fmt.Errorf("storage: optimize index: %w", err)
+	}
+	return s.RefreshTermStats(ctx)
+}
+
+// RefreshTermStats recomputes every indexed term's document frequency, and the
+// number of indexed messages, from the index, in one transaction.
+func (s *Store) RefreshTermStats(ctx context.Context) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		for _, q := range []string{
+			`DELETE FROM message_terms`,
+			`INSERT INTO message_terms (term, documents) SELECT term, doc FROM messages_fts_vocab`,
+			`UPDATE message_term_stats SET documents = (SELECT count(*) FROM messages WHERE is_noise = 0),
+				refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+		} {
+			if _, err := tx.tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("storage: refresh term statistics: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// TermStats is the document frequencies of some index terms.
+type TermStats struct {
+	Documents int64            // messages in the index
+	Terms     map[string]int64 // term (as the index stores it: lower case, stemmed) → messages holding it
+	Refreshed time.Time
+}
+
+// TermStats reads the document frequencies of terms as of the last refresh; a
+// term the index does not hold is absent from Terms.
+func (s *Store) TermStats(ctx context.Context, terms []string) (TermStats, error) {
+	st := TermStats{Terms: make(map[string]int64, len(terms))}
+	var refreshed string
+	if err := s.read.QueryRowContext(ctx, `SELECT documents, refreshed_at FROM message_term_stats WHERE id = 1`).
+		Scan(&st.Documents, &refreshed); err != nil {
+		return TermStats{}, fmt.Errorf("storage: term statistics: %w", err)
+	}
+	var err error
+	if st.Refreshed, err = parseTime(refreshed); err != nil {
+		return TermStats{}, err
+	}
+	if len(terms) == 0 {
+		return st, nil
+	}
+	args := make([]any, len(terms))
+	for i, t := range terms {
+		args[i] = t
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT term, documents FROM message_terms WHERE term IN (?`+
+		strings.Repeat(", ?", len(terms)-1)+`)`, args...)
+	if err != nil {
+		return TermStats{}, fmt.Errorf("storage: term statistics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			return TermStats{}, fmt.Errorf("storage: term statistics: %w", err)
+		}
+		st.Terms[t] = n
+	}
+	return st, rows.Err()
+}
+
+const messageColumns = `message_id, workspace_id, channel_id, ts, coalesce(thread_ts, ''), user_id, bot_id, author_name,
+	text, coalesce(body, text), subtype, is_noise, is_bot, reply_count, coalesce(latest_reply, ''), edited, edited_ts, posted_at, revision`
+
+func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	var posted string
+	if err := row.Scan(&m.ID, &m.WorkspaceID, &m.ChannelID, &m.TS, &m.ThreadTS, &m.UserID, &m.BotID, &m.AuthorName,
+		&m.Text, &m.Body, &m.Subtype, &m.Noise, &m.Bot, &m.ReplyCount, &m.LatestReply, &m.Edited, &m.EditedTS,
+		&posted, &m.Revision); err != nil {
+		return Message{}, err
+	}
+	var err error
+	m.PostedAt, err = parseTime(posted)
+	return m, err
+}
+
+// Message returns one message, or ErrNotFound.
+func (s *Store) Message(ctx context.Context, workspaceID, channelID, ts string) (Message, error) {
+	m, err := scanMessage(s.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE workspace_id = ? AND channel_id = ? AND ts = ?`, workspaceID, channelID, ts))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, fmt.Errorf("storage: message %s/%s/%s: %w", workspaceID, channelID, ts, ErrNotFound)
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("storage: message %s/%s/%s: %w", workspaceID, channelID, ts, err)
+	}
+	return m, nil
+}
+
+// ListMessages returns a channel's messages in ts order (all of the
+// workspace's when channelID is empty, by channel then ts).
+func (s *Store) ListMessages(ctx context.Context, workspaceID, channelID string) ([]Message, error) {
+	q := `SELECT ` + messageColumns + ` FROM messages WHERE workspace_id = ?`
+	args := []any{workspaceID}
+	if channelID != "" {
+		q += ` AND channel_id = ?`
+		args = append(args, channelID)
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY channel_id, ts`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list messages of %s: %w", workspaceID, err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list messages of %s: %w", workspaceID, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CountMessages returns how many messages the workspace holds.
+func (s *Store) CountMessages(ctx context.Context, workspaceID string) (int64, error) {
+	var n int64
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE workspace_id = ?`, workspaceID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("storage: count messages of %s: %w", workspaceID, err)
+	}
+	return n, nil
+}
+
+// SearchMessages returns the ids of the workspace's messages matching an FTS5
+// query, best first under the index's rank (bm25 over body and context). It is
+// the plain retrieval the answers' planner builds on.
+func (s *Store) SearchMessages(ctx context.Context, workspaceID, match string, limit int) ([]int64, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT f.rowid FROM messages_fts f JOIN messages m ON m.message_id = f.rowid
+		WHERE messages_fts MATCH ? AND m.workspace_id = ? ORDER BY f.rank LIMIT ?`, match, workspaceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: search messages: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("storage: search messages: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

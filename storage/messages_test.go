@@ -1,0 +1,276 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+func seedChannel(t *testing.T, s *Store, ws, ch string) {
+	t.Helper()
+	err := s.WriteMessages(context.Background(), func(w *MessageWriter) error {
+		return w.UpsertChannel(context.Background(), Channel{WorkspaceID: ws, ID: ch, Name: "deploys"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func msg(ts, threadTS, body string) Message {
+	return Message{WorkspaceID: "T1", ChannelID: "C1", TS: ts, ThreadTS: threadTS, UserID: "U1",
+		Text: body, Body: body, PostedAt: time.Unix(1700000000, 0)}
+}
+
+func put(t *testing.T, s *Store, msgs ...Message) []PutResult {
+	t.Helper()
+	var out []PutResult
+	err := s.WriteMessages(context.Background(), func(w *MessageWriter) error {
+		for _, m := range msgs {
+			r, err := w.Put(context.Background(), m)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// search returns the ts of the messages matching, best first.
+func search(t *testing.T, s *Store, match string) []string {
+	t.Helper()
+	ids, err := s.SearchMessages(context.Background(), "T1", match, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, id := range ids {
+		var ts string
+		if err := s.read.QueryRow(`SELECT ts FROM messages WHERE message_id = ?`, id).Scan(&ts); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ts)
+	}
+	return out
+}
+
+func TestPutStoresOnceUpdatesEditsSkipsUnchanged(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+
+	if got := put(t, s, msg("1.1", "", "the deploy freeze starts friday")); got[0] != PutNew {
+		t.Fatalf("first put: %v", got)
+	}
+	if got := put(t, s, msg("1.1", "", "the deploy freeze starts friday")); got[0] != PutUnchanged {
+		t.Fatalf("same again: %v, want unchanged", got)
+	}
+	edited := msg("1.1", "", "the deploy freeze starts monday")
+	edited.Edited, edited.EditedTS = true, "2.0"
+	if got := put(t, s, edited); got[0] != PutUpdated {
+		t.Fatalf("edit: %v, want updated", got)
+	}
+	n, _ := s.CountMessages(context.Background(), "T1")
+	m, err := s.Message(context.Background(), "T1", "C1", "1.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || m.Body != "the deploy freeze starts monday" || !m.Edited || m.Revision != 1 {
+		t.Fatalf("after edit: %d rows, %+v", n, m)
+	}
+	if got := search(t, s, "friday"); len(got) != 0 {
+		t.Errorf("the old words are still indexed: %v", got)
+	}
+	if got := search(t, s, "monday"); !slices.Equal(got, []string{"1.1"}) {
+		t.Errorf("the new words: %v", got)
+	}
+}
+
+func TestUnchangedPutQueuesNoIndexWrite(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	put(t, s, msg("1.1", "", "quarterly budget review"))
+	err := s.WriteMessages(context.Background(), func(w *MessageWriter) error {
+		r, err := w.Put(context.Background(), msg("1.1", "", "quarterly budget review"))
+		if r != PutUnchanged {
+			t.Errorf("put: %v", r)
+		}
+		var queued int64
+		w.tx.QueryRow(`SELECT count(*) FROM messages_fts_pending`).Scan(&queued)
+		if queued != 0 {
+			t.Errorf("an unchanged message queued %d index rows", queued)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestThreadContextBothWays(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	// The reply comes first, in another transaction, as in exports where a
+	// reply is older than its parent or sits in an earlier day file.
+	put(t, s, msg("5.0", "4.0", "use the blue runbook"))
+	if got := search(t, s, "context: kubernetes"); len(got) != 0 {
+		t.Fatalf("context before the parent exists: %v", got)
+	}
+	put(t, s, msg("4.0", "4.0", "how do I restart kubernetes"))
+	if got := search(t, s, "context: kubernetes"); !slices.Equal(got, []string{"5.0"}) {
+		t.Errorf("the reply carries its parent's words: %v", got)
+	}
+	if got := search(t, s, "context: runbook"); !slices.Equal(got, []string{"4.0"}) {
+		t.Errorf("the parent carries its reply's words: %v", got)
+	}
+	// An edited parent refreshes its replies' context.
+	put(t, s, msg("4.0", "4.0", "how do I restart postgres"))
+	if got := search(t, s, "context: kubernetes"); len(got) != 0 {
+		t.Errorf("the reply still carries the parent's old words: %v", got)
+	}
+	if got := search(t, s, "context: postgres"); !slices.Equal(got, []string{"5.0"}) {
+		t.Errorf("the reply carries the edited parent's words: %v", got)
+	}
+	// A question's words find the answering reply before the question itself
+	// only through context; both are found.
+	if got := search(t, s, "postgres"); len(got) != 2 {
+		t.Errorf("postgres finds %v, want parent and reply", got)
+	}
+	// Deleting the reply takes its words out of the parent's context.
+	err := s.WriteMessages(context.Background(), func(w *MessageWriter) error {
+		ok, err := w.Delete(context.Background(), "T1", "C1", "5.0")
+		if !ok {
+			t.Error("delete found nothing")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "runbook"); len(got) != 0 {
+		t.Errorf("a deleted reply's words are still found: %v", got)
+	}
+}
+
+func TestNoiseIsStoredNotIndexed(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	join := msg("1.0", "", "maya has joined the channel")
+	join.Noise, join.Subtype = true, "channel_join"
+	put(t, s, join)
+	if got := search(t, s, "joined"); len(got) != 0 {
+		t.Errorf("a join is indexed: %v", got)
+	}
+	if m, err := s.Message(context.Background(), "T1", "C1", "1.0"); err != nil || !m.Noise || m.Subtype != "channel_join" {
+		t.Errorf("join stored as %+v, %v", m, err)
+	}
+}
+
+func TestDeletingAWorkspaceEmptiesTheIndex(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	org := seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	put(t, s, msg("1.0", "", "roadmap planning"), msg("2.0", "1.0", "roadmap reply"))
+	if err := s.Tx(context.Background(), func(tx *Tx) error { return tx.DeleteWorkspace(context.Background(), org, "T1") }); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	s.read.QueryRow(`SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'roadmap'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d index rows outlive their workspace", n)
+	}
+}
+
+func TestTermStats(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	put(t, s, msg("1.0", "", "deploy the release"), msg("2.0", "", "release notes"), msg("3.0", "", "lunch"))
+	if err := s.OptimizeIndex(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.TermStats(context.Background(), []string{"releas", "lunch", "absent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents != 3 || st.Terms["releas"] != 2 || st.Terms["lunch"] != 1 || st.Terms["absent"] != 0 {
+		t.Errorf("term stats: %+v", st)
+	}
+}
+
+func TestPutNeedsItsChannel(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	err := s.WriteMessages(context.Background(), func(w *MessageWriter) error {
+		_, err := w.Put(context.Background(), msg("1.0", "", "orphan"))
+		return err
+	})
+	if err == nil || !IsConstraintViolation(errors.Unwrap(err)) && !IsConstraintViolation(err) {
+		t.Fatalf("a message without its channel: %v", err)
+	}
+}
+
+func TestDeferredIndexIsWrittenLater(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	ctx := context.Background()
+	err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+		_, err := w.PutAll(ctx, []Message{msg("1.0", "", "backlog grooming"), msg("2.0", "1.0", "every tuesday")})
+		return err
+	}, BulkLoad(), DeferIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "grooming"); len(got) != 0 {
+		t.Fatalf("indexed before IndexPending: %v", got)
+	}
+	if err := s.IndexPending(ctx, BulkLoad()); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "grooming"); !slices.Equal(got, []string{"2.0", "1.0"}) && !slices.Equal(got, []string{"1.0", "2.0"}) {
+		t.Errorf("after IndexPending: %v", got)
+	}
+	var secure int
+	s.write.QueryRow(`PRAGMA secure_delete`).Scan(&secure)
+	if secure != 1 {
+		t.Errorf("secure_delete left at %d after a bulk load", secure)
+	}
+}
+
+func TestPutAllTellsNewUpdatedUnchanged(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	put(t, s, msg("1.0", "", "one"), msg("2.0", "", "two"))
+	ctx := context.Background()
+	var got []PutResult
+	err := s.WriteMessages(ctx, func(w *MessageWriter) (err error) {
+		got, err = w.PutAll(ctx, []Message{msg("1.0", "", "one"), msg("2.0", "", "two, edited"), msg("3.0", "", "three"), msg("3.0", "", "three")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []PutResult{PutUnchanged, PutUpdated, PutNew, PutUnchanged}; !slices.Equal(got, want) {
+		t.Errorf("PutAll: %v, want %v", got, want)
+	}
+}
