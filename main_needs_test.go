@@ -114,7 +114,7 @@ func TestReadOnlyCommandsNeverMigrate(t *testing.T) {
 	if code, _, stderr := lore(t, env, "migrate", "down"); code != 0 {
 		t.Fatal(stderr)
 	}
-	older := latest - 1
+	older := schemaVersion(t, dataDir) // migration numbers may skip (each helper has its own)
 	for _, args := range [][]string{{"users", "list"}, {"keys", "status"}} {
 		code, _, stderr := lore(t, env, args...)
 		want := "schema version " + itoa(older) + ", older than this lore's " + itoa(latest) + ": run lore migrate up"
