@@ -14,6 +14,7 @@ import (
 
 	"lore/app/accounts"
 	"lore/app/audit"
+	"lore/app/backfill"
 	"lore/app/credentials"
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
@@ -21,6 +22,7 @@ import (
 	"lore/app/lockfile"
 	"lore/app/settings"
 	"lore/app/slack"
+	"lore/app/sync"
 	"lore/app/vault"
 	"lore/storage"
 )
@@ -52,6 +54,9 @@ type App struct {
 	// through it; only the process holding the data directory's lock
 	// starts it.
 	Jobs *jobs.Runner
+	// Backfill runs backfills through Slack's Web API and holds the
+	// channels' sync choices; nil when opened WithoutKeys.
+	Backfill *backfill.Service
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -115,7 +120,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
 	a.Audit = audit.New(store)
-	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger}); err != nil {
+	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger, Rates: cfg.slackRates()}); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -136,6 +141,8 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			a.Close()
 			return nil, err
 		}
+		a.Backfill = backfill.New(store, sync.New(store, logger, sync.Options{}), a.Credentials, a.Settings, a.Jobs, logger, backfill.Options{})
+		a.Backfill.Register(a.Jobs)
 	}
 	return a, nil
 }

@@ -41,6 +41,19 @@ type Config struct {
 	// MaxImportBytes is the largest Slack export an upload may send
 	// (LORE_MAX_IMPORT_SIZE); 0 is DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// SlackHistoryRate is the calls a minute Lore allows itself of
+	// conversations.history and of conversations.replies each
+	// (LORE_SLACK_HISTORY_RATE); 0 is Slack's Tier 3, 50. Set above what
+	// Slack allows, the 429s slow Lore down to Slack's ceiling.
+	SlackHistoryRate int
+}
+
+// slackRates are the Slack client's rates that differ from the tiers'.
+func (c Config) slackRates() map[string]int {
+	if c.SlackHistoryRate <= 0 {
+		return nil
+	}
+	return map[string]int{"conversations.history": c.SlackHistoryRate, "conversations.replies": c.SlackHistoryRate}
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

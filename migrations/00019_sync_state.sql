@@ -5,10 +5,11 @@
 --                 member, the ts range covered so far, and the history run
 --                 in progress (its window, the cursor of its next page and
 --                 the lower end of what its pages have covered);
---   thread_sync   per thread: the latest_reply history showed (wanted), the
---                 one its replies were read through, and the cursor of a
---                 replies run in progress: a thread is read again only when
---                 wanted is newer than read_through;
+--   thread_sync   per thread: its latest_reply and reply_count as history
+--                 last showed them (wanted, "1700000005.000100/3"), the pair
+--                 its replies were read through, and the cursor of a replies
+--                 run in progress: a thread is read again only when history
+--                 shows it changed since (a new or a deleted reply);
 --   workspace_sync per workspace: whether the backfill joins every public
 --                 channel (conversations.join).
 -- Each is written in the transaction that stores the page's messages, so a
@@ -55,7 +56,7 @@ CREATE TABLE thread_sync (
 ) WITHOUT ROWID;
 -- the threads still to read
 CREATE INDEX thread_sync_pending ON thread_sync (workspace_id, channel_id, thread_ts)
-    WHERE read_through IS NULL OR read_through < wanted;
+    WHERE read_through IS NULL OR read_through <> wanted;
 
 CREATE TABLE workspace_sync (
     workspace_id TEXT PRIMARY KEY REFERENCES installations (workspace_id) ON DELETE CASCADE,

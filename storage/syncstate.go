@@ -42,7 +42,8 @@ func (r HistoryRun) Active() bool { return r.Latest != "" }
 // ThreadSync is a thread whose replies are still to be read.
 type ThreadSync struct {
 	WorkspaceID, ChannelID, ThreadTS string
-	// Wanted is the newest latest_reply history showed for it.
+	// Wanted is the thread's latest_reply and reply_count as history last
+	// showed them ("1700000005.000100/3").
 	Wanted string
 	// Cursor and After are the replies run in progress: the next page's
 	// cursor, and the ts after which the stored pages have not covered the
@@ -170,14 +171,14 @@ func (s *Store) SetChannelError(ctx context.Context, workspaceID, channelID, rea
 	return nil
 }
 
-// WantThread records the latest_reply history showed for a thread, and
-// reports whether its replies are still to be read (none read yet, or
-// read only through an older reply).
-func (w *MessageWriter) WantThread(ctx context.Context, workspaceID, channelID, threadTS, latestReply string) (bool, error) {
+// WantThread records what history showed of a thread (its latest_reply
+// and reply_count, as "ts/count"), and reports whether its replies are
+// still to be read: none read yet, or read when it showed otherwise.
+func (w *MessageWriter) WantThread(ctx context.Context, workspaceID, channelID, threadTS, version string) (bool, error) {
 	var pending bool
 	err := w.tx.QueryRowContext(ctx, `INSERT INTO thread_sync (workspace_id, channel_id, thread_ts, wanted) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET wanted = CASE WHEN excluded.wanted > wanted THEN excluded.wanted ELSE wanted END
-		RETURNING read_through IS NULL OR read_through < wanted`, workspaceID, channelID, threadTS, latestReply).Scan(&pending)
+		ON CONFLICT DO UPDATE SET wanted = excluded.wanted
+		RETURNING read_through IS NULL OR read_through <> wanted`, workspaceID, channelID, threadTS, version).Scan(&pending)
 	if err != nil {
 		return false, fmt.Errorf("storage: want thread %s/%s/%s: %w", workspaceID, channelID, threadTS, err)
 	}
@@ -191,7 +192,7 @@ func (s *Store) PendingThreads(ctx context.Context, workspaceID string, channels
 	rows, err := s.read.QueryContext(ctx, `
 		SELECT workspace_id, channel_id, thread_ts, wanted, coalesce(run_cursor, ''), coalesce(run_after, '')
 		FROM thread_sync
-		WHERE workspace_id = ?1 AND (read_through IS NULL OR read_through < wanted)
+		WHERE workspace_id = ?1 AND (read_through IS NULL OR read_through <> wanted)
 		  AND (json_array_length(?2) = 0 OR channel_id IN (SELECT value FROM json_each(?2)))
 		ORDER BY channel_id, thread_ts LIMIT ?3`, workspaceID, string(list), limit)
 	if err != nil {
@@ -222,7 +223,7 @@ func (w *MessageWriter) SaveThreadRun(ctx context.Context, workspaceID, channelI
 }
 
 // FinishThread records a thread's replies as read through readThrough (the
-// wanted value its run started with: a newer one seen meanwhile keeps it
+// wanted value its run started with: a change seen meanwhile keeps it
 // pending).
 func (w *MessageWriter) FinishThread(ctx context.Context, workspaceID, channelID, threadTS, readThrough string) error {
 	_, err := w.tx.ExecContext(ctx, `UPDATE thread_sync SET read_through = ?, run_cursor = NULL, run_after = NULL

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	slackAPI := slackAPIFlag(fs, env)
 	maxImport := fs.String("max-import-size", envOr(env, "LORE_MAX_IMPORT_SIZE", "2GiB"),
 		"largest Slack export an upload may send, e.g. 500MiB or 4GiB (env LORE_MAX_IMPORT_SIZE)")
+	historyRate := fs.String("slack-history-rate", envOr(env, "LORE_SLACK_HISTORY_RATE", "50"),
+		"calls a minute of conversations.history and of conversations.replies each; above Slack's limit, Lore slows down to it (env LORE_SLACK_HISTORY_RATE)")
 	rest, err := parse(fs, env, args)
 	if err != nil {
 		return err
@@ -57,6 +60,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
+	rate, err := strconv.Atoi(*historyRate)
+	if err != nil || rate < 1 || rate > 10000 {
+		return usagef("--slack-history-rate (LORE_SLACK_HISTORY_RATE) %q: want calls a minute, 1-10000", *historyRate)
+	}
+	cfg.SlackHistoryRate = rate
 	cfg.MaxImportBytes = int64(importLimit)
 	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
 		return usagef("--trusted-proxies: %v", err)

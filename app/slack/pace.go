@@ -3,10 +3,12 @@ package slack
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -79,20 +81,61 @@ func bound(d time.Duration) time.Duration {
 
 type paceKey struct{ workspace, method string }
 
-// pace is the budget of one method in one workspace.
+// pace is the budget of one method in one workspace. Its limiter starts at
+// the configured rate (the tier's, or Options.Rates'); each 429 slows it
+// down by slowdown and each call Slack answers speeds it up by speedup
+// again, never past the configured rate. A configured rate above what Slack
+// allows so settles just under Slack's ceiling: at these factors it sends
+// about one call in thirty too many, and that one waits its Retry-After.
 type pace struct {
-	limiter *rate.Limiter
-	until   time.Time // Slack's last Retry-After: no call before it
+	limiter    *rate.Limiter
+	configured rate.Limit
+	until      time.Time // Slack's last Retry-After: no call before it
 }
+
+const (
+	slowdown = 0.85
+	speedup  = 1.005
+	// slowest is the floor of a slowed limiter, as a share of its configured rate.
+	slowest = 0.02
+)
 
 func (c *Client) pace(k paceKey) *pace {
 	p, ok := c.paces[k]
 	if !ok {
 		t := TierOf(k.method)
-		p = &pace{limiter: rate.NewLimiter(rate.Limit(float64(t.PerMinute)/60), t.Burst)}
+		if n := c.rates[k.method]; n > 0 {
+			t.PerMinute = n
+		}
+		limit := rate.Limit(float64(t.PerMinute) / 60)
+		p = &pace{limiter: rate.NewLimiter(limit, t.Burst), configured: limit}
 		c.paces[k] = p
 	}
 	return p
+}
+
+// answered adapts k's limiter to how Slack answered a call: slower after a
+// 429, a little faster (back toward the configured rate) after any other.
+func (c *Client) answered(k paceKey, limited bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pace(k)
+	now := c.now()
+	cur := p.limiter.Limit()
+	switch {
+	case limited:
+		p.limiter.SetLimitAt(now, max(cur*slowdown, p.configured*slowest))
+	case cur < p.configured:
+		p.limiter.SetLimitAt(now, min(cur*speedup, p.configured))
+	}
+}
+
+// Rate is the calls a minute k's limiter allows now, for tests and
+// benchmarks.
+func (c *Client) Rate(workspaceID, method string) float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return float64(c.pace(paceKey{workspaceID, method}).limiter.Limit()) * 60
 }
 
 // wait takes one call of k's budget, sleeping until it is there. When ctx
@@ -121,13 +164,21 @@ func (c *Client) wait(ctx context.Context, k paceKey) error {
 	return nil
 }
 
-// holdOff keeps every call of k until d from now, as a 429 asked.
+// holdOff keeps every call of k until d from now (plus jitter), as a 429
+// asked: the jitter keeps the calls that waited together from arriving
+// together again.
 func (c *Client) holdOff(k paceKey, d time.Duration) {
+	d += c.jitter(d)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if until := c.now().Add(d); until.After(c.pace(k).until) {
 		c.pace(k).until = until
 	}
+}
+
+// jitter is up to a tenth of d, at most a second.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(rand.Int64N(int64(min(d/10, time.Second)) + 1))
 }
 
 // pacedDoer is the HTTP client slack-go gets from Client.For: it paces each
@@ -138,7 +189,27 @@ func (c *Client) holdOff(k paceKey, d time.Duration) {
 type pacedDoer struct {
 	c         *Client
 	workspace string
+	stats     *Stats
 }
+
+// Stats counts the calls an API sent to Slack (each retry after a 429
+// too) and the 429s among them. It is safe for concurrent use.
+type Stats struct {
+	calls, rateLimited atomic.Int64
+}
+
+func (s *Stats) count(limited bool) {
+	s.calls.Add(1)
+	if limited {
+		s.rateLimited.Add(1)
+	}
+}
+
+// Calls is how many calls were sent.
+func (s *Stats) Calls() int64 { return s.calls.Load() }
+
+// RateLimited is how many of them Slack answered with a 429.
+func (s *Stats) RateLimited() int64 { return s.rateLimited.Load() }
 
 func (d pacedDoer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
@@ -148,8 +219,16 @@ func (d pacedDoer) Do(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := d.c.http.Do(req)
-		if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		if err != nil {
 			return resp, err
+		}
+		limited := resp.StatusCode == http.StatusTooManyRequests
+		d.c.answered(k, limited)
+		if d.stats != nil {
+			d.stats.count(limited)
+		}
+		if !limited {
+			return resp, nil
 		}
 		after := RetryAfter(resp.Header.Get("Retry-After"), d.c.now())
 		resp.Header.Set("Retry-After", strconv.FormatInt(int64(roundUp(after)/time.Second), 10))

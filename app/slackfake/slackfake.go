@@ -4,6 +4,15 @@
 // (pages of a cursor chain, say, read from ../shared/testdata/slack-api/);
 // and every call can be made to fail as Slack, a proxy or a network does,
 // rate limits with any Retry-After included.
+//
+// A test may also give it a workspace (AddChannel, Post, AddUser): then
+// conversations.list, .history, .replies, .join and users.list answer from
+// it in the shapes of ../shared/testdata/slack-api/, cursor-paged, history
+// newest first, parents with reply_count and latest_reply; with Slack's
+// tier buckets (Tier), 429s and 500s every few calls (Disturb), 15-message
+// pages (CapPages) and channels the bot cannot read (FailChannel). Queued
+// answers, errors and handlers still go first. EnableSocket adds a Socket
+// Mode websocket in Slack's envelope format.
 package slackfake
 
 import (
@@ -60,6 +69,8 @@ type Server struct {
 	errors   map[string]string   // method → the error field of every answer
 	answers  map[string][]string // method → bodies to answer, in order
 	handlers map[string]http.HandlerFunc
+	model    *workspace // channels, messages and users, once a test adds some
+	socket   *socketServer
 }
 
 // New starts a fake Slack, closed when the test ends.
@@ -143,6 +154,10 @@ func (s *Server) with(f func()) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/link/") {
+		s.serveSocket(w, r)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/")
 	r.ParseForm()
 	token := r.FormValue("token")
@@ -189,6 +204,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.authTest(w, token)
 	case method == "apps.connections.open":
 		s.connectionsOpen(w, token)
+	case s.serveWorkspace(w, r, method):
 	default:
 		io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
 	}
@@ -214,11 +230,13 @@ func (s *Server) authTest(w http.ResponseWriter, token string) {
 
 func (s *Server) connectionsOpen(w http.ResponseWriter, token string) {
 	s.mu.Lock()
-	ok, revoked := s.apps[token], s.revoked[token]
+	ok, revoked, socket := s.apps[token], s.revoked[token], s.socket != nil
 	s.mu.Unlock()
 	switch {
 	case revoked:
 		io.WriteString(w, `{"ok":false,"error":"token_revoked"}`)
+	case ok && socket:
+		fmt.Fprintf(w, `{"ok":true,"url":%q}`, s.socketURL())
 	case ok:
 		io.WriteString(w, `{"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=secret-ticket"}`)
 	default:

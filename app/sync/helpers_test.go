@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"lore/app/apptest"
 	"lore/storage"
 )
+
+// migrationsDir is the repository's migrations, by path: apptest imports app,
+// which imports this package.
+const migrationsDir = "../../migrations"
 
 // shared is a file of the shared test data, read in place (never copied: the
 // real exports' licences are not Lore's).
@@ -38,7 +41,7 @@ type env struct {
 func newEnv(t testing.TB, ws string, limits Limits) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

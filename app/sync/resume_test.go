@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"lore/app/apptest"
 	"lore/storage"
 )
 
@@ -109,7 +108,7 @@ func TestImportChild(t *testing.T) {
 	if db == "" {
 		t.Skip("started by TestImportKilledResumesExactly")
 	}
-	st, err := storage.Open(context.Background(), db, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	st, err := storage.Open(context.Background(), db, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
