@@ -132,14 +132,18 @@ func TestSyncState(t *testing.T) {
 	if got := pendingTS(); !slices.Equal(got, []string{"1700000001.000000@1700000005.000000/cur"}) {
 		t.Fatalf("pending = %v", got)
 	}
-	write(func(w *MessageWriter) error { return w.FinishThread(ctx, "T1", "C1", "1700000001.000000", "1700000005.000000") })
+	write(func(w *MessageWriter) error {
+		return w.FinishThread(ctx, "T1", "C1", "1700000001.000000", "1700000005.000000")
+	})
 	if wantThread("1700000005.000000") || len(pendingTS()) != 0 {
 		t.Fatalf("a thread read as history shows it is pending again: %v", pendingTS())
 	}
 	if !wantThread("1700000009.000000") {
 		t.Fatal("a thread with a newer reply is not pending")
 	}
-	write(func(w *MessageWriter) error { return w.FinishThread(ctx, "T1", "C1", "1700000001.000000", "1700000009.000000") })
+	write(func(w *MessageWriter) error {
+		return w.FinishThread(ctx, "T1", "C1", "1700000001.000000", "1700000009.000000")
+	})
 	if !wantThread("1700000005.000000") {
 		t.Fatal("a thread whose latest reply was deleted is not pending")
 	}

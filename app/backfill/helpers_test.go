@@ -54,7 +54,9 @@ type envOption func(*slack.Options, *backfill.Options)
 // realTime makes the Slack client sleep for real (pacing and Retry-After).
 func realTime() envOption { return func(o *slack.Options, _ *backfill.Options) { o.Sleep = nil } }
 
-func rates(r map[string]int) envOption { return func(o *slack.Options, _ *backfill.Options) { o.Rates = r } }
+func rates(r map[string]int) envOption {
+	return func(o *slack.Options, _ *backfill.Options) { o.Rates = r }
+}
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
