@@ -91,29 +91,39 @@ func (s *Store) ListChannelSyncs(ctx context.Context, workspaceID string) ([]Cha
 	return out, rows.Err()
 }
 
-// SetChannelIncluded records the admin's include (true), exclude (false)
-// or default (nil) for a channel; a channel the workspace does not have is
-// ErrNotFound.
-func (s *Store) SetChannelIncluded(ctx context.Context, workspaceID, channelID string, included *bool) error {
-	var v sql.NullBool
-	if included != nil {
-		v = sql.NullBool{Bool: *included, Valid: true}
-	}
+// ChannelChoice is an admin's include (true), exclude (false) or default
+// (nil) for a channel.
+type ChannelChoice struct {
+	ChannelID string
+	Included  *bool
+}
+
+// SetChannelsIncluded records choices in one transaction: all of them, or,
+// when one names a channel the workspace does not have, none (ErrNotFound).
+func (s *Store) SetChannelsIncluded(ctx context.Context, workspaceID string, choices []ChannelChoice) error {
 	err := s.Tx(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM channels WHERE workspace_id = ? AND channel_id = ?`,
-			workspaceID, channelID).Scan(&n); err != nil {
-			return err
+		for _, c := range choices {
+			var n int
+			if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM channels WHERE workspace_id = ? AND channel_id = ?`,
+				workspaceID, c.ChannelID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("channel %s: %w", c.ChannelID, ErrNotFound)
+			}
+			var v sql.NullBool
+			if c.Included != nil {
+				v = sql.NullBool{Bool: *c.Included, Valid: true}
+			}
+			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO channel_sync (workspace_id, channel_id, included) VALUES (?, ?, ?)
+				ON CONFLICT DO UPDATE SET included = excluded.included`, workspaceID, c.ChannelID, v); err != nil {
+				return err
+			}
 		}
-		if n == 0 {
-			return ErrNotFound
-		}
-		_, err := tx.tx.ExecContext(ctx, `INSERT INTO channel_sync (workspace_id, channel_id, included) VALUES (?, ?, ?)
-			ON CONFLICT DO UPDATE SET included = excluded.included`, workspaceID, channelID, v)
-		return err
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("storage: include channel %s/%s: %w", workspaceID, channelID, err)
+		return fmt.Errorf("storage: include channels of %s: %w", workspaceID, err)
 	}
 	return nil
 }

@@ -94,14 +94,18 @@ func TestSyncState(t *testing.T) {
 
 	// Include and exclude; a channel the workspace lacks is not found.
 	no := false
-	if err := s.SetChannelIncluded(ctx, "T1", "C1", &no); err != nil {
+	if err := s.SetChannelsIncluded(ctx, "T1", []ChannelChoice{{ChannelID: "C1", Included: &no}}); err != nil {
 		t.Fatal(err)
 	}
 	if c := state(); c.Included == nil || *c.Included {
 		t.Fatalf("excluded channel = %+v", c.Included)
 	}
-	if err := s.SetChannelIncluded(ctx, "T1", "C9", &no); !errors.Is(err, ErrNotFound) {
+	yes := true
+	if err := s.SetChannelsIncluded(ctx, "T1", []ChannelChoice{{ChannelID: "C1", Included: &yes}, {ChannelID: "C9", Included: &no}}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("include a missing channel: %v", err)
+	}
+	if c := state(); c.Included == nil || *c.Included {
+		t.Fatalf("a refused change was half written: %+v", c.Included)
 	}
 
 	// A thread is pending until read through what history last showed.

@@ -231,11 +231,14 @@ var wantAccess = map[string]access{
 	"POST /api/workspaces/{workspace_id}/credentials/verify": workspaceAdmin,
 	"DELETE /api/workspaces/{workspace_id}/credentials":      workspaceAdmin,
 
-	"POST /api/workspaces/{workspace_id}/imports": workspaceAdmin,
-	"POST /api/organizations/{org_id}/imports":    orgAdmin,
-	"GET /api/workspaces/{workspace_id}/jobs":     workspaceMember,
-	"GET /api/jobs/{job_id}":                      jobMember,
-	"POST /api/jobs/{job_id}/cancel":              jobAdmin,
+	"POST /api/workspaces/{workspace_id}/imports":   workspaceAdmin,
+	"POST /api/workspaces/{workspace_id}/backfill":  workspaceAdmin,
+	"GET /api/workspaces/{workspace_id}/channels":   workspaceAdmin,
+	"PATCH /api/workspaces/{workspace_id}/channels": workspaceAdmin,
+	"POST /api/organizations/{org_id}/imports":      orgAdmin,
+	"GET /api/workspaces/{workspace_id}/jobs":       workspaceMember,
+	"GET /api/jobs/{job_id}":                        jobMember,
+	"POST /api/jobs/{job_id}/cancel":                jobAdmin,
 }
 
 // TestRouteAccess walks the router's own route table: every /api route but

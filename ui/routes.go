@@ -51,6 +51,10 @@ func (h *handler) routeTable() []route {
 		{"POST /api/workspaces/{workspace_id}/credentials/verify", workspaceAdmin, h.verifyCredentials},
 		{"DELETE /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.deleteCredentials},
 
+		{"POST /api/workspaces/{workspace_id}/backfill", workspaceAdmin, h.startBackfill},
+		{"GET /api/workspaces/{workspace_id}/channels", workspaceAdmin, h.listChannels},
+		{"PATCH /api/workspaces/{workspace_id}/channels", workspaceAdmin, h.updateChannels},
+
 		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
 		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
 		{"GET /api/workspaces/{workspace_id}/jobs", workspaceMember, h.listWorkspaceJobs},
