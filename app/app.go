@@ -57,6 +57,10 @@ type App struct {
 	// Backfill runs backfills through Slack's Web API and holds the
 	// channels' sync choices; nil when opened WithoutKeys.
 	Backfill *backfill.Service
+	// Sockets is the Socket Mode runtime, one connection per workspace with
+	// valid credentials (live capture, and the commands through its
+	// Handle); lore serve runs it. Nil when opened WithoutKeys.
+	Sockets *backfill.Sockets
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -143,6 +147,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		}
 		a.Backfill = backfill.New(store, sync.New(store, logger, sync.Options{}), a.Credentials, a.Settings, a.Jobs, logger, backfill.Options{})
 		a.Backfill.Register(a.Jobs)
+		a.Sockets = a.Backfill.Sockets(backfill.SocketsOptions{})
 	}
 	return a, nil
 }

@@ -313,3 +313,64 @@ func (s *Store) ActiveJob(ctx context.Context, workspaceID, kind string) (Job, e
 	}
 	return j, nil
 }
+
+// SocketTarget is a workspace whose Socket Mode connection may run: it has
+// an app-level token stored, and Slack last said its credentials are valid.
+type SocketTarget struct {
+	WorkspaceID string
+	OrgID       int64
+	BotUserID   string
+	// Version changes whenever the credentials or their verification do,
+	// so that a runtime knows to reconnect with the new ones.
+	Version string
+}
+
+// ListSocketTargets returns every workspace with valid credentials that
+// include an app-level token, by team id.
+func (s *Store) ListSocketTargets(ctx context.Context) ([]SocketTarget, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT workspace_id, org_id, coalesce(bot_user_id, ''),
+		       updated_at || '|' || coalesce(last_verified_at, '') || '|' || coalesce(encryption_version, 0)
+		FROM installations
+		WHERE is_valid = 1 AND last_verified_at IS NOT NULL
+		  AND CASE WHEN credentials_encrypted = 1 THEN app_token_encrypted ELSE app_token END IS NOT NULL
+		ORDER BY workspace_id`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: socket targets: %w", err)
+	}
+	defer rows.Close()
+	var out []SocketTarget
+	for rows.Next() {
+		var t SocketTarget
+		if err := rows.Scan(&t.WorkspaceID, &t.OrgID, &t.BotUserID, &t.Version); err != nil {
+			return nil, fmt.Errorf("storage: socket targets: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ChannelSyncOf returns one channel's sync state (without its message
+// count), or ErrNotFound.
+func (s *Store) ChannelSyncOf(ctx context.Context, workspaceID, channelID string) (ChannelSync, error) {
+	var (
+		c        ChannelSync
+		included sql.NullBool
+	)
+	err := s.read.QueryRowContext(ctx, `
+		SELECT c.workspace_id, c.channel_id, c.name, c.is_private, c.is_archived, cs.included, coalesce(cs.is_member, 0),
+			coalesce(cs.oldest_ts, ''), coalesce(cs.newest_ts, '')
+		FROM channels c LEFT JOIN channel_sync cs ON cs.workspace_id = c.workspace_id AND cs.channel_id = c.channel_id
+		WHERE c.workspace_id = ? AND c.channel_id = ?`, workspaceID, channelID).
+		Scan(&c.WorkspaceID, &c.ID, &c.Name, &c.Private, &c.Archived, &included, &c.Member, &c.OldestTS, &c.NewestTS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ChannelSync{}, fmt.Errorf("storage: channel %s/%s: %w", workspaceID, channelID, ErrNotFound)
+	}
+	if err != nil {
+		return ChannelSync{}, fmt.Errorf("storage: channel %s/%s: %w", workspaceID, channelID, err)
+	}
+	if included.Valid {
+		c.Included = &included.Bool
+	}
+	return c, nil
+}

@@ -105,6 +105,20 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else if len(removed) > 0 {
 		logger.Info("removed uploads no import owns", "files", len(removed))
 	}
+	// The Socket Mode connections: one per workspace with valid
+	// credentials, kept in step with them until shutdown.
+	socketsCtx, stopSockets := context.WithCancel(context.WithoutCancel(ctx))
+	socketsDone := make(chan struct{})
+	go func() {
+		defer close(socketsDone)
+		if a.Sockets != nil {
+			a.Sockets.Run(socketsCtx)
+		}
+	}()
+	defer func() {
+		stopSockets()
+		<-socketsDone
+	}()
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -141,6 +155,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := srv.Shutdown(drainCtx); err != nil {
 		logger.Warn("requests still running at shutdown were cut off", slog.Any("error", err))
 	}
+	stopSockets()
+	<-socketsDone
 	jobsCtx, cancelJobs := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancelJobs()
 	if err := a.Jobs.Stop(jobsCtx); err != nil {
