@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -635,11 +636,11 @@ func (r *run) history(ctx context.Context, c storage.ChannelSync) error {
 		run.Upper = run.Latest
 	}
 	for {
-		var resp *slackgo.GetConversationHistoryResponse
-		err := r.call(ctx, func() (err error) {
-			resp, err = r.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
-				ChannelID: c.ID, Cursor: run.Cursor, Oldest: run.Oldest, Latest: run.Latest, Inclusive: true, Limit: r.s.opts.PageSize})
-			return err
+		var resp page
+		err := r.call(ctx, func() error {
+			resp = page{}
+			return r.api.Call(ctx, "conversations.history", url.Values{"channel": {c.ID}, "cursor": {run.Cursor},
+				"oldest": {run.Oldest}, "latest": {run.Latest}, "inclusive": {"true"}, "limit": {strconv.Itoa(r.s.opts.PageSize)}}, &resp)
 		})
 		var e *slack.Error
 		if errors.As(err, &e) && e.Code == "invalid_cursor" && run.Cursor != "" {
@@ -650,11 +651,8 @@ func (r *run) history(ctx context.Context, c storage.ChannelSync) error {
 		if err != nil {
 			return err
 		}
-		msgs, err := convert(resp.Messages)
-		if err != nil {
-			return err
-		}
-		more := resp.HasMore && resp.ResponseMetaData.NextCursor != ""
+		msgs := resp.Messages
+		more := resp.HasMore && resp.ResponseMetadata.NextCursor != ""
 		if more && len(msgs) == cappedPage && r.s.opts.PageSize > cappedPage {
 			r.mu.Lock()
 			first := !r.capped
@@ -674,7 +672,7 @@ func (r *run) history(ctx context.Context, c storage.ChannelSync) error {
 				lower = m.TS
 			}
 		}
-		next := storage.HistoryRun{Oldest: run.Oldest, Latest: run.Latest, Upper: lower, Cursor: resp.ResponseMetaData.NextCursor}
+		next := storage.HistoryRun{Oldest: run.Oldest, Latest: run.Latest, Upper: lower, Cursor: resp.ResponseMetadata.NextCursor}
 		var deleted int64
 		var queued bool
 		counts, err := r.s.sync.StorePage(ctx, r.dir, r.p.WorkspaceID, c.ID, msgs, func(w *storage.MessageWriter) (err error) {
@@ -719,19 +717,14 @@ func maxTS(a, b string) string {
 	return b
 }
 
-// convert turns slack-go's messages into the message path's, through
-// their JSON (the same Slack shape), so that every field Lore keeps
-// arrives whatever slack-go names it.
-func convert(in []slackgo.Message) ([]sync.Message, error) {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, fmt.Errorf("backfill: messages: %w", err)
-	}
-	var out []sync.Message
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("backfill: messages: %w", err)
-	}
-	return out, nil
+// page is a conversations.history or conversations.replies answer, its
+// messages decoded straight into the message path's type.
+type page struct {
+	Messages         []sync.Message `json:"messages"`
+	HasMore          bool           `json:"has_more"`
+	ResponseMetadata struct {
+		NextCursor string `json:"next_cursor"`
+	} `json:"response_metadata"`
 }
 
 // repliesWorker reads the pending threads of the plan's channels while
@@ -794,26 +787,20 @@ func (r *run) repliesWorker(ctx context.Context, channels []string) error {
 func (r *run) thread(ctx context.Context, t storage.ThreadSync) error {
 	cursor, after := t.Cursor, t.After
 	for {
-		var page []slackgo.Message
-		var more bool
-		var next string
-		err := r.call(ctx, func() (err error) {
-			page, more, next, err = r.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
-				ChannelID: t.ChannelID, Timestamp: t.ThreadTS, Cursor: cursor, Limit: r.s.opts.PageSize})
-			return err
+		var resp page
+		err := r.call(ctx, func() error {
+			resp = page{}
+			return r.api.Call(ctx, "conversations.replies", url.Values{"channel": {t.ChannelID}, "ts": {t.ThreadTS},
+				"cursor": {cursor}, "limit": {strconv.Itoa(r.s.opts.PageSize)}}, &resp)
 		})
 		var e *slack.Error
 		if errors.As(err, &e) && e.Code == "thread_not_found" {
-			// The parent was deleted: its replies go with it.
-			page, more = nil, false
+			resp = page{} // the parent was deleted: its replies go with it
 		} else if err != nil {
 			return err
 		}
-		msgs, err := convert(page)
-		if err != nil {
-			return err
-		}
-		more = more && next != ""
+		msgs, next := resp.Messages, resp.ResponseMetadata.NextCursor
+		more := resp.HasMore && next != ""
 		top, keep := "", make([]string, 0, len(msgs))
 		for _, m := range msgs {
 			keep = append(keep, m.TS)

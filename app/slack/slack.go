@@ -133,6 +133,10 @@ type API struct {
 	*slackgo.Client
 	workspace string
 	stats     *Stats
+	// for Call
+	base  string
+	token string
+	doer  pacedDoer
 }
 
 // Stats counts the calls this API sent and the 429s Slack answered.
@@ -147,15 +151,17 @@ func (a *API) Stats() *Stats { return a.stats }
 // budgets live in c.
 func (c *Client) For(workspaceID string, creds secret.Slack) *API {
 	stats := &Stats{}
+	doer := pacedDoer{c: c, workspace: workspaceID, stats: stats}
 	opts := []slackgo.Option{
 		slackgo.OptionAPIURL(c.base),
-		slackgo.OptionHTTPClient(pacedDoer{c: c, workspace: workspaceID, stats: stats}),
+		slackgo.OptionHTTPClient(doer),
 		slackgo.OptionLog(log.New(io.Discard, "", 0)), // slack-go's debug output would go to stderr
 	}
 	if creds.AppToken != "" {
 		opts = append(opts, slackgo.OptionAppLevelToken(creds.AppToken))
 	}
-	return &API{Client: slackgo.New(creds.BotToken, opts...), workspace: workspaceID, stats: stats}
+	return &API{Client: slackgo.New(creds.BotToken, opts...), workspace: workspaceID, stats: stats,
+		base: c.base, token: creds.BotToken, doer: doer}
 }
 
 // String names the API's workspace, never its tokens.
