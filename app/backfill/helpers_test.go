@@ -54,6 +54,8 @@ type envOption func(*slack.Options, *backfill.Options)
 // realTime makes the Slack client sleep for real (pacing and Retry-After).
 func realTime() envOption { return func(o *slack.Options, _ *backfill.Options) { o.Sleep = nil } }
 
+func pageSize(n int) envOption { return func(_ *slack.Options, o *backfill.Options) { o.PageSize = n } }
+
 func rates(r map[string]int) envOption {
 	return func(o *slack.Options, _ *backfill.Options) { o.Rates = r }
 }

@@ -82,22 +82,39 @@ func bound(d time.Duration) time.Duration {
 type paceKey struct{ workspace, method string }
 
 // pace is the budget of one method in one workspace. Its limiter starts at
-// the configured rate (the tier's, or Options.Rates'); each 429 slows it
-// down by slowdown and each call Slack answers speeds it up by speedup
-// again, never past the configured rate. A configured rate above what Slack
-// allows so settles just under Slack's ceiling: at these factors it sends
-// about one call in thirty too many, and that one waits its Retry-After.
+// the configured rate (the tier's, or Options.Rates'), with the tier's
+// burst. Slack's first 429 ends the bursts (a burst right after a
+// Retry-After meets a bucket Slack has only partly refilled) and sets the
+// rate just under what Slack answered over the last seconds, which is its
+// ceiling when Lore was above it; each later 429 slows it by slowdown
+// (once per Retry-After: calls already on their way when Slack said so do
+// not slow it again), and each call Slack answers speeds it up by speedup,
+// never past the configured rate. A configured rate above what Slack allows
+// so settles just under Slack's ceiling, and a call too many, which waits
+// its Retry-After, comes only every few hundred calls.
 type pace struct {
 	limiter    *rate.Limiter
 	configured rate.Limit
-	until      time.Time // Slack's last Retry-After: no call before it
+	until      time.Time     // Slack's last Retry-After: no call before it
+	held       time.Duration // how long Retry-Afters have held calls back, in all
+	answers    []answer      // the latest calls Slack answered, oldest first
+}
+
+// answer is when Slack answered a call, and pace.held then.
+type answer struct {
+	at   time.Time
+	held time.Duration
 }
 
 const (
-	slowdown = 0.85
-	speedup  = 1.005
+	slowdown = 0.95
+	speedup  = 1.001
 	// slowest is the floor of a slowed limiter, as a share of its configured rate.
 	slowest = 0.02
+	// window is how far back answered calls measure Slack's rate.
+	window = 10 * time.Second
+	// keepAnswers is how many answer times a pace keeps.
+	keepAnswers = 64
 )
 
 func (c *Client) pace(k paceKey) *pace {
@@ -123,11 +140,42 @@ func (c *Client) answered(k paceKey, limited bool) {
 	now := c.now()
 	cur := p.limiter.Limit()
 	switch {
+	case limited && !now.Before(p.until):
+		next := cur * slowdown
+		if measured, ok := p.measured(now); ok {
+			next = min(next, measured)
+		}
+		p.limiter.SetBurstAt(now, 1)
+		p.limiter.SetLimitAt(now, max(next, cur/2, p.configured*slowest))
 	case limited:
-		p.limiter.SetLimitAt(now, max(cur*slowdown, p.configured*slowest))
-	case cur < p.configured:
-		p.limiter.SetLimitAt(now, min(cur*speedup, p.configured))
+	default:
+		if len(p.answers) == keepAnswers {
+			p.answers = p.answers[1:]
+		}
+		p.answers = append(p.answers, answer{at: now, held: p.held})
+		if cur < p.configured {
+			p.limiter.SetLimitAt(now, min(cur*speedup, p.configured))
+		}
 	}
+}
+
+// measured is the rate at which Slack answered over the last window, when
+// enough calls were answered in it to tell: a floor of Slack's ceiling
+// (Retry-Afters held calls back for part of it).
+func (p *pace) measured(now time.Time) (rate.Limit, bool) {
+	i := len(p.answers)
+	for i > 0 && now.Sub(p.answers[i-1].at) < window {
+		i--
+	}
+	recent := p.answers[i:]
+	if len(recent) < 10 {
+		return 0, false
+	}
+	span := recent[len(recent)-1].at.Sub(recent[0].at).Seconds()
+	if span <= 0 {
+		return 0, false
+	}
+	return rate.Limit(float64(len(recent)-1) / span), true
 }
 
 // Rate is the calls a minute k's limiter allows now, for tests and
@@ -171,8 +219,14 @@ func (c *Client) holdOff(k paceKey, d time.Duration) {
 	d += c.jitter(d)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if until := c.now().Add(d); until.After(c.pace(k).until) {
-		c.pace(k).until = until
+	p, now := c.pace(k), c.now()
+	if until := now.Add(d); until.After(p.until) {
+		from := now
+		if p.until.After(now) {
+			from = p.until
+		}
+		p.held += until.Sub(from)
+		p.until = until
 	}
 }
 

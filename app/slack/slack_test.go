@@ -416,16 +416,23 @@ func TestLimiterFindsTheCeiling(t *testing.T) {
 	if want := 900 * slowdown * slowdown * speedup; slowed < want-0.01 || slowed > want+0.01 {
 		t.Fatalf("rate after two 429s and an answer = %v, want %v", slowed, want)
 	}
-	for range 100 {
+	// A 429 of a call sent before the last Retry-After ended slows nothing.
+	client.holdOff(paceKey{"T1", "conversations.history"}, time.Minute)
+	client.answered(paceKey{"T1", "conversations.history"}, true)
+	if got := client.Rate("T1", "conversations.history"); got != slowed {
+		t.Fatalf("rate after a 429 within the hold-off = %v, want %v unchanged", got, slowed)
+	}
+	c.Sleep(ctx, time.Minute)
+	for range 300 {
 		fake.Answer("conversations.history", history)
 		if _, err := api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{ChannelID: "C1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := client.Rate("T1", "conversations.history"); got != 900 {
-		t.Fatalf("rate after 100 answers = %v, want back at the configured 900", got)
+		t.Fatalf("rate after 300 answers = %v, want back at the configured 900", got)
 	}
-	if s := api.Stats(); s.Calls() != 103 || s.RateLimited() != 2 {
-		t.Fatalf("stats = %d calls, %d 429s; want 103 and 2", s.Calls(), s.RateLimited())
+	if s := api.Stats(); s.Calls() != 303 || s.RateLimited() != 2 {
+		t.Fatalf("stats = %d calls, %d 429s; want 303 and 2", s.Calls(), s.RateLimited())
 	}
 }
