@@ -83,27 +83,20 @@ type paceKey struct{ workspace, method string }
 
 // pace is the budget of one method in one workspace. Its limiter starts at
 // the configured rate (the tier's, or Options.Rates'), with the tier's
-// burst. Slack's first 429 ends the bursts (a burst right after a
-// Retry-After meets a bucket Slack has only partly refilled) and sets the
-// rate just under what Slack answered over the last seconds, which is its
-// ceiling when Lore was above it; each later 429 slows it by slowdown
-// (once per Retry-After: calls already on their way when Slack said so do
-// not slow it again), and each call Slack answers speeds it up by speedup,
-// never past the configured rate. A configured rate above what Slack allows
-// so settles just under Slack's ceiling, and a call too many, which waits
-// its Retry-After, comes only every few hundred calls.
+// burst. A 429 ends the bursts (a burst right after a Retry-After meets a
+// bucket Slack has only partly refilled) and slows the limiter by slowdown,
+// or down to the rate at which Slack answered over the last window when
+// that is lower (a floor of Slack's ceiling); only once per Retry-After, as
+// the calls already on their way when Slack said so say nothing new. Each
+// call Slack answers speeds it up by speedup, never past the configured
+// rate. A configured rate above what Slack allows so settles just under
+// Slack's ceiling, with a call too many (which waits its Retry-After) every
+// hundred calls or so.
 type pace struct {
 	limiter    *rate.Limiter
 	configured rate.Limit
-	until      time.Time     // Slack's last Retry-After: no call before it
-	held       time.Duration // how long Retry-Afters have held calls back, in all
-	answers    []answer      // the latest calls Slack answered, oldest first
-}
-
-// answer is when Slack answered a call, and pace.held then.
-type answer struct {
-	at   time.Time
-	held time.Duration
+	until      time.Time   // Slack's last Retry-After: no call before it
+	answers    []time.Time // when Slack answered the latest calls, oldest first
 }
 
 const (
@@ -152,7 +145,7 @@ func (c *Client) answered(k paceKey, limited bool) {
 		if len(p.answers) == keepAnswers {
 			p.answers = p.answers[1:]
 		}
-		p.answers = append(p.answers, answer{at: now, held: p.held})
+		p.answers = append(p.answers, now)
 		if cur < p.configured {
 			p.limiter.SetLimitAt(now, min(cur*speedup, p.configured))
 		}
@@ -164,14 +157,14 @@ func (c *Client) answered(k paceKey, limited bool) {
 // (Retry-Afters held calls back for part of it).
 func (p *pace) measured(now time.Time) (rate.Limit, bool) {
 	i := len(p.answers)
-	for i > 0 && now.Sub(p.answers[i-1].at) < window {
+	for i > 0 && now.Sub(p.answers[i-1]) < window {
 		i--
 	}
 	recent := p.answers[i:]
 	if len(recent) < 10 {
 		return 0, false
 	}
-	span := recent[len(recent)-1].at.Sub(recent[0].at).Seconds()
+	span := recent[len(recent)-1].Sub(recent[0]).Seconds()
 	if span <= 0 {
 		return 0, false
 	}
@@ -219,14 +212,8 @@ func (c *Client) holdOff(k paceKey, d time.Duration) {
 	d += c.jitter(d)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, now := c.pace(k), c.now()
-	if until := now.Add(d); until.After(p.until) {
-		from := now
-		if p.until.After(now) {
-			from = p.until
-		}
-		p.held += until.Sub(from)
-		p.until = until
+	if until := c.now().Add(d); until.After(c.pace(k).until) {
+		c.pace(k).until = until
 	}
 }
 
