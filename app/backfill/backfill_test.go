@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -243,5 +244,65 @@ func TestOneChannelAlone(t *testing.T) {
 		if c.Form.Get("channel") != "C02" {
 			t.Errorf("history of %s read", c.Form.Get("channel"))
 		}
+	}
+}
+
+// TestSlackDownIsReported: a channel whose history Slack never answers
+// (HTTP 500 every time) is tried again, then reported; the others are
+// stored and the run ends partial, never succeeded with a gap.
+func TestSlackDownIsReported(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := seed(e, 20, slackfake.Channel{ID: "C01", Name: "deploys", Member: true})
+	e.fake.AddChannel(slackfake.Channel{ID: "C02", Name: "broken", Member: true})
+	e.fake.Handle("conversations.history", func(rw http.ResponseWriter, r *http.Request) {
+		if r.FormValue("channel") == "C02" {
+			http.Error(rw, "<html>oops</html>", http.StatusInternalServerError)
+			return
+		}
+		e.fake.ServeWorkspace(rw, r)
+	})
+	j := e.backfill(t, context.Background(), backfill.Request{})
+	if j.Status != storage.JobPartial {
+		t.Fatalf("job %s %q, want partial", j.Status, j.Error)
+	}
+	e.wantStored(t, w, "C01")
+	s := summary(t, j)
+	if len(s.Failed) != 1 || s.Failed[0].ID != "C02" || s.Failed[0].Status != "failed" || !strings.Contains(s.Failed[0].Reason, "HTTP 500") {
+		t.Fatalf("failed = %+v", s.Failed)
+	}
+	n := 0
+	for _, c := range e.fake.Requests("conversations.history") {
+		if c.Form.Get("channel") == "C02" {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("C02's history asked %d times, want 5 (1 + 4 retries)", n)
+	}
+}
+
+// TestStopsPromptly: a run waiting on Slack stops at once when its
+// context ends (a cancel, or SIGTERM stopping the runner), and resumes.
+func TestStopsPromptly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	seed(e, 20, slackfake.Channel{ID: "C01", Name: "deploys", Member: true})
+	e.fake.Handle("conversations.history", func(rw http.ResponseWriter, r *http.Request) {
+		select { // Slack hangs
+		case <-time.After(30 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	job, err := e.svc.Start(context.Background(), e.org, ws, backfill.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	j := e.runJob(t, ctx, job.ID)
+	if took := time.Since(start); took > 2*time.Second || j.Status != storage.JobQueued {
+		t.Fatalf("stopped after %s as %s, want within 2 s and queued to resume", took, j.Status)
 	}
 }

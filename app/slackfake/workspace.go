@@ -168,6 +168,15 @@ func (s *Server) Served(method string) int {
 	return s.model.served[method]
 }
 
+// ServeWorkspace answers r from the workspace, as the fake does when no
+// handler is set: for a Handle that changes only some calls.
+func (s *Server) ServeWorkspace(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if !s.serveWorkspace(w, r, strings.TrimPrefix(r.URL.Path, "/")) {
+		io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
+	}
+}
+
 // workspaceMethods are the methods the workspace answers.
 var workspaceMethods = map[string]bool{
 	"conversations.list": true, "conversations.history": true, "conversations.replies": true,

@@ -31,9 +31,10 @@ func shared(t testing.TB, rel string) string {
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 type env struct {
-	store *storage.Store
-	svc   *Service
-	orgID int64
+	store  *storage.Store
+	dbPath string
+	svc    *Service
+	orgID  int64
 }
 
 // newEnv opens a fresh database with one organization and, when ws is not
@@ -41,7 +42,8 @@ type env struct {
 func newEnv(t testing.TB, ws string, limits Limits) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
+	path := filepath.Join(t.TempDir(), "lore.db")
+	st, err := storage.Open(ctx, path, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +57,7 @@ func newEnv(t testing.TB, ws string, limits Limits) *env {
 			t.Fatal(err)
 		}
 	}
-	return &env{store: st, orgID: org.ID,
+	return &env{store: st, dbPath: path, orgID: org.ID,
 		svc: New(st, slog.New(slog.DiscardHandler), Options{Now: func() time.Time { return fixedNow }, Limits: limits})}
 }
 

@@ -127,7 +127,7 @@ func TestImportKilledResumesExactly(t *testing.T) {
 	e := newEnv(t, "T058E2SZ5", Limits{BatchSize: 20})
 	cp := filepath.Join(t.TempDir(), "checkpoint.json")
 	child := exec.Command(os.Args[0], "-test.run=^TestImportChild$")
-	child.Env = append(os.Environ(), "LORE_IMPORT_CHILD_DB="+e.store.Path(), "LORE_IMPORT_CHILD_ZIP="+zip, "LORE_IMPORT_CHILD_CHECKPOINT="+cp)
+	child.Env = append(os.Environ(), "LORE_IMPORT_CHILD_DB="+e.dbPath, "LORE_IMPORT_CHILD_ZIP="+zip, "LORE_IMPORT_CHILD_CHECKPOINT="+cp)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
