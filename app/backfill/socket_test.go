@@ -97,6 +97,16 @@ func TestSocketModeLiveCapture(t *testing.T) {
 		t.Fatalf("%d messages stored, want 2 (the excluded channel's and the DM not)", n)
 	}
 
+	// Renames and archiving change the stored channel; the bot leaving
+	// ends its coverage.
+	send(map[string]any{"type": "channel_rename", "channel": map[string]any{"id": "C01", "name": "deploys-eu", "created": 1360782804}})
+	send(map[string]any{"type": "channel_archive", "channel": "C01", "user": "U1"})
+	send(map[string]any{"type": "member_left_channel", "channel": "C01", "channel_type": "C", "user": "U0BOT", "team": ws})
+	eventually(t, "the channel changes", func() bool {
+		c, err := e.store.ChannelSyncOf(ctx, ws, "C01")
+		return err == nil && c.Name == "deploys-eu" && c.Archived && !c.Member && !backfill.Covered(c)
+	})
+
 	// The bot joins a channel: it is backfilled.
 	send(map[string]any{"type": "member_joined_channel", "channel": "C03", "channel_type": "C", "user": "U0BOT", "team": ws})
 	var joined storage.Job

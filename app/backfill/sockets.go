@@ -22,6 +22,10 @@ type SocketsOptions struct {
 	Retry time.Duration
 	// Socket tunes each connection.
 	Socket slack.SocketOptions
+	// Skip, when set, names the workspaces that open no socket although
+	// their credentials are valid: those in HTTP mode, whose events arrive
+	// at Lore's events endpoint (which hands them to Handler).
+	Skip func(ctx context.Context, workspaceID string) bool
 }
 
 // Sockets is the Socket Mode runtime: one connection per workspace with
@@ -71,6 +75,15 @@ func (m *Sockets) Handle(h slack.SocketHandler) {
 	m.handlers = append(m.handlers, h)
 }
 
+// Handler is every handler the connections hand envelopes to, as one: the
+// HTTP events and commands endpoints of a workspace in HTTP mode give it
+// what arrives there, so that both transports take the same path.
+func (m *Sockets) Handler() slack.SocketHandler {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slack.SocketHandlers(m.handlers...)
+}
+
 // Run keeps the connections in step with the stored credentials until ctx
 // ends, then stops them all and returns.
 func (m *Sockets) Run(ctx context.Context) {
@@ -112,7 +125,9 @@ func (m *Sockets) refresh(ctx context.Context) error {
 	}
 	want := map[string]storage.SocketTarget{}
 	for _, t := range targets {
-		want[t.WorkspaceID] = t
+		if m.opts.Skip == nil || !m.opts.Skip(ctx, t.WorkspaceID) {
+			want[t.WorkspaceID] = t
+		}
 	}
 	m.mu.Lock()
 	var stop []*socketConn

@@ -30,9 +30,12 @@ type SocketWorkspace struct {
 // it). The runtime acknowledges every envelope at once, before any handler
 // runs, so a handler never holds Slack's three seconds: it answers later,
 // through ws.API (chat.postMessage, chat.postEphemeral) or a command's or
-// interaction's response_url. Each call runs in a goroutine of its own,
-// with a context that ends when the connection is stopped for good; a
-// handler logs its own failures (there is no one to return them to).
+// interaction's response_url. Events come one at a time, in the order
+// Slack sent them (an edit must not overtake its message), so an Event
+// with slow work to do (answering a mention) starts a goroutine of its
+// own; each Command and Interaction runs in a goroutine of its own. The
+// context ends when the connection is stopped for good; a handler logs its
+// own failures (there is no one to return them to).
 //
 // The same methods take the events and commands of a workspace in HTTP
 // mode, which arrive at Lore's HTTP endpoints instead of a socket.
@@ -124,6 +127,15 @@ func RunSocket(ctx context.Context, ws SocketWorkspace, h SocketHandler, opts So
 	logger = logger.With("workspace_id", ws.WorkspaceID)
 	var handlers gosync.WaitGroup
 	defer handlers.Wait()
+	// Events go through one queue, in order; its worker outlives the
+	// reconnects, so that none is lost between connections.
+	events := make(chan socketmode.Event, 256)
+	defer close(events)
+	handlers.Go(func() {
+		for evt := range events {
+			dispatch(ctx, ws, h, evt)
+		}
+	})
 	connections := 0
 	for failures := 0; ; {
 		client := socketmode.New(ws.API.Client, socketmode.OptionPingInterval(opts.PingTimeout),
@@ -149,9 +161,17 @@ func RunSocket(ctx context.Context, ws SocketWorkspace, h SocketHandler, opts So
 						connections++
 					case socketmode.EventTypeConnectionError:
 						logger.Warn("socket mode could not connect; slack-go tries again", "reason", Classify(connectionError(evt)).Error())
-					case socketmode.EventTypeEventsAPI, socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
+					case socketmode.EventTypeEventsAPI:
 						if evt.Request != nil {
 							client.Ack(*evt.Request) // at once: Slack redelivers what is not acked in 3 s
+						}
+						select {
+						case events <- evt:
+						case <-ctx.Done():
+						}
+					case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
+						if evt.Request != nil {
+							client.Ack(*evt.Request)
 						}
 						handlers.Go(func() { dispatch(ctx, ws, h, evt) })
 					case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
