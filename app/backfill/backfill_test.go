@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -81,6 +82,11 @@ func TestBackfillStoresEveryMessageOnce(t *testing.T) {
 	}
 	if u, err := e.store.ListSlackUsers(context.Background(), ws); err != nil || len(u) != 2 || u[0].RealName != "Maya Chen" {
 		t.Errorf("users = %+v, %v", u, err)
+	}
+	// Hundreds of calls, one read of the credentials, audited once.
+	reads, err := e.store.ListAudit(context.Background(), storage.AuditFilter{OrgID: e.org, Action: credentials.ActionRead})
+	if err != nil || len(reads) != 1 || reads[0].Actor != fmt.Sprintf("job:%d", j.ID) {
+		t.Errorf("credential reads = %+v, %v; want one, by job:%d", reads, err, j.ID)
 	}
 }
 
