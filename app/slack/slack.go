@@ -8,8 +8,9 @@
 // once from LORE_SLACK_API_URL (app.App.Slack), so that they also share the
 // limits. Background work gets its credentials and an API together from
 // credentials.Service.Connect, audited once per job or connection; Socket
-// Mode wraps conn.Slack.Client with socketmode.New, and its reconnects are
-// paced as apps.connections.open's one call a minute.
+// Mode runs over that API with RunSocket, which hands every envelope to a
+// SocketHandler, and its reconnects are paced as apps.connections.open's
+// one call a minute.
 //
 //	client, err := slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger})
 //	api := client.For(workspaceID, creds) // a paced *slackgo.Client inside an *API
