@@ -374,3 +374,22 @@ func (s *Store) ChannelSyncOf(ctx context.Context, workspaceID, channelID string
 	}
 	return c, nil
 }
+
+// SetQueuedJobParams replaces the params of a job still queued (a backfill
+// widened by a later request); a job that is not queued any more is
+// ErrNotFound.
+func (s *Store) SetQueuedJobParams(ctx context.Context, id int64, params []byte) (Job, error) {
+	var j Job
+	err := s.Tx(ctx, func(tx *Tx) (err error) {
+		j, err = scanJob(tx.tx.QueryRowContext(ctx, `UPDATE jobs SET params = ? WHERE job_id = ? AND status = 'queued'
+			RETURNING `+jobColumns, string(params), id))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, fmt.Errorf("storage: job %d: not queued: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("storage: job %d: %w", id, err)
+	}
+	return j, nil
+}

@@ -141,17 +141,55 @@ func (s *Service) Start(ctx context.Context, orgID int64, workspaceID string, re
 	return s.enqueue(ctx, Params{OrgID: orgID, WorkspaceID: workspaceID, DaysBack: req.DaysBack, Channels: req.Channels})
 }
 
+// enqueue queues a backfill. When one of the workspace is queued but not
+// running yet and covers less (a catch-up, or some channels), it is widened
+// to cover this one too and returned: a nightly run must not be refused
+// because a short catch-up waits before it.
 func (s *Service) enqueue(ctx context.Context, p Params) (storage.Job, error) {
 	raw, _ := json.Marshal(p) // numbers and strings always marshal
 	j, err := s.jobs.Enqueue(ctx, storage.NewJob{OrgID: p.OrgID, WorkspaceID: p.WorkspaceID, Kind: Kind, Params: raw})
-	if errors.Is(err, storage.ErrConflict) {
-		active, aerr := s.store.ActiveJob(ctx, p.WorkspaceID, Kind)
-		if aerr != nil {
-			return storage.Job{}, fmt.Errorf("backfill: %w", err)
-		}
-		return storage.Job{}, &RunningError{JobID: active.ID}
+	if !errors.Is(err, storage.ErrConflict) {
+		return j, err
 	}
-	return j, err
+	active, aerr := s.store.ActiveJob(ctx, p.WorkspaceID, Kind)
+	if aerr != nil {
+		return storage.Job{}, fmt.Errorf("backfill: %w", err)
+	}
+	var queued Params
+	if active.Status == storage.JobQueued && json.Unmarshal(active.Params, &queued) == nil {
+		if wider, ok := widen(queued, p); ok {
+			raw, _ := json.Marshal(wider)
+			if j, err := s.store.SetQueuedJobParams(ctx, active.ID, raw); err == nil {
+				return j, nil
+			}
+		}
+	}
+	return storage.Job{}, &RunningError{JobID: active.ID}
+}
+
+// widen is the queued params made to cover p too, when p asks for more.
+func widen(queued, p Params) (Params, bool) {
+	switch {
+	case !queued.CatchUp && len(queued.Channels) == 0:
+		return queued, false // already a full run
+	case p.CatchUp:
+		return queued, false // a catch-up adds nothing to what is queued
+	}
+	w := queued
+	w.CatchUp = false
+	w.DaysBack = max(queued.DaysBack, p.DaysBack)
+	if queued.DaysBack == 0 || p.DaysBack == 0 {
+		w.DaysBack = 0 // the organization's setting
+	}
+	switch {
+	case len(p.Channels) == 0 || queued.CatchUp:
+		w.Channels = p.Channels
+	default:
+		w.Channels = append(slices.Clone(queued.Channels), p.Channels...)
+		slices.Sort(w.Channels)
+		w.Channels = slices.Compact(w.Channels)
+	}
+	return w, true
 }
 
 func validChannelID(id string) bool {

@@ -216,13 +216,22 @@ func TestRejectedTokenFailsTheJob(t *testing.T) {
 }
 
 // TestOneBackfillAtATime: a second backfill of the workspace while one is
-// queued is refused with the first one's id.
+// queued is refused with the first one's id, unless the queued one covers
+// less (some channels): then it is widened, and that job answered.
 func TestOneBackfillAtATime(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	first, err := e.svc.Start(context.Background(), e.org, ws, backfill.Request{})
+	some, err := e.svc.Start(context.Background(), e.org, ws, backfill.Request{Channels: []string{"C02"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	more, err := e.svc.Start(context.Background(), e.org, ws, backfill.Request{Channels: []string{"C01"}})
+	if err != nil || more.ID != some.ID || !strings.Contains(string(more.Params), `"channels":["C01","C02"]`) {
+		t.Fatalf("a second channel while the first waits: %+v %v, want job %d widened to both", more, err, some.ID)
+	}
+	first, err := e.svc.Start(context.Background(), e.org, ws, backfill.Request{})
+	if err != nil || first.ID != some.ID || strings.Contains(string(first.Params), "channels") {
+		t.Fatalf("a full run while a channel's waits: %+v %v, want job %d widened to all", first, err, some.ID)
 	}
 	_, err = e.svc.Start(context.Background(), e.org, ws, backfill.Request{Channels: []string{"C01"}})
 	var running *backfill.RunningError
