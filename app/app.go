@@ -17,6 +17,7 @@ import (
 	"lore/app/accounts"
 	"lore/app/answers"
 	"lore/app/audit"
+	"lore/app/backfill"
 	"lore/app/bot"
 	"lore/app/credentials"
 	"lore/app/documents"
@@ -29,6 +30,7 @@ import (
 	"lore/app/scheduler"
 	"lore/app/settings"
 	"lore/app/slack"
+	"lore/app/sync"
 	"lore/app/vault"
 	"lore/storage"
 )
@@ -74,6 +76,13 @@ type App struct {
 	// Documents stores, extracts (its job kind "extract"), lists and
 	// searches uploaded documents.
 	Documents *documents.Service
+	// Backfill runs backfills through Slack's Web API and holds the
+	// channels' sync choices; nil when opened WithoutKeys.
+	Backfill *backfill.Service
+	// Sockets is the Socket Mode runtime, one connection per workspace with
+	// valid credentials (live capture, and the commands through its
+	// Handle); lore serve runs it. Nil when opened WithoutKeys.
+	Sockets *backfill.Sockets
 }
 
 // Schema says what Open may do to the database and its schema.
@@ -142,7 +151,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 	a.Accounts = accounts.New(store, logger)
 	a.Settings = settings.New(store)
 	a.Audit = audit.New(store)
-	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger}); err != nil {
+	if a.Slack, err = slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger, Rates: cfg.slackRates()}); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -165,6 +174,12 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			a.Close()
 			return nil, err
 		}
+		a.Backfill = backfill.New(store, sync.New(store, logger, sync.Options{}), a.Credentials, a.Settings, a.Jobs, logger, backfill.Options{})
+		a.Backfill.Register(a.Jobs)
+		// A workspace in HTTP mode opens no socket: Slack posts to Lore.
+		a.Sockets = a.Backfill.Sockets(backfill.SocketsOptions{Skip: func(ctx context.Context, workspaceID string) bool {
+			return a.Accounts.WorkspaceTransport(ctx, workspaceID) == storage.TransportHTTP
+		}})
 	}
 	if a.Keyring != nil {
 		a.Instance = instance.New(store, a.Keyring, cfg.LLM)
@@ -175,8 +190,15 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
-	a.Bot = bot.New(bot.Options{Answerer: a.Answers, Feedback: a.Answers, Settings: a.Settings, Store: store,
-		Logger: logger, SlackAPIURL: cfg.SlackAPIURL})
+	botOpts := bot.Options{Answerer: a.Answers, Feedback: a.Answers, Settings: a.Settings, Store: store,
+		Logger: logger, SlackAPIURL: cfg.SlackAPIURL}
+	if a.Backfill != nil {
+		botOpts.Live = a.Backfill.Live() // HTTP mode's events take the socket's message path
+	}
+	a.Bot = bot.New(botOpts)
+	if a.Sockets != nil {
+		a.Sockets.Handle(a.Bot.SocketHandler())
+	}
 	var keyring notify.Keyring
 	if a.Keyring != nil {
 		keyring = a.Keyring

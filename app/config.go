@@ -65,6 +65,11 @@ type Config struct {
 	// binary's hidden extract-pdf command: tests, whose binary is not lore,
 	// set it.
 	PDFChild documents.Child
+	// SlackHistoryRate is the calls a minute Lore allows itself of
+	// conversations.history and of conversations.replies each
+	// (LORE_SLACK_HISTORY_RATE); 0 is Slack's Tier 3, 50. Set above what
+	// Slack allows, the 429s slow Lore down to Slack's ceiling.
+	SlackHistoryRate int
 }
 
 // DefaultMaxDocumentBytes is the default limit of an uploaded document.
@@ -89,6 +94,14 @@ func (c Config) DocumentLimit() int64 {
 		return c.MaxDocumentBytes
 	}
 	return DefaultMaxDocumentBytes
+}
+
+// slackRates are the Slack client's rates that differ from the tiers'.
+func (c Config) slackRates() map[string]int {
+	if c.SlackHistoryRate <= 0 {
+		return nil
+	}
+	return map[string]int{"conversations.history": c.SlackHistoryRate, "conversations.replies": c.SlackHistoryRate}
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.

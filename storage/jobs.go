@@ -111,7 +111,8 @@ type NewJob struct {
 }
 
 // CreateJob queues a job. A workspace of another organization, or a missing
-// one, is ErrNotFound (the foreign key turns it away).
+// one, is ErrNotFound (the foreign key turns it away); a second active job of
+// a kind allowed once per workspace at a time (backfill) is ErrConflict.
 func (s *Store) CreateJob(ctx context.Context, nj NewJob) (Job, error) {
 	params := string(nj.Params)
 	if params == "" {
@@ -126,6 +127,9 @@ func (s *Store) CreateJob(ctx context.Context, nj NewJob) (Job, error) {
 	})
 	if isForeignKeyViolation(err) {
 		return Job{}, fmt.Errorf("storage: queue %s job: organization %d or its workspace %q: %w", nj.Kind, nj.OrgID, nj.WorkspaceID, ErrNotFound)
+	}
+	if isUniqueViolation(err) { // a kind allowed once per workspace at a time (jobs_one_backfill)
+		return Job{}, fmt.Errorf("storage: queue %s job: one is already queued or running for workspace %q: %w", nj.Kind, nj.WorkspaceID, ErrConflict)
 	}
 	if err != nil {
 		return Job{}, fmt.Errorf("storage: queue %s job: %w", nj.Kind, err)

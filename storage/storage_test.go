@@ -490,7 +490,11 @@ func TestBackupDuringWritesIsConsistent(t *testing.T) {
 			})
 		}
 	})
-	time.Sleep(20 * time.Millisecond)
+	// Back up once some writes have committed, while more go on.
+	for n := 0; n < 5; {
+		time.Sleep(5 * time.Millisecond)
+		s.read.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+	}
 	dest := filepath.Join(t.TempDir(), "copy.db")
 	err := s.Backup(ctx, dest)
 	close(stop)

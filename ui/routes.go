@@ -66,6 +66,10 @@ func (h *handler) routeTable() []route {
 		{"DELETE /api/workspaces/{workspace_id}/credentials", workspaceAdmin, h.deleteCredentials},
 		{"POST " + checkSecretsPath, signedIn, h.checkSecrets}, // Validate only, as a form's fields are typed
 
+		{"POST /api/workspaces/{workspace_id}/backfill", workspaceAdmin, h.startBackfill},
+		{"GET /api/workspaces/{workspace_id}/channels", workspaceAdmin, h.listChannels},
+		{"PATCH /api/workspaces/{workspace_id}/channels", workspaceAdmin, h.updateChannels},
+
 		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
 		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
 		{"GET /api/workspaces/{workspace_id}/jobs", workspaceMember, h.listWorkspaceJobs},

@@ -349,3 +349,18 @@ func (s *Service) DeleteWorkspace(ctx context.Context, orgID int64, actor, id st
 	}
 	return nil
 }
+
+// WorkspaceTransport returns how a workspace's Slack app reaches Lore
+// (storage.TransportSocket or TransportHTTP); a workspace that cannot be
+// read counts as the default, Socket Mode.
+func (s *Service) WorkspaceTransport(ctx context.Context, id string) string {
+	orgID, err := s.store.WorkspaceOrg(ctx, id)
+	if err != nil {
+		return storage.TransportSocket
+	}
+	w, err := s.store.Workspace(ctx, orgID, id)
+	if err != nil || w.Transport == "" {
+		return storage.TransportSocket
+	}
+	return w.Transport
+}

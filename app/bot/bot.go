@@ -86,12 +86,7 @@ type Feedback interface {
 // Web API of its connection: a Socket Mode connection's, or in HTTP mode the
 // one read for the request. Its fields are those of the Socket Mode
 // runtime's slack.SocketWorkspace, so that it can become an alias of it.
-type Conn struct {
-	OrgID       int64
-	WorkspaceID string
-	BotUserID   string // the bot's own user id, when known
-	API         *slack.API
-}
+type Conn = slack.SocketWorkspace
 
 // LiveEvents takes the events that are not questions (messages in
 // channels, channel renames, joins…) to the one message path, as the

@@ -19,21 +19,35 @@ const maxThreadContext = 20
 // thread, or in a new thread under it; a direct message in that
 // conversation, like /askall from no channel); direct messages are never
 // handed on, so never indexed. Every other event goes to the live message
-// path. An event seen before (Slack's retry) is not handled again. It
-// returns only after the handing on, and at once for questions.
+// path (Options.Live): the way of HTTP mode, whose events arrive only here.
+// An event seen before (Slack's retry) is not handled again. It returns
+// only after the handing on, and at once for questions.
 func (s *Service) Event(ctx context.Context, ws Conn, ev slackevents.EventsAPIEvent) error {
+	if s.question(ws, ev) || s.live == nil {
+		return nil
+	}
+	s.live.Event(ctx, ws, ev)
+	return nil
+}
+
+// question takes the events that are the bot's own (a mention, a direct
+// message, the bot joining or leaving a channel) and tells whether the
+// event was a question or a repeat, which goes no further. Over Socket
+// Mode the connection's live capture has every event already, so the
+// socket handler asks only this.
+func (s *Service) question(ws Conn, ev slackevents.EventsAPIEvent) bool {
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
 		if !s.firstTime("event:" + ws.WorkspaceID + ":" + cb.EventID) {
-			return nil
+			return true
 		}
 	}
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" || e.User == "" {
-			return nil // another bot's mention: no conversation between bots
+			return true // another bot's mention: no conversation between bots
 		}
 		s.background("mention", func(ctx context.Context) { s.answerMention(ctx, ws, e) })
-		return nil
+		return true
 	case *slackevents.MemberJoinedChannelEvent:
 		s.forgetMembership(ws, e.Channel) // the bot may have been invited
 	case *slackevents.MemberLeftChannelEvent:
@@ -43,13 +57,10 @@ func (s *Service) Event(ctx context.Context, ws Conn, ev slackevents.EventsAPIEv
 			if e.SubType == "" && e.BotID == "" && e.User != "" {
 				s.background("dm", func(ctx context.Context) { s.answerDirect(ctx, ws, e) })
 			}
-			return nil
+			return true
 		}
 	}
-	if s.live != nil {
-		s.live.Event(ctx, ws, ev)
-	}
-	return nil
+	return false
 }
 
 // mentionPattern is a user mention as Slack writes it: <@U123> or <@U123|name>.

@@ -26,11 +26,11 @@ func (h SocketHandler) Command(ctx context.Context, ws Conn, cmd slackgo.SlashCo
 	}
 }
 
-// Event handles an Events API envelope that came over the socket.
-func (h SocketHandler) Event(ctx context.Context, ws Conn, ev slackevents.EventsAPIEvent) {
-	if err := h.s.Event(ctx, ws, ev); err != nil {
-		h.s.logger.Error("handling a slack event failed", "workspace_id", ws.WorkspaceID, "error", err.Error())
-	}
+// Event takes the bot's own events of an Events API envelope that came over
+// the socket (mentions, direct messages, the bot's joins); the connection's
+// live capture stores the rest.
+func (h SocketHandler) Event(_ context.Context, ws Conn, ev slackevents.EventsAPIEvent) {
+	h.s.question(ws, ev)
 }
 
 // Interaction handles a click that came over the socket.

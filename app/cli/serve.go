@@ -44,6 +44,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 		"open the start page in the default browser once at start, in a desktop session only (never under systemd or without a display) (env LORE_OPEN_BROWSER)")
 	maxDocument := fs.String("max-document-size", envOr(env, "LORE_MAX_DOCUMENT_SIZE", "20MiB"),
 		"largest document an upload may send, e.g. 50MiB (env LORE_MAX_DOCUMENT_SIZE)")
+	historyRate := fs.String("slack-history-rate", envOr(env, "LORE_SLACK_HISTORY_RATE", "50"),
+		"calls a minute of conversations.history and of conversations.replies each; above Slack's limit, Lore slows down to it (env LORE_SLACK_HISTORY_RATE)")
 	rest, err := parse(fs, env, args)
 	if err != nil {
 		return err
@@ -72,6 +74,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.SlackAPIURL = *slackAPI
+	rate, err := strconv.Atoi(*historyRate)
+	if err != nil || rate < 1 || rate > 10000 {
+		return usagef("--slack-history-rate (LORE_SLACK_HISTORY_RATE) %q: want calls a minute, 1-10000", *historyRate)
+	}
+	cfg.SlackHistoryRate = rate
 	cfg.MaxImportBytes = int64(importLimit)
 	cfg.MaxDocumentBytes = int64(documentLimit)
 	if cfg.TrustedProxies, err = app.ParseTrustedProxies(*trustedProxies); err != nil {
@@ -125,6 +132,20 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else if len(removed) > 0 {
 		logger.Info("removed document uploads no extraction owns", "files", len(removed))
 	}
+	// The Socket Mode connections: one per workspace with valid
+	// credentials, kept in step with them until shutdown.
+	socketsCtx, stopSockets := context.WithCancel(context.WithoutCancel(ctx))
+	socketsDone := make(chan struct{})
+	go func() {
+		defer close(socketsDone)
+		if a.Sockets != nil {
+			a.Sockets.Run(socketsCtx)
+		}
+	}()
+	defer func() {
+		stopSockets()
+		<-socketsDone
+	}()
 	srv := &http.Server{
 		Handler:           env.NewHandler(a),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -175,6 +196,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := a.Scheduler.Stop(); err != nil {
 		logger.Warn("scheduler", slog.Any("error", err))
 	}
+	stopSockets()
+	<-socketsDone
 	jobsCtx, cancelJobs := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancelJobs()
 	if err := a.Jobs.Stop(jobsCtx); err != nil {

@@ -34,6 +34,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/robfig/cron/v3"
 
+	"lore/app/backfill"
 	"lore/app/jobs"
 	"lore/app/settings"
 	"lore/storage"
@@ -41,7 +42,7 @@ import (
 
 // Job kinds the scheduler queues through the job runner.
 const (
-	KindBackfill  = "backfill"
+	KindBackfill  = backfill.Kind
 	KindRetention = "retention"
 )
 

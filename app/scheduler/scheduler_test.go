@@ -13,6 +13,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"lore/app/backfill"
 	"lore/app/jobs"
 	"lore/app/scheduler"
 	"lore/app/settings"
@@ -168,8 +169,8 @@ func TestBackfillFiresAtTheScheduledMinute(t *testing.T) {
 	if j.WorkspaceID != f.ws || j.Status != storage.JobQueued {
 		t.Fatalf("job = %+v, want a queued backfill of %s", j, f.ws)
 	}
-	var p scheduler.BackfillParams
-	if err := json.Unmarshal(j.Params, &p); err != nil || p.DaysBack != 90 || p.Trigger != "schedule" {
+	var p backfill.Params
+	if err := json.Unmarshal(j.Params, &p); err != nil || p.DaysBack != 90 || p.OrgID != f.org || p.WorkspaceID != f.ws {
 		t.Fatalf("params = %s (%v), want 90 days back from the schedule", j.Params, err)
 	}
 	e := f.waitRun(0)

@@ -7,17 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"lore/app/backfill"
 	"lore/app/jobs"
 	"lore/app/settings"
 	"lore/storage"
 )
-
-// BackfillParams is what a scheduled backfill job is queued with; the
-// backfill kind's handler reads it.
-type BackfillParams struct {
-	DaysBack int64  `json:"days_back"`
-	Trigger  string `json:"trigger"` // "schedule"
-}
 
 // queueBackfills queues a backfill of each of the organization's
 // workspaces, skipping (and recording as skipped) each that has one queued
@@ -34,9 +28,9 @@ func (s *Scheduler) queueBackfills(ctx context.Context, orgID int64) (string, st
 	if len(wss) == 0 {
 		return storage.RunSkipped, "no workspace to backfill", nil
 	}
-	params, _ := json.Marshal(BackfillParams{DaysBack: set.Int("backfill_days_back"), Trigger: "schedule"})
 	var queued, skipped []string
 	for _, w := range wss {
+		params, _ := json.Marshal(backfill.Params{OrgID: orgID, WorkspaceID: w.ID, DaysBack: int(set.Int("backfill_days_back"))})
 		j, active, err := s.jobs.EnqueueUnlessActive(ctx, storage.NewJob{OrgID: orgID, WorkspaceID: w.ID, Kind: KindBackfill, Params: params}, true)
 		if err != nil {
 			return "", "", err

@@ -92,6 +92,11 @@ func Table() []Field {
 	return out
 }
 
+// Lookup returns the named setting's entry of the table, for a service
+// that takes the same value elsewhere (a backfill's days_back) and must
+// hold it to the same range.
+func Lookup(name string) (Field, bool) { return field(name) }
+
 // field returns the named setting.
 func field(name string) (Field, bool) {
 	i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == name })

@@ -3,10 +3,12 @@ package slack
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -79,20 +81,102 @@ func bound(d time.Duration) time.Duration {
 
 type paceKey struct{ workspace, method string }
 
-// pace is the budget of one method in one workspace.
+// pace is the budget of one method in one workspace. Its limiter starts at
+// the configured rate (the tier's, or Options.Rates'), with the tier's
+// burst. A 429 ends the bursts (a burst right after a Retry-After meets a
+// bucket Slack has only partly refilled) and slows the limiter by slowdown,
+// or down to the rate at which Slack answered over the last window when
+// that is lower (a floor of Slack's ceiling); only once per Retry-After, as
+// the calls already on their way when Slack said so say nothing new. Each
+// call Slack answers speeds it up by speedup, never past the configured
+// rate. A configured rate above what Slack allows so settles just under
+// Slack's ceiling, with a call too many (which waits its Retry-After) every
+// hundred calls or so.
 type pace struct {
-	limiter *rate.Limiter
-	until   time.Time // Slack's last Retry-After: no call before it
+	limiter    *rate.Limiter
+	configured rate.Limit
+	until      time.Time   // Slack's last Retry-After: no call before it
+	answers    []time.Time // when Slack answered the latest calls, oldest first
 }
+
+const (
+	slowdown = 0.95
+	speedup  = 1.001
+	// slowest is the floor of a slowed limiter, as a share of its configured rate.
+	slowest = 0.02
+	// window is how far back answered calls measure Slack's rate.
+	window = 10 * time.Second
+	// keepAnswers is how many answer times a pace keeps.
+	keepAnswers = 64
+)
 
 func (c *Client) pace(k paceKey) *pace {
 	p, ok := c.paces[k]
 	if !ok {
 		t := TierOf(k.method)
-		p = &pace{limiter: rate.NewLimiter(rate.Limit(float64(t.PerMinute)/60), t.Burst)}
+		if n := c.rates[k.method]; n > 0 {
+			t.PerMinute = n
+		}
+		limit := rate.Limit(float64(t.PerMinute) / 60)
+		p = &pace{limiter: rate.NewLimiter(limit, t.Burst), configured: limit}
 		c.paces[k] = p
 	}
 	return p
+}
+
+// answered adapts k's limiter to how Slack answered a call: slower after a
+// 429, a little faster (back toward the configured rate) after any other.
+func (c *Client) answered(k paceKey, limited bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pace(k)
+	now := c.now()
+	cur := p.limiter.Limit()
+	switch {
+	case limited && !now.Before(p.until):
+		next := cur * slowdown
+		if measured, ok := p.measured(now); ok {
+			next = min(next, measured)
+		}
+		p.limiter.SetBurstAt(now, 1)
+		p.limiter.SetLimitAt(now, max(next, cur/2, p.configured*slowest))
+	case limited:
+	default:
+		if len(p.answers) == keepAnswers {
+			p.answers = p.answers[1:]
+		}
+		p.answers = append(p.answers, now)
+		if cur < p.configured {
+			p.limiter.SetLimitAt(now, min(cur*speedup, p.configured))
+		}
+	}
+}
+
+// measured is the rate at which Slack answered over the last window, when
+// enough calls were answered in it to tell: a floor of Slack's ceiling
+// (Retry-Afters held calls back for part of it).
+func (p *pace) measured(now time.Time) (rate.Limit, bool) {
+	i := len(p.answers)
+	for i > 0 && now.Sub(p.answers[i-1]) < window {
+		i--
+	}
+	recent := p.answers[i:]
+	if len(recent) < 10 {
+		return 0, false
+	}
+	span := recent[len(recent)-1].Sub(recent[0]).Seconds()
+	if span <= 0 {
+		return 0, false
+	}
+	return rate.Limit(float64(len(recent)-1) / span), true
+}
+
+// Rate is the calls a minute k's limiter allows now, for tests and
+// benchmarks.
+func (c *Client) Rate(workspaceID, method string) float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return float64(c.pace(paceKey{workspaceID, method}).limiter.Limit()) * 60
 }
 
 // wait takes one call of k's budget, sleeping until it is there. When ctx
@@ -121,13 +205,21 @@ func (c *Client) wait(ctx context.Context, k paceKey) error {
 	return nil
 }
 
-// holdOff keeps every call of k until d from now, as a 429 asked.
+// holdOff keeps every call of k until d from now (plus jitter), as a 429
+// asked: the jitter keeps the calls that waited together from arriving
+// together again.
 func (c *Client) holdOff(k paceKey, d time.Duration) {
+	d += c.jitter(d)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if until := c.now().Add(d); until.After(c.pace(k).until) {
 		c.pace(k).until = until
 	}
+}
+
+// jitter is up to a tenth of d, at most a second.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(rand.Int64N(int64(min(d/10, time.Second)) + 1))
 }
 
 // pacedDoer is the HTTP client slack-go gets from Client.For: it paces each
@@ -138,7 +230,27 @@ func (c *Client) holdOff(k paceKey, d time.Duration) {
 type pacedDoer struct {
 	c         *Client
 	workspace string
+	stats     *Stats
 }
+
+// Stats counts the calls an API sent to Slack (each retry after a 429
+// too) and the 429s among them. It is safe for concurrent use.
+type Stats struct {
+	calls, rateLimited atomic.Int64
+}
+
+func (s *Stats) count(limited bool) {
+	s.calls.Add(1)
+	if limited {
+		s.rateLimited.Add(1)
+	}
+}
+
+// Calls is how many calls were sent.
+func (s *Stats) Calls() int64 { return s.calls.Load() }
+
+// RateLimited is how many of them Slack answered with a 429.
+func (s *Stats) RateLimited() int64 { return s.rateLimited.Load() }
 
 func (d pacedDoer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
@@ -148,8 +260,16 @@ func (d pacedDoer) Do(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := d.c.http.Do(req)
-		if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		if err != nil {
 			return resp, err
+		}
+		limited := resp.StatusCode == http.StatusTooManyRequests
+		d.c.answered(k, limited)
+		if d.stats != nil {
+			d.stats.count(limited)
+		}
+		if !limited {
+			return resp, nil
 		}
 		after := RetryAfter(resp.Header.Get("Retry-After"), d.c.now())
 		resp.Header.Set("Retry-After", strconv.FormatInt(int64(roundUp(after)/time.Second), 10))

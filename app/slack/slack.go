@@ -8,8 +8,9 @@
 // once from LORE_SLACK_API_URL (app.App.Slack), so that they also share the
 // limits. Background work gets its credentials and an API together from
 // credentials.Service.Connect, audited once per job or connection; Socket
-// Mode wraps conn.Slack.Client with socketmode.New, and its reconnects are
-// paced as apps.connections.open's one call a minute.
+// Mode runs over that API with RunSocket, which hands every envelope to a
+// SocketHandler, and its reconnects are paced as apps.connections.open's
+// one call a minute.
 //
 //	client, err := slack.New(slack.Options{APIURL: cfg.SlackAPIURL, Logger: logger})
 //	api := client.For(workspaceID, creds) // a paced *slackgo.Client inside an *API
@@ -60,12 +61,20 @@ type Options struct {
 	// again, each after the wait Slack asked for (see RetryAfter); 0 is
 	// DefaultRetries, a negative number none.
 	Retries int
+	// Rates set the calls a minute of some methods in place of their tier's
+	// (TierOf): LORE_SLACK_HISTORY_RATE sets conversations.history's and
+	// conversations.replies'. Above what Slack allows, the 429s slow the
+	// method's limiter down to Slack's ceiling.
+	Rates map[string]int
 	// Logger gets a debug line for each wait; nil logs nothing.
 	Logger *slog.Logger
 	// Now and Sleep are the clock, for tests; nil is the real one. Sleep
 	// returns ctx's error when ctx ends first.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter is what is added to a Retry-After of d; nil is up to a tenth
+	// of d, at most a second.
+	Jitter func(d time.Duration) time.Duration
 }
 
 // Client holds the pacing state of every workspace and method. It is safe
@@ -77,6 +86,8 @@ type Client struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
+	jitter  func(d time.Duration) time.Duration
+	rates   map[string]int
 
 	mu    sync.Mutex
 	paces map[paceKey]*pace
@@ -89,7 +100,10 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
 	c := &Client{base: base, http: opts.HTTPClient, retries: opts.Retries, logger: opts.Logger,
-		now: opts.Now, sleep: opts.Sleep, paces: map[paceKey]*pace{}}
+		now: opts.Now, sleep: opts.Sleep, jitter: opts.Jitter, rates: opts.Rates, paces: map[paceKey]*pace{}}
+	if c.jitter == nil {
+		c.jitter = jitter
+	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: Timeout}
 	}
@@ -119,7 +133,15 @@ func New(opts Options) (*Client, error) {
 type API struct {
 	*slackgo.Client
 	workspace string
+	stats     *Stats
+	// for Call
+	base  string
+	token string
+	doer  pacedDoer
 }
+
+// Stats counts the calls this API sent and the 429s Slack answered.
+func (a *API) Stats() *Stats { return a.stats }
 
 // For returns the API of one workspace's credentials: the bot token for the
 // Web API and, when set, the app-level token for apps.connections.open
@@ -129,15 +151,18 @@ type API struct {
 // credentials). Make one per job or connection; it is cheap, and the
 // budgets live in c.
 func (c *Client) For(workspaceID string, creds secret.Slack) *API {
+	stats := &Stats{}
+	doer := pacedDoer{c: c, workspace: workspaceID, stats: stats}
 	opts := []slackgo.Option{
 		slackgo.OptionAPIURL(c.base),
-		slackgo.OptionHTTPClient(pacedDoer{c: c, workspace: workspaceID}),
+		slackgo.OptionHTTPClient(doer),
 		slackgo.OptionLog(log.New(io.Discard, "", 0)), // slack-go's debug output would go to stderr
 	}
 	if creds.AppToken != "" {
 		opts = append(opts, slackgo.OptionAppLevelToken(creds.AppToken))
 	}
-	return &API{Client: slackgo.New(creds.BotToken, opts...), workspace: workspaceID}
+	return &API{Client: slackgo.New(creds.BotToken, opts...), workspace: workspaceID, stats: stats,
+		base: c.base, token: creds.BotToken, doer: doer}
 }
 
 // String names the API's workspace, never its tokens.

@@ -64,7 +64,8 @@ var bot = secret.Slack{BotToken: "xoxb-1234567890-0987654321-PacedBotTokenQ7vZ9f
 
 func newTestClient(t *testing.T, url string, c *clock) *Client {
 	t.Helper()
-	client, err := New(Options{APIURL: url, HTTPClient: &http.Client{Timeout: 2 * time.Second}, Now: c.Now, Sleep: c.Sleep})
+	client, err := New(Options{APIURL: url, HTTPClient: &http.Client{Timeout: 2 * time.Second}, Now: c.Now, Sleep: c.Sleep,
+		Jitter: func(time.Duration) time.Duration { return 0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,5 +379,56 @@ func TestScrubMasksTokens(t *testing.T) {
 	got := scrub("post https://x/?t=xoxb-1234-5678-abcdefgh failed; secret s3cr3tvalue123", "s3cr3tvalue123")
 	if strings.Contains(got, "abcdefgh") || strings.Contains(got, "s3cr3tvalue123") {
 		t.Errorf("scrub left a secret: %s", got)
+	}
+}
+
+// TestLimiterFindsTheCeiling: a configured rate is where a method's limiter
+// starts; each 429 slows it, each answered call speeds it back up, never
+// past the configured rate; the API counts calls and 429s.
+func TestLimiterFindsTheCeiling(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := slackfake.New(t)
+	c := newClock()
+	client, err := New(Options{APIURL: fake.URL(), Now: c.Now, Sleep: c.Sleep, Rates: map[string]int{"conversations.history": 900},
+		Jitter: func(time.Duration) time.Duration { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := client.For("T1", bot)
+	if got := client.Rate("T1", "conversations.history"); got != 900 {
+		t.Fatalf("configured rate = %v, want 900", got)
+	}
+	if got := client.Rate("T1", "conversations.replies"); got != 50 {
+		t.Fatalf("replies rate = %v, want Tier 3's 50", got)
+	}
+	history := sample(t, "openapi.conversations.history.200.json")
+	fake.RateLimit("conversations.history", "1", "1")
+	fake.Answer("conversations.history", history)
+	if _, err := api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{ChannelID: "C1"}); err != nil {
+		t.Fatal(err)
+	}
+	slowed := client.Rate("T1", "conversations.history")
+	if want := 900 * slowdown * slowdown * speedup; slowed < want-0.01 || slowed > want+0.01 {
+		t.Fatalf("rate after two 429s and an answer = %v, want %v", slowed, want)
+	}
+	// A 429 of a call sent before the last Retry-After ended slows nothing.
+	client.holdOff(paceKey{"T1", "conversations.history"}, time.Minute)
+	client.answered(paceKey{"T1", "conversations.history"}, true)
+	if got := client.Rate("T1", "conversations.history"); got != slowed {
+		t.Fatalf("rate after a 429 within the hold-off = %v, want %v unchanged", got, slowed)
+	}
+	c.Sleep(ctx, time.Minute)
+	for range 300 {
+		fake.Answer("conversations.history", history)
+		if _, err := api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{ChannelID: "C1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := client.Rate("T1", "conversations.history"); got != 900 {
+		t.Fatalf("rate after 300 answers = %v, want back at the configured 900", got)
+	}
+	if s := api.Stats(); s.Calls() != 303 || s.RateLimited() != 2 {
+		t.Fatalf("stats = %d calls, %d 429s; want 303 and 2", s.Calls(), s.RateLimited())
 	}
 }

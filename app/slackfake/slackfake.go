@@ -7,6 +7,15 @@
 // as Slack, a proxy or a network does, rate limits with any Retry-After
 // included. It also serves response URLs (ResponseURL), recording what is
 // posted to them and refusing them once used up, as Slack does.
+//
+// A test may also give it a workspace (AddChannel, Post, AddUser): then
+// conversations.list, .history, .replies, .join and users.list answer from
+// it in the shapes of ../shared/testdata/slack-api/, cursor-paged, history
+// newest first, parents with reply_count and latest_reply; with Slack's
+// tier buckets (Tier), 429s and 500s every few calls (Disturb), 15-message
+// pages (CapPages) and channels the bot cannot read (FailChannel). Queued
+// answers, errors and handlers still go first. EnableSocket adds a Socket
+// Mode websocket in Slack's envelope format.
 package slackfake
 
 import (
@@ -68,6 +77,8 @@ type Server struct {
 	posted   []Post          // chat.postMessage, chat.postEphemeral and response URL posts
 	uses     map[string]int  // response URL name → posts answered so far
 	ts       int             // the last message ts handed out
+	model    *workspace      // channels, messages and users, once a test adds some
+	socket   *socketServer
 }
 
 // Post is a message the Server was asked to post: by chat.postMessage or
@@ -199,6 +210,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, r, name)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/link/") {
+		s.serveSocket(w, r)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/")
 	r.ParseForm()
 	token := r.FormValue("token")
@@ -249,6 +264,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.post(w, method, r.Form)
 	case method == "conversations.info":
 		s.conversationInfo(w, r.Form.Get("channel"))
+	case s.serveWorkspace(w, r, method):
 	default:
 		io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
 	}
@@ -274,11 +290,13 @@ func (s *Server) authTest(w http.ResponseWriter, token string) {
 
 func (s *Server) connectionsOpen(w http.ResponseWriter, token string) {
 	s.mu.Lock()
-	ok, revoked := s.apps[token], s.revoked[token]
+	ok, revoked, socket := s.apps[token], s.revoked[token], s.socket != nil
 	s.mu.Unlock()
 	switch {
 	case revoked:
 		io.WriteString(w, `{"ok":false,"error":"token_revoked"}`)
+	case ok && socket:
+		fmt.Fprintf(w, `{"ok":true,"url":%q}`, s.socketURL())
 	case ok:
 		io.WriteString(w, `{"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=secret-ticket"}`)
 	default:

@@ -9,10 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"lore/app/apptest"
 	"lore/app/testshared"
 	"lore/storage"
 )
+
+// migrationsDir is the repository's migrations, by path: apptest imports app,
+// which imports this package.
+const migrationsDir = "../../migrations"
 
 // shared is a file of the shared test data, read in place (never copied: the
 // real exports' licences are not Lore's).
@@ -25,10 +28,10 @@ func shared(t testing.TB, rel string) string {
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 type env struct {
-	store *storage.Store
-	path  string // the database file
-	svc   *Service
-	orgID int64
+	store  *storage.Store
+	dbPath string
+	svc    *Service
+	orgID  int64
 }
 
 // newEnv opens a fresh database with one organization and, when ws is not
@@ -37,7 +40,7 @@ func newEnv(t testing.TB, ws string, limits Limits) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "lore.db")
-	st, err := storage.Open(ctx, path, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	st, err := storage.Open(ctx, path, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,7 @@ func newEnv(t testing.TB, ws string, limits Limits) *env {
 			t.Fatal(err)
 		}
 	}
-	return &env{store: st, path: path, orgID: org.ID,
+	return &env{store: st, dbPath: path, orgID: org.ID,
 		svc: New(st, slog.New(slog.DiscardHandler), Options{Now: func() time.Time { return fixedNow }, Limits: limits})}
 }
 

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"lore/app/apptest"
 	"lore/storage"
 )
 
@@ -109,7 +108,7 @@ func TestImportChild(t *testing.T) {
 	if db == "" {
 		t.Skip("started by TestImportKilledResumesExactly")
 	}
-	st, err := storage.Open(context.Background(), db, os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
+	st, err := storage.Open(context.Background(), db, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +127,7 @@ func TestImportKilledResumesExactly(t *testing.T) {
 	e := newEnv(t, "T058E2SZ5", Limits{BatchSize: 20})
 	cp := filepath.Join(t.TempDir(), "checkpoint.json")
 	child := exec.Command(os.Args[0], "-test.run=^TestImportChild$")
-	child.Env = append(os.Environ(), "LORE_IMPORT_CHILD_DB="+e.path, "LORE_IMPORT_CHILD_ZIP="+zip, "LORE_IMPORT_CHILD_CHECKPOINT="+cp)
+	child.Env = append(os.Environ(), "LORE_IMPORT_CHILD_DB="+e.dbPath, "LORE_IMPORT_CHILD_ZIP="+zip, "LORE_IMPORT_CHILD_CHECKPOINT="+cp)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

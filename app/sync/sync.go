@@ -122,6 +122,14 @@ func (s *Service) Directory(ctx context.Context, workspaceID string) (*Directory
 // unchanged ones writing nothing. A channel not stored yet is created by id.
 // Messages without a valid ts are counted as skipped. A nil dir names nobody.
 func (s *Service) StoreMessages(ctx context.Context, dir *Directory, workspaceID, channelID string, msgs []Message) (Counts, error) {
+	return s.StorePage(ctx, dir, workspaceID, channelID, msgs, nil)
+}
+
+// StorePage is StoreMessages with then run in the same transaction after
+// the messages are stored (nil: nothing): a backfill commits its checkpoint
+// with each page this way, so a crash never keeps one without the other.
+func (s *Service) StorePage(ctx context.Context, dir *Directory, workspaceID, channelID string, msgs []Message,
+	then func(w *storage.MessageWriter) error) (Counts, error) {
 	if dir == nil {
 		dir = NewDirectory()
 	}
@@ -145,6 +153,9 @@ func (s *Service) StoreMessages(ctx context.Context, dir *Directory, workspaceID
 				return err
 			}
 			c.add(r)
+		}
+		if then != nil {
+			return then(w)
 		}
 		return nil
 	})
