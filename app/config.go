@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -70,6 +71,10 @@ type Config struct {
 	// (LORE_SLACK_HISTORY_RATE); 0 is Slack's Tier 3, 50. Set above what
 	// Slack allows, the 429s slow Lore down to Slack's ceiling.
 	SlackHistoryRate int
+	// SlackRates set the calls a minute of other Web API methods (by name,
+	// e.g. "apps.connections.open") in place of Slack's tiers: for tests,
+	// whose fake Slack allows more than Slack does.
+	SlackRates map[string]int
 }
 
 // DefaultMaxDocumentBytes is the default limit of an uploaded document.
@@ -98,10 +103,14 @@ func (c Config) DocumentLimit() int64 {
 
 // slackRates are the Slack client's rates that differ from the tiers'.
 func (c Config) slackRates() map[string]int {
-	if c.SlackHistoryRate <= 0 {
-		return nil
+	rates := maps.Clone(c.SlackRates)
+	if c.SlackHistoryRate > 0 {
+		if rates == nil {
+			rates = map[string]int{}
+		}
+		rates["conversations.history"], rates["conversations.replies"] = c.SlackHistoryRate, c.SlackHistoryRate
 	}
-	return map[string]int{"conversations.history": c.SlackHistoryRate, "conversations.replies": c.SlackHistoryRate}
+	return rates
 }
 
 // DefaultMaxImportBytes is the default limit of an uploaded Slack export.
