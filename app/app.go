@@ -21,6 +21,7 @@ import (
 	"lore/app/lockfile"
 	"lore/app/settings"
 	"lore/app/slack"
+	"lore/app/sync"
 	"lore/app/vault"
 	"lore/storage"
 )
@@ -48,6 +49,9 @@ type App struct {
 	Audit *audit.Service
 	// Slack is the one Slack Web API client, whose pacing every caller shares.
 	Slack *slack.Client
+	// Sync is the one message path: export imports, backfills and live
+	// events store messages through it.
+	Sync *sync.Service
 	// Jobs is the job runner, with every kind registered. Anyone may queue
 	// through it; only the process holding the data directory's lock
 	// starts it.
@@ -119,8 +123,9 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	a.Sync = sync.New(store, logger, sync.Options{})
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
-	importjob.Register(a.Jobs, importNotConnected{})
+	importjob.Register(a.Jobs, a.Sync)
 	if !o.noKeys {
 		loaded, err := keys.Load(ctx, store, cfg.Keys, logger)
 		if err != nil {
@@ -197,14 +202,6 @@ func (a *App) warnAboutPlaintext(ctx context.Context) error {
 		a.Logger.Warn(w)
 	}
 	return nil
-}
-
-// importNotConnected stands for the message path's export import until it
-// is connected here (issue 9: app/sync's ImportExport, through an adapter).
-type importNotConnected struct{}
-
-func (importNotConnected) ImportExport(context.Context, string, importjob.Target, jobs.Run) (importjob.Summary, error) {
-	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
 }
 
 // Close releases what Open acquired. A started job runner is stopped

@@ -17,6 +17,7 @@ import (
 
 	"lore/app/accounts"
 	"lore/app/credentials"
+	"lore/app/sync"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -336,9 +337,9 @@ func setRetryAfter(w http.ResponseWriter, d time.Duration) {
 	}
 }
 
-// fail maps an error to its answer, in one place: validation → 422 naming
-// the fields, not found (also another organization's) → 404, a role that is
-// not enough → 403, a value the schema's constraints refused → 409 or 422
+// fail maps an error to its answer, in one place: validation, and a file
+// that is no usable Slack export, → 422 naming the fields, not found (also
+// another organization's) → 404, a role that is not enough → 403, a value the schema's constraints refused → 409 or 422
 // (never a 500: it is the caller's input), and anything unexpected → 500
 // with the detail logged, never sent.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -348,12 +349,21 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		rl  *accounts.RateLimitError
 		ue  *credentials.UnavailableError
 		mbe *http.MaxBytesError
+		xe  *sync.ExportError
 	)
 	switch {
 	case errors.As(err, &re):
 		writeError(w, re.status, re.code, re.message, re.fields)
 	case errors.As(err, &ve):
 		writeError(w, http.StatusUnprocessableEntity, ve.Code, ve.Message, ve.Fields)
+	case errors.Is(err, sync.ErrBadExport):
+		// The file itself is no usable Slack export: the caller's input.
+		problem := "is not a usable Slack export"
+		if errors.As(err, &xe) {
+			problem = xe.Reason()
+		}
+		writeError(w, http.StatusUnprocessableEntity, "invalid_export", "the file is not a usable Slack export",
+			map[string]string{"file": problem})
 	case errors.As(err, &mbe):
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large",
 			fmt.Sprintf("the request body must be at most %d bytes", mbe.Limit), nil)

@@ -16,6 +16,7 @@ import (
 	"lore/app/jobs/importjob"
 	"lore/app/jobs/importjob/importtest"
 	"lore/app/lockfile"
+	"lore/app/sync"
 	"lore/app/testlog"
 	"lore/storage"
 )
@@ -89,12 +90,12 @@ func TestImportRunsHereWithoutAServer(t *testing.T) {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
 	stdout := out.String()
-	for _, want := range []string{"running here", "imported into workspace T0ACME: 2 channels, 240 messages new, 0 updated, 0 skipped in ", "messages/s)"} {
+	for _, want := range []string{"running here", "imported into workspace T0ACME: 2 channels, 240 messages new, 0 updated, 0 unchanged, 0 skipped in ", "messages/s)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	if calls := fake.Calls(); len(calls) != 1 || calls[0].Path != export || calls[0].Target != (importjob.Target{WorkspaceID: "T0ACME", OrgID: 1}) {
+	if calls := fake.Calls(); len(calls) != 1 || calls[0].Path != export || calls[0].Target != (sync.ImportTarget{WorkspaceID: "T0ACME", OrgID: 1}) {
 		t.Fatalf("importer calls: %+v", calls)
 	}
 	if list := jobsOf(t, dir); len(list) != 1 || list[0].Status != storage.JobSucceeded || list[0].Kind != importjob.Kind {
@@ -118,7 +119,7 @@ func TestImportRunsHereWithoutAServer(t *testing.T) {
 	if !strings.Contains(out.String(), "imported into new workspace TNEW") {
 		t.Errorf("output: %s", out.String())
 	}
-	if calls := fake.Calls(); len(calls) != 2 || calls[1].Target != (importjob.Target{OrgID: 1}) {
+	if calls := fake.Calls(); len(calls) != 2 || calls[1].Target != (sync.ImportTarget{OrgID: 1}) {
 		t.Fatalf("importer calls: %+v", calls)
 	}
 }
@@ -243,7 +244,8 @@ func TestImportPartialSaysWhatFailed(t *testing.T) {
 	export := filepath.Join(t.TempDir(), "broken.zip")
 	f, _ := os.Create(export)
 	zw := zip.NewWriter(f)
-	for name, body := range map[string]string{"deploys/2026-03-01.json": `[{"ts":"1.1"}]`, "deploys/2026-03-02.json": `[{"ts": `} {
+	for name, body := range map[string]string{"channels.json": `[{"id":"C1","name":"deploys"}]`,
+		"deploys/2026-03-01.json": `[{"ts":"1.1"}]`, "deploys/2026-03-02.json": `[{"ts": `} {
 		w, _ := zw.Create(name)
 		w.Write([]byte(body))
 	}
@@ -251,7 +253,7 @@ func TestImportPartialSaysWhatFailed(t *testing.T) {
 	f.Close()
 	var out testlog.Buffer
 	err := Run(context.Background(), importEnv(dir, &out, &importtest.Fake{}, "import", "slack-export", export, "--workspace", "T0ACME"))
-	if err == nil || !strings.Contains(err.Error(), "partly failed: 1 could not be imported") {
+	if err == nil || !strings.Contains(err.Error(), "partly failed: 1 channel-days could not be imported") {
 		t.Fatalf("partial import: %v", err)
 	}
 	if !strings.Contains(out.String(), "#deploys 2026-03-02: deploys/2026-03-02.json: unexpected EOF") ||
@@ -277,7 +279,7 @@ func TestImportCommandErrors(t *testing.T) {
 		{[]string{"import", "slack-export", export}, true, "needs --workspace ID"},
 		{[]string{"import", "slack-export", filepath.Join(dir, "nope.zip"), "--workspace", "T0ACME"}, false, "nope.zip: no such file or directory"},
 		{[]string{"import", "slack-export", dir, "--workspace", "T0ACME"}, false, "is not a file"},
-		{[]string{"import", "slack-export", notZip, "--workspace", "T0ACME"}, false, "export.json is not a ZIP file"},
+		{[]string{"import", "slack-export", notZip, "--workspace", "T0ACME"}, true, "export " + notZip + ": not a ZIP archive (it is JSON"},
 		{[]string{"import", "slack-export", export, "--workspace", "TNOPE"}, false, "workspace TNOPE is not connected"},
 		{[]string{"import", "slack-export", export, "--workspace", "T0ACME", "--org", "2"}, false, "belongs to organization 1, not 2"},
 		{[]string{"import", "slack-export", export, "--org", "7"}, false, "no organization 7"},

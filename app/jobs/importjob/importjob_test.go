@@ -15,6 +15,7 @@ import (
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
 	"lore/app/jobs/importjob/importtest"
+	"lore/app/sync"
 	"lore/storage"
 )
 
@@ -97,12 +98,12 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 		"general/2026-03-02.json": `{not json`,
 	})
 	j := e.run(t, importjob.Params{Path: path, WorkspaceID: "T0ACME", OrgID: e.org})
-	if j.Status != storage.JobPartial || j.Summary != "2 channels, 4 messages new, 0 updated, 0 skipped; 1 failed" {
+	if j.Status != storage.JobPartial || j.Summary != "2 channels, 4 messages new, 0 updated, 0 unchanged, 0 skipped; 1 channel-days failed" {
 		t.Fatalf("job: %s %q %q", j.Status, j.Summary, j.Error)
 	}
 	sum, err := importjob.DecodeSummary(j.Result)
-	if err != nil || len(sum.Failed) != 1 || sum.Failed[0].Channel != "general" || sum.Failed[0].Day != "2026-03-02" ||
-		!strings.Contains(sum.Failed[0].Reason, "general/2026-03-02.json") {
+	if err != nil || len(sum.FailedDays) != 1 || sum.FailedDays[0].Channel != "general" || sum.FailedDays[0].Date != "2026-03-02" ||
+		!strings.Contains(sum.FailedDays[0].Reason, "general/2026-03-02.json") {
 		t.Fatalf("detail: %+v, %v", sum, err)
 	}
 	if j.Progress.ChannelsDone != 4 || j.Progress.ChannelsTotal != 4 || j.Progress.Messages != 4 || j.Progress.Percent != 100 {
@@ -120,7 +121,7 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 	}
 	ok := writeZip(t, map[string]string{"deploys/2026-03-01.json": `[{"ts":"1.1"}]`})
 	j = e.run(t, importjob.Params{Path: ok, OrgID: e.org})
-	if j.Status != storage.JobSucceeded || j.Summary != "1 channels, 1 messages new, 0 updated, 0 skipped" || j.WorkspaceID != "TNEW" {
+	if j.Status != storage.JobSucceeded || j.Summary != "1 channels, 1 messages new, 0 updated, 0 unchanged, 0 skipped" || j.WorkspaceID != "TNEW" {
 		t.Fatalf("clean import into a new workspace: %s %q %q workspace %q", j.Status, j.Summary, j.Error, j.WorkspaceID)
 	}
 	// A workspace of another organization is never written on the row.
@@ -134,7 +135,7 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 	if j := e.run(t, importjob.Params{Path: ok, OrgID: e.org}); j.Status != storage.JobSucceeded || j.WorkspaceID != "" {
 		t.Fatalf("import naming another organization's workspace: %s workspace %q", j.Status, j.WorkspaceID)
 	}
-	if calls := e.fake.Calls(); len(calls) != 3 || calls[1].Target != (importjob.Target{OrgID: e.org}) {
+	if calls := e.fake.Calls(); len(calls) != 3 || calls[1].Target != (sync.ImportTarget{OrgID: e.org}) {
 		t.Errorf("calls %+v", calls)
 	}
 }
