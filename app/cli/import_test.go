@@ -52,6 +52,29 @@ func importSetup(t *testing.T) (dir, export string) {
 	return dir, export
 }
 
+// writeZip writes a ZIP of the files in a new temporary folder.
+func writeZip(t *testing.T, name string, files map[string]string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func importEnv(dir string, stdout *testlog.Buffer, imp importjob.Importer, args ...string) Env {
 	return Env{
 		Args:       append(args, "--data", dir, "--log-level", "error"),
@@ -241,16 +264,8 @@ func TestImportCtrlCCancelsTheJob(t *testing.T) {
 func TestImportPartialSaysWhatFailed(t *testing.T) {
 	t.Parallel()
 	dir, _ := importSetup(t)
-	export := filepath.Join(t.TempDir(), "broken.zip")
-	f, _ := os.Create(export)
-	zw := zip.NewWriter(f)
-	for name, body := range map[string]string{"channels.json": `[{"id":"C1","name":"deploys"}]`,
-		"deploys/2026-03-01.json": `[{"ts":"1.1"}]`, "deploys/2026-03-02.json": `[{"ts": `} {
-		w, _ := zw.Create(name)
-		w.Write([]byte(body))
-	}
-	zw.Close()
-	f.Close()
+	export := writeZip(t, "broken.zip", map[string]string{"channels.json": `[{"id":"C1","name":"deploys"}]`,
+		"deploys/2026-03-01.json": `[{"ts":"1.1"}]`, "deploys/2026-03-02.json": `[{"ts": `})
 	var out testlog.Buffer
 	err := Run(context.Background(), importEnv(dir, &out, &importtest.Fake{}, "import", "slack-export", export, "--workspace", "T0ACME"))
 	if err == nil || !strings.Contains(err.Error(), "partly failed: 1 channel-days could not be imported") {

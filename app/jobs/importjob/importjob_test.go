@@ -28,6 +28,13 @@ type env struct {
 
 func newEnv(t *testing.T, fake *importtest.Fake) *env {
 	t.Helper()
+	store, org := newStore(t)
+	return &env{store: store, runner: startRunner(t, store, fake), fake: fake, org: org}
+}
+
+// newStore is a new database with organization Acme and its workspace T0ACME.
+func newStore(t *testing.T) (*storage.Store, int64) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -38,13 +45,20 @@ func newEnv(t *testing.T, fake *importtest.Fake) *env {
 	if _, err := store.CreateWorkspace(ctx, org.ID, "T0ACME", "Acme"); err != nil {
 		t.Fatal(err)
 	}
+	return store, org.ID
+}
+
+// startRunner starts a runner over store whose import kind is imp, stopped
+// when the test ends.
+func startRunner(t *testing.T, store *storage.Store, imp importjob.Importer) *jobs.Runner {
+	t.Helper()
 	r := jobs.New(store, slog.New(slog.DiscardHandler), jobs.Options{PollInterval: 10 * time.Millisecond, HeartbeatInterval: 10 * time.Millisecond})
-	importjob.Register(r, fake)
-	if err := r.Start(ctx); err != nil {
+	importjob.Register(r, imp)
+	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Stop(context.Background()) })
-	return &env{store: store, runner: r, fake: fake, org: org.ID}
+	return r
 }
 
 func writeZip(t *testing.T, files map[string]string) string {
