@@ -41,9 +41,10 @@ type Limits struct {
 	// logins and other writers never wait long for the single writer.
 	BatchSize int
 	// IndexBatch is how many stored messages one indexing transaction adds to
-	// the full-text index: FTS5 writes a segment per transaction and merges
-	// them later, so fewer, larger ones cost far less (measured: a third of
-	// the import's CPU time at 5,000 against 20,000).
+	// the full-text index at least, at the end of a channel (at most four
+	// times as many in a very long one): FTS5 writes a segment per
+	// transaction and merges them later, so fewer, larger ones cost far less
+	// (measured: a third of the import's CPU time at 5,000 against 20,000).
 	IndexBatch int
 }
 
@@ -357,7 +358,7 @@ func (ex *export) namesTeam() error {
 
 // dayResult is one decoded day file: its rows, or why it failed.
 type dayResult struct {
-	rows     []storage.Message
+	rows     []storage.Prepared
 	profiles []storage.SlackUser
 	older    int64
 	skipped  int64
@@ -429,11 +430,21 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 	}
 	defer wg.Wait()
 
-	var batch []storage.Message
+	var batch []storage.Prepared
 	var profiles []storage.SlackUser
 	var pending checkpoint // what the uncommitted batch adds
 	var unindexed int64    // messages committed since the last IndexPending
 	next := cp.DaysDone
+	// A channel's threads are whole once its last day file is stored: indexed
+	// then, each message's row is written once, with its final context. Indexed
+	// before (its parents' first replies still to come), a parent's row is
+	// written again later, and the older one stays in the index as a tombstone
+	// that every merge checks until optimize. So the index waits for the end of
+	// a channel, up to four batches of a very long one.
+	channelEnds := func() bool { return next == len(ex.days) || ex.days[next].folder != ex.days[next-1].folder }
+	indexDue := func(n int64) bool {
+		return n >= int64(s.limits.IndexBatch) && channelEnds() || n >= 4*int64(s.limits.IndexBatch) || next == len(ex.days)
+	}
 	flush := func() error {
 		if next == cp.DaysDone {
 			return nil
@@ -455,7 +466,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		if err != nil {
 			return fmt.Errorf("sync: import: %w", err)
 		}
-		if unindexed += c.New + c.Updated; unindexed >= int64(s.limits.IndexBatch) || next == len(ex.days) {
+		if unindexed += c.New + c.Updated; indexDue(unindexed) {
 			if err := s.store.IndexPending(ctx, storage.BulkLoad()); err != nil {
 				return fmt.Errorf("sync: import: %w", err)
 			}
@@ -505,7 +516,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		if next == len(ex.days) || ex.days[next].folder != d.folder {
 			channelsDone++
 		}
-		if len(batch) >= s.limits.BatchSize || next == len(ex.days) {
+		if len(batch) >= s.limits.BatchSize || len(batch) > 0 && indexDue(unindexed+int64(len(batch))) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -558,7 +569,7 @@ func (s *Service) decodeDay(ctx context.Context, dir *Directory, ws string, d da
 			res.profiles = append(res.profiles, storage.SlackUser{WorkspaceID: ws, ID: m.User, Name: p.Name,
 				DisplayName: p.DisplayName, RealName: p.RealName})
 		}
-		res.rows = append(res.rows, row)
+		res.rows = append(res.rows, storage.Prepare(row))
 		return nil
 	})
 	if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
