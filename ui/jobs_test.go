@@ -137,14 +137,22 @@ func exportZip(t *testing.T, channels []string, days, perDay, padding int) []byt
 	return buf.Bytes()
 }
 
+// uploadsLeft returns the uploads still there after their jobs ended. The
+// runner removes a job's upload just after it stores the job's end, so a
+// test that saw the end waits a little for the removal.
 func uploadsLeft(t *testing.T, f *fixture) []string {
 	t.Helper()
-	entries, _ := os.ReadDir(filepath.Join(f.app.Config.DataDir, "uploads"))
 	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		entries, _ := os.ReadDir(filepath.Join(f.app.Config.DataDir, "uploads"))
+		names = names[:0]
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if len(names) == 0 || time.Now().After(deadline) {
+			return names
+		}
 	}
-	return names
 }
 
 // TestImportUploadRunsAsAJob: an upload larger than every other body may
