@@ -367,26 +367,24 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 }
 
 // BulkIndexing switches the index's merge policy, and the write connection's
-// page cache and checkpoints, for a bulk load and back.
+// automatic checkpoints, for a bulk load and back.
 // FTS5 merges small segments as it goes (automerge 4): during a load of a
 // million messages that merges each row several times over; with 16 it merges
 // far less often, and OptimizeIndex merges everything once at the end. The
 // merge setting is stored with the index, so an interrupted load that leaves
-// it on costs only slower merging until the next load ends. A larger page
-// cache keeps the index's and the messages' upper pages in memory, and fewer,
-// larger automatic checkpoints copy a page the load rewrites often once
-// rather than at every few commits (the WAL watcher still bounds the file).
+// it on costs only slower merging until the next load ends. Fewer, larger
+// automatic checkpoints copy a page the load rewrites often once rather than
+// at every few commits: half the WAL watcher's high-water mark, so that the
+// file stays below the mark and the watcher does not step in at every look.
 func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
-	automerge, crisis := 4, 16              // FTS5's defaults
-	cache, autocheckpoint := cacheKiB, 1000 // 1000 pages: SQLite's default
+	automerge, crisis := 4, 16 // FTS5's defaults
+	autocheckpoint := 1000     // pages: SQLite's default
 	if on {
 		automerge, crisis = 16, 64
-		cache, autocheckpoint = cacheKiB, walHighWater/4096
+		autocheckpoint = walHighWater / 4096 / 2
 	}
-	for _, q := range []string{fmt.Sprintf(`PRAGMA cache_size = -%d`, cache), fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autocheckpoint)} {
-		if _, err := s.write.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("storage: bulk load: %w", err)
-		}
+	if _, err := s.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autocheckpoint)); err != nil {
+		return fmt.Errorf("storage: bulk load: %w", err)
 	}
 	for _, q := range []struct {
 		key   string

@@ -174,10 +174,6 @@ func (s *Store) migrateOnOpen(ctx context.Context, o options) error {
 	return &VersionError{Path: s.path, Have: have, Latest: latest}
 }
 
-// cacheKiB is each connection's page cache, 16 MB (a bulk load's write
-// connection takes more: BulkIndexing).
-const cacheKiB = 16000
-
 // dsn builds the connection string. Order matters: busy_timeout first, so
 // that the pragmas after it wait for a lock rather than fail on one.
 func dsn(path string, readOnly bool) string {
@@ -189,11 +185,11 @@ func dsn(path string, readOnly bool) string {
 		"foreign_keys(ON)",    // the fourth layer of tenant isolation
 		"secure_delete(ON)",   // overwrite deleted content: cleared secrets must not linger in free pages
 		"temp_store(MEMORY)",  // sorts and temp indexes stay off the disk
+		"cache_size(-16000)",  // 16 MB page cache per connection
 		"trusted_schema(OFF)", // SQL functions in the schema run only if marked safe
 	} {
 		q.Add("_pragma", p)
 	}
-	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB)) // a page cache per connection
 	// A WAL that a checkpoint restarts is cut back to walHighWater (wal.go)
 	// rather than keeping the size it once grew to.
 	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walHighWater))
