@@ -60,6 +60,9 @@ type App struct {
 	Slack *slack.Client
 	// Bot answers questions asked in Slack, over either transport.
 	Bot *bot.Service
+	// Sync is the one message path: export imports, backfills and live
+	// events store messages through it.
+	Sync *sync.Service
 	// Jobs is the job runner, with every kind registered. Anyone may queue
 	// through it; only the process holding the data directory's lock
 	// starts it.
@@ -155,8 +158,9 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 		a.Close()
 		return nil, err
 	}
+	a.Sync = sync.New(store, logger, sync.Options{})
 	a.Jobs = jobs.New(store, logger, jobs.Options{})
-	importjob.Register(a.Jobs, importNotConnected{})
+	importjob.Register(a.Jobs, a.Sync)
 	a.Documents = documents.New(store, a.Jobs, logger, documents.Options{UploadDir: documents.UploadDir(cfg.DataDir),
 		PDF: cfg.PDFLimits, Child: cfg.PDFChild})
 	if !o.noKeys {
@@ -174,7 +178,7 @@ func Open(ctx context.Context, cfg Config, migrations fs.FS, logger *slog.Logger
 			a.Close()
 			return nil, err
 		}
-		a.Backfill = backfill.New(store, sync.New(store, logger, sync.Options{}), a.Credentials, a.Settings, a.Jobs, logger, backfill.Options{})
+		a.Backfill = backfill.New(store, a.Sync, a.Credentials, a.Settings, a.Jobs, logger, backfill.Options{})
 		a.Backfill.Register(a.Jobs)
 		// A workspace in HTTP mode opens no socket: Slack posts to Lore.
 		a.Sockets = a.Backfill.Sockets(backfill.SocketsOptions{Skip: func(ctx context.Context, workspaceID string) bool {
@@ -283,14 +287,6 @@ func (a *App) warnAboutPlaintext(ctx context.Context) error {
 		a.Logger.Warn(w)
 	}
 	return nil
-}
-
-// importNotConnected stands for the message path's export import until it
-// is connected here (issue 9: app/sync's ImportExport, through an adapter).
-type importNotConnected struct{}
-
-func (importNotConnected) ImportExport(context.Context, string, importjob.Target, jobs.Run) (importjob.Summary, error) {
-	return importjob.Summary{}, errors.New("this lore cannot import Slack exports yet")
 }
 
 // Close releases what Open acquired. Answers in flight in Slack, a started

@@ -71,7 +71,7 @@ func (m *Message) digest() int64 {
 // Obtain one from Store.WriteMessages.
 type MessageWriter struct {
 	tx     *sql.Tx
-	put    *sql.Stmt
+	upsert *sql.Stmt
 	delete *sql.Stmt
 	adds   map[int]*sql.Stmt // multi-row inserts by row count, for PutAll
 }
@@ -159,7 +159,7 @@ const insertColumns = `INSERT INTO messages (workspace_id, channel_id, ts, threa
 const insertValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
-	put, err := tx.PrepareContext(ctx, insertColumns+insertValues+`
+	upsert, err := tx.PrepareContext(ctx, insertColumns+insertValues+`
 		ON CONFLICT (workspace_id, channel_id, ts) DO UPDATE SET
 			thread_ts = excluded.thread_ts, user_id = excluded.user_id, bot_id = excluded.bot_id,
 			author_name = excluded.author_name, text = excluded.text, body = excluded.body,
@@ -174,22 +174,34 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
 	}
 	del, err := tx.PrepareContext(ctx, `DELETE FROM messages WHERE workspace_id = ? AND channel_id = ? AND ts = ?`)
 	if err != nil {
-		put.Close()
+		upsert.Close()
 		return nil, fmt.Errorf("storage: prepare message delete: %w", err)
 	}
-	return &MessageWriter{tx: tx, put: put, delete: del, adds: map[int]*sql.Stmt{}}, nil
+	return &MessageWriter{tx: tx, upsert: upsert, delete: del, adds: map[int]*sql.Stmt{}}, nil
 }
 
 func (w *MessageWriter) close() {
-	w.put.Close()
+	w.upsert.Close()
 	w.delete.Close()
 	for _, st := range w.adds {
 		st.Close()
 	}
 }
 
-// args appends the message's values in insertColumns' order.
-func (m *Message) args(to []any) []any {
+// Prepared is a message with its stored values computed (the digest among
+// them), ready for PutAll. A bulk load prepares its messages where it decodes
+// them, on other cores, so that the single writer only writes.
+type Prepared struct {
+	Message
+	key  string // workspace, channel and ts, as PutAll's insert returns them
+	args [insertArgs]any
+}
+
+// insertArgs is how many values a row of insertColumns takes.
+const insertArgs = 17
+
+// Prepare computes m's stored values.
+func Prepare(m Message) Prepared {
 	var threadTS, latest, body sql.NullString
 	if m.Body != m.Text {
 		body = sql.NullString{String: m.Body, Valid: true}
@@ -200,8 +212,9 @@ func (m *Message) args(to []any) []any {
 	if m.LatestReply != "" {
 		latest = sql.NullString{String: m.LatestReply, Valid: true}
 	}
-	return append(to, m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
-		m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest())
+	return Prepared{Message: m, key: m.WorkspaceID + "\x00" + m.ChannelID + "\x00" + m.TS,
+		args: [insertArgs]any{m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
+			m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest()}}
 }
 
 // putChunk is how many rows one statement of PutAll inserts: one statement
@@ -212,9 +225,9 @@ const putChunk = 64
 // messages (all of them, in a first import) go in multi-row inserts; those
 // already stored then take Put's way, so edits and unchanged redeliveries
 // behave as with Put.
-func (w *MessageWriter) PutAll(ctx context.Context, msgs []Message) ([]PutResult, error) {
+func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResult, error) {
 	out := make([]PutResult, len(msgs))
-	args := make([]any, 0, putChunk*17)
+	args := make([]any, 0, putChunk*insertArgs)
 	for start := 0; start < len(msgs); start += putChunk {
 		chunk := msgs[start:min(start+putChunk, len(msgs))]
 		st, err := w.addStmt(ctx, len(chunk))
@@ -226,13 +239,13 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Message) ([]PutResult
 			if chunk[i].TS == "" {
 				return nil, fmt.Errorf("storage: put message in %s/%s: no ts", chunk[i].WorkspaceID, chunk[i].ChannelID)
 			}
-			args = chunk[i].args(args)
+			args = append(args, chunk[i].args[:]...)
 		}
 		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: put messages: %w", err)
 		}
-		inserted := map[string]bool{}
+		inserted := make(map[string]bool, len(chunk))
 		for rows.Next() {
 			var key string
 			if err := rows.Scan(&key); err != nil {
@@ -248,13 +261,12 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Message) ([]PutResult
 			return nil, fmt.Errorf("storage: put messages: %w", err)
 		}
 		for i := range chunk {
-			key := chunk[i].WorkspaceID + "\x00" + chunk[i].ChannelID + "\x00" + chunk[i].TS
-			if inserted[key] {
+			if key := chunk[i].key; inserted[key] {
 				out[start+i] = PutNew
 				delete(inserted, key) // a second copy of the same ts in the chunk is not new
 				continue
 			}
-			if out[start+i], err = w.Put(ctx, chunk[i]); err != nil {
+			if out[start+i], err = w.put(ctx, &chunk[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -284,8 +296,14 @@ func (w *MessageWriter) Put(ctx context.Context, m Message) (PutResult, error) {
 	if m.TS == "" {
 		return 0, fmt.Errorf("storage: put message in %s/%s: no ts", m.WorkspaceID, m.ChannelID)
 	}
+	p := Prepare(m)
+	return w.put(ctx, &p)
+}
+
+func (w *MessageWriter) put(ctx context.Context, p *Prepared) (PutResult, error) {
+	m := &p.Message
 	var revision int
-	err := w.put.QueryRowContext(ctx, m.args(make([]any, 0, 17))...).Scan(&revision)
+	err := w.upsert.QueryRowContext(ctx, p.args[:]...).Scan(&revision)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return PutUnchanged, nil
@@ -348,16 +366,25 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// BulkIndexing switches the index's merge policy for a bulk load and back.
+// BulkIndexing switches the index's merge policy, and the write connection's
+// automatic checkpoints, for a bulk load and back.
 // FTS5 merges small segments as it goes (automerge 4): during a load of a
 // million messages that merges each row several times over; with 16 it merges
 // far less often, and OptimizeIndex merges everything once at the end. The
-// setting is stored with the index, so an interrupted load that leaves it on
-// costs only slower merging until the next load ends.
+// merge setting is stored with the index, so an interrupted load that leaves
+// it on costs only slower merging until the next load ends. Fewer, larger
+// automatic checkpoints copy a page the load rewrites often once rather than
+// at every few commits: half the WAL watcher's high-water mark, so that the
+// file stays below the mark and the watcher does not step in at every look.
 func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 	automerge, crisis := 4, 16 // FTS5's defaults
+	autocheckpoint := 1000     // pages: SQLite's default
 	if on {
 		automerge, crisis = 16, 64
+		autocheckpoint = walHighWater / 4096 / 2
+	}
+	if _, err := s.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autocheckpoint)); err != nil {
+		return fmt.Errorf("storage: bulk load: %w", err)
 	}
 	for _, q := range []struct {
 		key   string

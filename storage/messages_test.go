@@ -233,7 +233,7 @@ func TestDeferredIndexIsWrittenLater(t *testing.T) {
 	seedChannel(t, s, "T1", "C1")
 	ctx := context.Background()
 	err := s.WriteMessages(ctx, func(w *MessageWriter) error {
-		_, err := w.PutAll(ctx, []Message{msg("1.0", "", "backlog grooming"), msg("2.0", "1.0", "every tuesday")})
+		_, err := w.PutAll(ctx, prepared(msg("1.0", "", "backlog grooming"), msg("2.0", "1.0", "every tuesday")))
 		return err
 	}, BulkLoad(), DeferIndex())
 	if err != nil {
@@ -264,7 +264,7 @@ func TestPutAllTellsNewUpdatedUnchanged(t *testing.T) {
 	ctx := context.Background()
 	var got []PutResult
 	err := s.WriteMessages(ctx, func(w *MessageWriter) (err error) {
-		got, err = w.PutAll(ctx, []Message{msg("1.0", "", "one"), msg("2.0", "", "two, edited"), msg("3.0", "", "three"), msg("3.0", "", "three")})
+		got, err = w.PutAll(ctx, prepared(msg("1.0", "", "one"), msg("2.0", "", "two, edited"), msg("3.0", "", "three"), msg("3.0", "", "three")))
 		return err
 	})
 	if err != nil {
@@ -273,4 +273,12 @@ func TestPutAllTellsNewUpdatedUnchanged(t *testing.T) {
 	if want := []PutResult{PutUnchanged, PutUpdated, PutNew, PutUnchanged}; !slices.Equal(got, want) {
 		t.Errorf("PutAll: %v, want %v", got, want)
 	}
+}
+
+func prepared(msgs ...Message) []Prepared {
+	out := make([]Prepared, len(msgs))
+	for i, m := range msgs {
+		out[i] = Prepare(m)
+	}
+	return out
 }

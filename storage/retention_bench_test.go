@@ -22,15 +22,15 @@ func BenchmarkDeleteMessagesBefore(b *testing.B) {
 			if err := w.UpsertChannel(ctx, Channel{WorkspaceID: "T1", ID: "C1", Name: "general"}); err != nil {
 				return err
 			}
-			batch := make([]Message, 0, total)
+			batch := make([]Prepared, 0, total)
 			for i := range total {
 				ts := itoa(int64(1_000_000_000+i)) + ".000100"
 				thread := ""
 				if i%10 != 0 {
 					thread = itoa(int64(1_000_000_000+i-i%10)) + ".000100"
 				}
-				batch = append(batch, Message{WorkspaceID: "T1", ChannelID: "C1", TS: ts, ThreadTS: thread, UserID: "U1",
-					Text: "the deploy of service " + itoa(int64(i%97)) + " went fine after the migration"})
+				batch = append(batch, Prepare(Message{WorkspaceID: "T1", ChannelID: "C1", TS: ts, ThreadTS: thread, UserID: "U1",
+					Text: "the deploy of service " + itoa(int64(i%97)) + " went fine after the migration"}))
 			}
 			_, err := w.PutAll(ctx, batch)
 			return err

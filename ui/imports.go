@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"lore/app/jobs/importjob"
+	"lore/app/sync"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -20,9 +20,6 @@ import (
 // export of a few GiB takes longer than that, so an upload instead gets a
 // deadline that moves on while data comes.
 const uploadIdle = time.Minute
-
-// zipMagic starts every ZIP file with entries (and "PK\x05\x06" an empty one).
-var zipMagic = [][]byte{[]byte("PK\x03\x04"), []byte("PK\x05\x06")}
 
 // importToWorkspace receives a Slack export for a connected workspace and
 // queues its import: 202 with the job's id.
@@ -59,6 +56,12 @@ func (h *handler) queueImport(r *http.Request, rc *http.ResponseController, p im
 	setDeadline(rc.SetWriteDeadline, time.Time{})
 	path, err := h.saveUpload(r, rc)
 	if err != nil {
+		return storage.Job{}, err
+	}
+	// Checked before it is queued: a file that is no usable export is
+	// answered now (422), not by a failed job.
+	if err := h.app.Sync.CheckExport(path, sync.ImportTarget{WorkspaceID: p.WorkspaceID, OrgID: p.OrgID}); err != nil {
+		os.Remove(path)
 		return storage.Job{}, err
 	}
 	p.Path, p.RemoveAfter = path, true
@@ -127,14 +130,14 @@ func (h *handler) writeUpload(src io.Reader) (path string, err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	head := make([]byte, 4)
+	head := make([]byte, 8)
 	n, err := io.ReadFull(src, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && err != io.EOF {
 		return "", uploadError(err, nil)
 	}
-	if !isZip(head[:n]) {
-		return "", &validation.Error{Code: "invalid_upload", Message: "the upload is not a Slack export",
-			Fields: map[string]string{"file": "is not a ZIP file; a Slack export is the .zip Slack's Export data gives"}}
+	if problem := sync.ZipProblem(head[:n]); problem != "" {
+		return "", &validation.Error{Code: "invalid_export", Message: "the file is not a usable Slack export",
+			Fields: map[string]string{"file": "is not a usable Slack export: " + problem}}
 	}
 	if _, err := f.Write(head[:n]); err != nil {
 		return "", fmt.Errorf("ui: upload file: %w", err)
@@ -143,15 +146,6 @@ func (h *handler) writeUpload(src io.Reader) (path string, err error) {
 		return "", uploadError(err, nil)
 	}
 	return f.Name(), nil
-}
-
-func isZip(head []byte) bool {
-	for _, m := range zipMagic {
-		if bytes.Equal(head, m) {
-			return true
-		}
-	}
-	return false
 }
 
 // uploadError turns a failed read of the body into its answer: the body

@@ -17,6 +17,7 @@ import (
 
 	"lore/app/jobs/importjob"
 	"lore/app/jobs/importjob/importtest"
+	"lore/app/sync"
 	"lore/storage"
 )
 
@@ -142,14 +143,22 @@ func exportZip(t *testing.T, channels []string, days, perDay, padding int) []byt
 	return buf.Bytes()
 }
 
+// uploadsLeft returns the uploads still there after their jobs ended. The
+// runner removes a job's upload just after it stores the job's end, so a
+// test that saw the end waits a little for the removal.
 func uploadsLeft(t *testing.T, f *fixture) []string {
 	t.Helper()
-	entries, _ := os.ReadDir(filepath.Join(f.app.Config.DataDir, "uploads"))
 	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		entries, _ := os.ReadDir(filepath.Join(f.app.Config.DataDir, "uploads"))
+		names = names[:0]
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if len(names) == 0 || time.Now().After(deadline) {
+			return names
+		}
 	}
-	return names
 }
 
 // uploadsLeftAfterEnd is uploadsLeft once an ended job's upload had time to
@@ -197,15 +206,15 @@ func TestImportUploadRunsAsAJob(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if job.Status != "succeeded" || job.Kind != importjob.Kind || job.WorkspaceID != f.wsA ||
-		job.Summary != "2 channels, 240 messages new, 0 updated, 0 skipped" || job.Progress.Percent != 100 || job.Progress.ChannelsDone != 6 {
+		job.Summary != "2 channels, 240 messages new, 0 updated, 0 unchanged, 0 skipped" || job.Progress.Percent != 100 || job.Progress.ChannelsDone != 6 {
 		t.Fatalf("job: %+v", job)
 	}
-	var sum importjob.Summary
-	if err := json.Unmarshal(job.Result, &sum); err != nil || sum.MessagesNew != 240 || sum.WorkspaceID != f.wsA {
+	var sum sync.ImportSummary
+	if err := json.Unmarshal(job.Result, &sum); err != nil || sum.New != 240 || sum.WorkspaceID != f.wsA {
 		t.Fatalf("result detail %s: %v", job.Result, err)
 	}
 	calls := fake.Calls()
-	if len(calls) != 1 || calls[0].Target != (importjob.Target{WorkspaceID: f.wsA, OrgID: f.orgA.ID}) ||
+	if len(calls) != 1 || calls[0].Target != (sync.ImportTarget{WorkspaceID: f.wsA, OrgID: f.orgA.ID}) ||
 		filepath.Dir(calls[0].Path) != filepath.Join(f.app.Config.DataDir, "uploads") {
 		t.Fatalf("importer calls %+v", calls)
 	}

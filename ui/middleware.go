@@ -20,6 +20,7 @@ import (
 	"lore/app/credentials"
 	"lore/app/documents"
 	"lore/app/instance"
+	"lore/app/sync"
 	"lore/app/validation"
 	"lore/storage"
 )
@@ -406,6 +407,7 @@ func (h *handler) problemOf(r *http.Request, err error) *requestError {
 		rl  *accounts.RateLimitError
 		ue  *credentials.UnavailableError
 		mbe *http.MaxBytesError
+		xe  *sync.ExportError
 	)
 	var refused *documents.RefusedError
 	switch {
@@ -422,6 +424,14 @@ func (h *handler) problemOf(r *http.Request, err error) *requestError {
 		return &requestError{status: status, code: refused.Code, message: refused.Reason, fields: map[string]string{"file": refused.Reason}}
 	case errors.As(err, &ve):
 		return &requestError{status: http.StatusUnprocessableEntity, code: ve.Code, message: ve.Message, fields: ve.Fields}
+	case errors.Is(err, sync.ErrBadExport):
+		// The file itself is no usable Slack export: the caller's input.
+		reason := "is not a usable Slack export"
+		if errors.As(err, &xe) {
+			reason += ": " + xe.Reason()
+		}
+		return &requestError{status: http.StatusUnprocessableEntity, code: "invalid_export",
+			message: "the file is not a usable Slack export", fields: map[string]string{"file": reason}}
 	case errors.As(err, &mbe):
 		return tooLarge(mbe.Limit)
 	case errors.As(err, &rl):

@@ -417,13 +417,14 @@ func (h *handler) uploadToOrganization(w http.ResponseWriter, r *http.Request) {
 // the form again.
 func (h *handler) uploadPage(w http.ResponseWriter, r *http.Request, p importjob.Params, pg *syncStepPage) {
 	job, err := h.queueImport(r, http.NewResponseController(w), p)
-	var ve *validation.Error
-	switch {
-	case errors.As(err, &ve):
-		pg.Errors = ve.Fields
-		h.render(w, r, http.StatusUnprocessableEntity, "wizard_sync", pg)
-		return
-	case err != nil:
+	if err != nil {
+		// A file that is no usable export (by its first bytes or by its
+		// entries) is the form again, saying why.
+		if pr := h.problemOf(r, err); pr.status == http.StatusUnprocessableEntity && pr.fields["file"] != "" {
+			pg.Errors = pr.fields
+			h.render(w, r, http.StatusUnprocessableEntity, "wizard_sync", pg)
+			return
+		}
 		h.fail(w, r, err)
 		return
 	}

@@ -337,7 +337,7 @@ func TestUploadPage(t *testing.T) {
 	admin := newBrowser(t, f.h)
 	admin.signIn(f.adminA.Email)
 	page := wantPage(t, admin.upload("/workspaces/"+f.wsA+"/import", "file", "notes.txt", []byte("hello")), http.StatusUnprocessableEntity)
-	if !strings.Contains(page, "is not a ZIP file") || !strings.Contains(page, `id="sync-file"`) {
+	if !strings.Contains(page, "The file is not a usable Slack export: not a ZIP archive") || !strings.Contains(page, `id="sync-file"`) {
 		t.Fatalf("not a zip: %s", page)
 	}
 	loc, w := admin.follow(admin.upload("/workspaces/"+f.wsA+"/import", "file", "export.zip", exportZip(t, []string{"general"}, 2, 5, 0)))

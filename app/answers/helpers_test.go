@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lore/app/jobs"
 	"lore/app/sync"
 	"lore/storage"
 )
@@ -57,13 +58,6 @@ func newLoggedEnv(t testing.TB, opts Options, logger *slog.Logger) *env {
 	return &env{store: st, svc: svc, orgID: org.ID, sync: sync.New(st, slog.New(slog.DiscardHandler), sync.Options{Now: now})}
 }
 
-// nopReporter discards an import's checkpoints and progress.
-type nopReporter struct{}
-
-func (nopReporter) Checkpoint() []byte                           { return nil }
-func (nopReporter) SaveCheckpoint(context.Context, []byte) error { return nil }
-func (nopReporter) Report(sync.Progress)                         {}
-
 // importExport imports an export ZIP into a workspace of the organization.
 func (e *env) importExport(t testing.TB, path, ws string) {
 	t.Helper()
@@ -71,7 +65,7 @@ func (e *env) importExport(t testing.TB, path, ws string) {
 	if _, err := e.store.CreateWorkspace(ctx, e.orgID, ws, "Brightloom"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.sync.ImportExport(ctx, path, sync.ImportTarget{WorkspaceID: ws}, nopReporter{}); err != nil {
+	if _, err := e.sync.ImportExport(ctx, path, sync.ImportTarget{WorkspaceID: ws}, jobs.Detached()); err != nil {
 		t.Fatal(err)
 	}
 }

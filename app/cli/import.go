@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"lore/app"
 	"lore/app/jobs/importjob"
 	"lore/app/lockfile"
+	"lore/app/sync"
 	"lore/storage"
 )
 
@@ -61,7 +61,7 @@ func importCommand(ctx context.Context, env Env, args []string) error {
 	if *workspace == "" && *org <= 0 {
 		return usagef("import slack-export needs --workspace ID (a connected workspace) or --org ID (a new workspace from the export)")
 	}
-	path, err := checkExport(positional[1])
+	path, err := exportPath(positional[1])
 	if err != nil {
 		return err
 	}
@@ -83,33 +83,31 @@ func importCommand(ctx context.Context, env Env, args []string) error {
 	if err := resolveTarget(ctx, a, &p); err != nil {
 		return err
 	}
+	// A file that is no usable export is named now, not by a failed job.
+	if err := a.Sync.CheckExport(path, sync.ImportTarget{WorkspaceID: p.WorkspaceID, OrgID: p.OrgID}); err != nil {
+		var xe *sync.ExportError
+		if errors.As(err, &xe) {
+			return usagef("export %s: %s", positional[1], xe.Reason())
+		}
+		return err
+	}
 	return runImport(ctx, env, a, p)
 }
 
-// checkExport makes path absolute (the server that may run the job has its
-// own working directory) and checks it is a ZIP file, so that a wrong file
-// is named at once rather than by a failed job.
-func checkExport(path string) (string, error) {
+// exportPath makes path absolute (the server that may run the job has its
+// own working directory) and checks it is a file, so that a wrong path is
+// named at once rather than by a failed job.
+func exportPath(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", fmt.Errorf("export %s: %w", path, err)
 	}
-	f, err := os.Open(abs)
-	if err != nil {
-		return "", fmt.Errorf("export %s: %w", path, unwrapPath(err))
-	}
-	defer f.Close()
-	info, err := f.Stat()
+	info, err := os.Stat(abs)
 	if err != nil {
 		return "", fmt.Errorf("export %s: %w", path, unwrapPath(err))
 	}
 	if !info.Mode().IsRegular() {
 		return "", fmt.Errorf("export %s is not a file; give the .zip Slack's Export data gives", path)
-	}
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	if !bytes.Equal(head[:n], []byte("PK\x03\x04")) && !bytes.Equal(head[:n], []byte("PK\x05\x06")) {
-		return "", fmt.Errorf("export %s is not a ZIP file; give the .zip Slack's Export data gives", path)
 	}
 	return abs, nil
 }
@@ -255,36 +253,30 @@ func report(env Env, job storage.Job) error {
 		return err
 	}
 	elapsed := job.FinishedAt.Sub(job.StartedAt)
-	read := sum.MessagesNew + sum.MessagesUpdated + sum.MessagesSkipped
 	rate := ""
 	if s := elapsed.Seconds(); s > 0 {
-		rate = fmt.Sprintf(" (%.0f messages/s)", float64(read)/s)
+		rate = fmt.Sprintf(" (%.0f messages/s)", float64(sum.New+sum.Updated+sum.Unchanged)/s)
 	}
 	into := "workspace " + sum.WorkspaceID
-	if sum.WorkspaceCreated {
+	if sum.CreatedWorkspace {
 		into = "new workspace " + sum.WorkspaceID
 	}
-	fmt.Fprintf(env.Stdout, "imported into %s: %d channels, %d messages new, %d updated, %d skipped in %s%s\n",
-		into, sum.Channels, sum.MessagesNew, sum.MessagesUpdated, sum.MessagesSkipped, elapsed.Round(100*time.Millisecond), rate)
+	fmt.Fprintf(env.Stdout, "imported into %s: %s in %s%s\n", into, sum, elapsed.Round(100*time.Millisecond), rate)
 	for _, n := range sum.Notes() {
 		fmt.Fprintln(env.Stdout, n)
 	}
 	if job.Status != storage.JobPartial {
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "%d could not be imported:\n", len(sum.Failed))
-	for i, f := range sum.Failed {
+	fmt.Fprintf(env.Stdout, "%d channel-days could not be imported:\n", len(sum.FailedDays))
+	for i, f := range sum.FailedDays {
 		if i == maxFailuresShown {
-			fmt.Fprintf(env.Stdout, "  … and %d more (GET /api/jobs/%d lists them all)\n", len(sum.Failed)-i, job.ID)
+			fmt.Fprintf(env.Stdout, "  … and %d more (GET /api/jobs/%d lists them all)\n", len(sum.FailedDays)-i, job.ID)
 			break
 		}
-		unit := "#" + f.Channel
-		if f.Day != "" {
-			unit += " " + f.Day
-		}
-		fmt.Fprintf(env.Stdout, "  %s: %s\n", unit, f.Reason)
+		fmt.Fprintf(env.Stdout, "  #%s %s: %s\n", f.Channel, f.Date, f.Reason)
 	}
-	return fmt.Errorf("import job %d partly failed: %d could not be imported (listed above); the rest is stored", job.ID, len(sum.Failed))
+	return fmt.Errorf("import job %d partly failed: %d channel-days could not be imported (listed above); the rest is stored", job.ID, len(sum.FailedDays))
 }
 
 // progressView shows a job's progress: a bar on a terminal, a log line

@@ -16,6 +16,7 @@ import (
 	"lore/app/jobs/importjob"
 	"lore/app/jobs/importjob/importtest"
 	"lore/app/lockfile"
+	"lore/app/sync"
 	"lore/app/testlog"
 	"lore/storage"
 )
@@ -49,6 +50,29 @@ func importSetup(t *testing.T) (dir, export string) {
 		t.Fatal(err)
 	}
 	return dir, export
+}
+
+// writeZip writes a ZIP of the files in a new temporary folder.
+func writeZip(t *testing.T, name string, files map[string]string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func importEnv(dir string, stdout *testlog.Buffer, imp importjob.Importer, args ...string) Env {
@@ -89,7 +113,7 @@ func TestImportRunsHereWithoutAServer(t *testing.T) {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
 	stdout := out.String()
-	for _, want := range []string{"running here", "imported into workspace T0ACME: 2 channels, 240 messages new, 0 updated, 0 skipped in "} {
+	for _, want := range []string{"running here", "imported into workspace T0ACME: 2 channels, 240 messages new, 0 updated, 0 unchanged, 0 skipped in "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -99,7 +123,7 @@ func TestImportRunsHereWithoutAServer(t *testing.T) {
 	if !strings.Contains(stdout, " in 0s\n") && !strings.Contains(stdout, "messages/s)") {
 		t.Errorf("output lacks the rate:\n%s", stdout)
 	}
-	if calls := fake.Calls(); len(calls) != 1 || calls[0].Path != export || calls[0].Target != (importjob.Target{WorkspaceID: "T0ACME", OrgID: 1}) {
+	if calls := fake.Calls(); len(calls) != 1 || calls[0].Path != export || calls[0].Target != (sync.ImportTarget{WorkspaceID: "T0ACME", OrgID: 1}) {
 		t.Fatalf("importer calls: %+v", calls)
 	}
 	if list := jobsOf(t, dir); len(list) != 1 || list[0].Status != storage.JobSucceeded || list[0].Kind != importjob.Kind {
@@ -123,7 +147,7 @@ func TestImportRunsHereWithoutAServer(t *testing.T) {
 	if !strings.Contains(out.String(), "imported into new workspace TNEW") {
 		t.Errorf("output: %s", out.String())
 	}
-	if calls := fake.Calls(); len(calls) != 2 || calls[1].Target != (importjob.Target{OrgID: 1}) {
+	if calls := fake.Calls(); len(calls) != 2 || calls[1].Target != (sync.ImportTarget{OrgID: 1}) {
 		t.Fatalf("importer calls: %+v", calls)
 	}
 }
@@ -245,18 +269,11 @@ func TestImportCtrlCCancelsTheJob(t *testing.T) {
 func TestImportPartialSaysWhatFailed(t *testing.T) {
 	t.Parallel()
 	dir, _ := importSetup(t)
-	export := filepath.Join(t.TempDir(), "broken.zip")
-	f, _ := os.Create(export)
-	zw := zip.NewWriter(f)
-	for name, body := range map[string]string{"deploys/2026-03-01.json": `[{"ts":"1.1"}]`, "deploys/2026-03-02.json": `[{"ts": `} {
-		w, _ := zw.Create(name)
-		w.Write([]byte(body))
-	}
-	zw.Close()
-	f.Close()
+	export := writeZip(t, "broken.zip", map[string]string{"channels.json": `[{"id":"C1","name":"deploys"}]`,
+		"deploys/2026-03-01.json": `[{"ts":"1.1"}]`, "deploys/2026-03-02.json": `[{"ts": `})
 	var out testlog.Buffer
 	err := Run(context.Background(), importEnv(dir, &out, &importtest.Fake{}, "import", "slack-export", export, "--workspace", "T0ACME"))
-	if err == nil || !strings.Contains(err.Error(), "partly failed: 1 could not be imported") {
+	if err == nil || !strings.Contains(err.Error(), "partly failed: 1 channel-days could not be imported") {
 		t.Fatalf("partial import: %v", err)
 	}
 	if !strings.Contains(out.String(), "#deploys 2026-03-02: deploys/2026-03-02.json: unexpected EOF") ||
@@ -282,7 +299,7 @@ func TestImportCommandErrors(t *testing.T) {
 		{[]string{"import", "slack-export", export}, true, "needs --workspace ID"},
 		{[]string{"import", "slack-export", filepath.Join(dir, "nope.zip"), "--workspace", "T0ACME"}, false, "nope.zip: no such file or directory"},
 		{[]string{"import", "slack-export", dir, "--workspace", "T0ACME"}, false, "is not a file"},
-		{[]string{"import", "slack-export", notZip, "--workspace", "T0ACME"}, false, "export.json is not a ZIP file"},
+		{[]string{"import", "slack-export", notZip, "--workspace", "T0ACME"}, true, "export " + notZip + ": not a ZIP archive (it is JSON"},
 		{[]string{"import", "slack-export", export, "--workspace", "TNOPE"}, false, "workspace TNOPE is not connected"},
 		{[]string{"import", "slack-export", export, "--workspace", "T0ACME", "--org", "2"}, false, "belongs to organization 1, not 2"},
 		{[]string{"import", "slack-export", export, "--org", "7"}, false, "no organization 7"},

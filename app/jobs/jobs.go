@@ -653,3 +653,14 @@ func fromStorage(p storage.JobProgress) Progress {
 	return Progress{Percent: p.Percent, ChannelsDone: p.ChannelsDone, ChannelsTotal: p.ChannelsTotal,
 		Messages: p.Messages, APICalls: p.APICalls, RateLimited: p.RateLimited, Current: p.Current}
 }
+
+// Detached is a Run of no job row: for work run in place of a queued job (a
+// benchmark's import, a test's), whose checkpoints and progress go nowhere.
+func Detached() Run { return detached{} }
+
+type detached struct{}
+
+func (detached) JobID() int64                                 { return 0 }
+func (detached) Checkpoint() []byte                           { return nil }
+func (detached) SaveCheckpoint(context.Context, []byte) error { return nil }
+func (detached) Report(Progress)                              {}

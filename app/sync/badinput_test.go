@@ -101,7 +101,7 @@ func TestBadExportsAreRefusedAndLoseNothing(t *testing.T) {
 	stored := e.messages(t, "T058E2SZ5")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := e.svc.ImportExport(context.Background(), c.path, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memReporter{})
+			_, err := e.svc.ImportExport(context.Background(), c.path, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memRun{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want one containing %q", err, c.want)
 			}
@@ -141,7 +141,7 @@ func TestBrokenDayFileIsSkippedWhole(t *testing.T) {
 		{"type":"message","user":"U1","text":"ship it" "ts":"1772452900.000100"}]`)
 	entries = append(entries, entry{"deploys/2026-03-04.json", []byte(`{"not":"an array"}`)})
 	e := newEnv(t, "", Limits{})
-	sum, err := e.svc.ImportExport(context.Background(), writeZip(t, "Small Slack export Mar 1 2026 - Mar 4 2026.zip", entries...), ImportTarget{OrgID: e.orgID}, &memReporter{})
+	sum, err := e.svc.ImportExport(context.Background(), writeZip(t, "Small Slack export Mar 1 2026 - Mar 4 2026.zip", entries...), ImportTarget{OrgID: e.orgID}, &memRun{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestBrokenDayFileIsSkippedWhole(t *testing.T) {
 		t.Errorf("stored: %v", msgs)
 	}
 	// Importing again into the organization finds the workspace, not a second one.
-	again, err := e.svc.ImportExport(context.Background(), writeZip(t, "Small Slack export.zip", entries...), ImportTarget{OrgID: e.orgID}, &memReporter{})
+	again, err := e.svc.ImportExport(context.Background(), writeZip(t, "Small Slack export.zip", entries...), ImportTarget{OrgID: e.orgID}, &memRun{})
 	if err != nil || again.CreatedWorkspace || again.WorkspaceID != "TSMALL" || again.Unchanged != 1 {
 		t.Errorf("second import: %+v, %v", again, err)
 	}
@@ -181,7 +181,7 @@ func TestImportIntoAnotherOrganizationsWorkspaceIsNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.ImportExport(context.Background(), writeZip(t, "x.zip", smallExport()...), ImportTarget{WorkspaceID: "T1", OrgID: other.ID}, &memReporter{})
+	_, err = e.svc.ImportExport(context.Background(), writeZip(t, "x.zip", smallExport()...), ImportTarget{WorkspaceID: "T1", OrgID: other.ID}, &memRun{})
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("import into another organization's workspace: %v", err)
 	}
@@ -213,7 +213,7 @@ func TestZipBombLyingAboutItsSize(t *testing.T) {
 	zw.Close()
 	path := writeFile(t, "liar.zip", buf.Bytes())
 	e := newEnv(t, "T1", Limits{})
-	sum, err := e.svc.ImportExport(context.Background(), path, ImportTarget{WorkspaceID: "T1"}, &memReporter{})
+	sum, err := e.svc.ImportExport(context.Background(), path, ImportTarget{WorkspaceID: "T1"}, &memRun{})
 	if err != nil {
 		t.Fatal(err)
 	}

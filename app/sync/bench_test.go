@@ -64,7 +64,7 @@ func BenchmarkImportExport(b *testing.B) {
 		var before syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 		start := time.Now()
-		sum, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "TBENCH"}, &memReporter{})
+		sum, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "TBENCH"}, &memRun{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"lore/app/jobs"
 	"lore/app/settings"
 	"lore/storage"
 )
@@ -40,9 +41,10 @@ type Limits struct {
 	// logins and other writers never wait long for the single writer.
 	BatchSize int
 	// IndexBatch is how many stored messages one indexing transaction adds to
-	// the full-text index: FTS5 writes a segment per transaction and merges
-	// them later, so fewer, larger ones cost far less (measured: a third of
-	// the import's CPU time at 5,000 against 20,000).
+	// the full-text index at least, at the end of a channel (at most four
+	// times as many in a very long one): FTS5 writes a segment per
+	// transaction and merges them later, so fewer, larger ones cost far less
+	// (measured: a third of the import's CPU time at 5,000 against 20,000).
 	IndexBatch int
 }
 
@@ -96,11 +98,16 @@ type ExportError struct {
 }
 
 // Error names the file, the entry and the problem.
-func (e *ExportError) Error() string {
+func (e *ExportError) Error() string { return fmt.Sprintf("sync: export %s: %s", e.File, e.Reason()) }
+
+// Reason names the entry and the problem, without the file's name: for an
+// answer to whoever sent the file (an upload's name on the server is
+// Lore's own).
+func (e *ExportError) Reason() string {
 	if e.Entry != "" {
-		return fmt.Sprintf("sync: export %s: %s: %s", e.File, e.Entry, e.Problem)
+		return e.Entry + ": " + e.Problem
 	}
-	return fmt.Sprintf("sync: export %s: %s", e.File, e.Problem)
+	return e.Problem
 }
 
 // Unwrap makes every ExportError an ErrBadExport.
@@ -114,51 +121,34 @@ type ImportTarget struct {
 	OrgID       int64
 }
 
-// Progress is an import's live progress; its fields are the job runner's.
-type Progress struct {
-	Percent       int
-	ChannelsDone  int
-	ChannelsTotal int
-	Messages      int64 // stored so far: new + updated
-	APICalls      int64 // backfill only
-	RateLimited   int64 // backfill only
-	Current       string
-}
-
-// Reporter is what an import reports to: the job runner's Run satisfies it
-// through a thin adapter (its Report takes the runner's Progress).
-type Reporter interface {
-	// Checkpoint is what an interrupted run saved, nil on a fresh run.
-	Checkpoint() []byte
-	// SaveCheckpoint durably records how far the import got.
-	SaveCheckpoint(ctx context.Context, data []byte) error
-	// Report records live progress.
-	Report(p Progress)
-}
-
 // FailedDay is a channel-day that was not imported, and why.
 type FailedDay struct {
 	Channel string `json:"channel"`
-	Date    string `json:"date"`
+	Date    string `json:"date"` // YYYY-MM-DD, as the export names its day file
 	File    string `json:"file"`
 	Reason  string `json:"reason"`
 }
 
-// ImportSummary is what an import did.
+// ImportSummary is what an import did. It is the import job's result detail,
+// so its JSON names are part of the API.
 type ImportSummary struct {
-	WorkspaceID        string        `json:"workspace_id"`
-	CreatedWorkspace   bool          `json:"created_workspace"`
-	Channels           int           `json:"channels"` // channels with messages in the export
-	Users              int           `json:"users"`
-	New                int64         `json:"messages_new"`
-	Updated            int64         `json:"messages_updated"`
-	Unchanged          int64         `json:"messages_unchanged"`
-	Skipped            int64         `json:"messages_skipped"` // refused: no valid ts
-	DMFoldersSkipped   int           `json:"dm_folders_skipped"`
-	UnknownFolders     []string      `json:"unknown_folders,omitempty"` // folders naming no channel of the export
+	WorkspaceID      string `json:"workspace_id"`
+	CreatedWorkspace bool   `json:"created_workspace"`
+	Channels         int    `json:"channels"` // channels with messages in the export
+	Users            int    `json:"users"`
+	New              int64  `json:"messages_new"`
+	Updated          int64  `json:"messages_updated"`
+	Unchanged        int64  `json:"messages_unchanged"` // stored as they are by an earlier import
+	Skipped          int64  `json:"messages_skipped"`   // refused: no valid ts
+	DMFoldersSkipped int    `json:"dm_folders_skipped"`
+	// UnknownFolders are folders naming no channel of the export.
+	UnknownFolders []string `json:"unknown_folders"`
+	// OlderThanRetention counts the imported messages older than the
+	// organization's message_retention_days (RetentionDays), which the next
+	// retention run removes.
 	RetentionDays      int64         `json:"retention_days"`
 	OlderThanRetention int64         `json:"older_than_retention"`
-	FailedDays         []FailedDay   `json:"failed_days,omitempty"`
+	FailedDays         []FailedDay   `json:"failed_days"`
 	Resumed            bool          `json:"resumed"`
 	Duration           time.Duration `json:"duration_ns"`
 }
@@ -166,30 +156,32 @@ type ImportSummary struct {
 // Partial tells whether some channel-days failed.
 func (s ImportSummary) Partial() bool { return len(s.FailedDays) > 0 }
 
-// String is the summary in one line, for people.
+// String is the counts in one line, the job row's summary.
 func (s ImportSummary) String() string {
 	line := fmt.Sprintf("%d channels, %d messages new, %d updated, %d unchanged, %d skipped",
 		s.Channels, s.New, s.Updated, s.Unchanged, s.Skipped)
-	if s.DMFoldersSkipped > 0 {
-		line += fmt.Sprintf("; %d direct-message folders not indexed", s.DMFoldersSkipped)
-	}
 	if len(s.FailedDays) > 0 {
 		line += fmt.Sprintf("; %d channel-days failed", len(s.FailedDays))
-	}
-	if s.OlderThanRetention > 0 {
-		line += "; " + s.RetentionNote()
 	}
 	return line
 }
 
-// RetentionNote says how many imported messages the next retention run will
-// remove, and how to keep them; "" when none.
-func (s ImportSummary) RetentionNote() string {
-	if s.OlderThanRetention == 0 {
-		return ""
+// Notes are what people should know beyond the counts: folders left out,
+// and the messages the next retention run removes and how to keep them.
+func (s ImportSummary) Notes() []string {
+	var notes []string
+	if s.DMFoldersSkipped > 0 {
+		notes = append(notes, fmt.Sprintf("%d direct-message and group-DM folders were not imported: Lore answers from channels", s.DMFoldersSkipped))
 	}
-	return fmt.Sprintf("%d imported messages are older than message_retention_days (%d) and will be removed at the next retention run; to keep them, raise message_retention_days first",
-		s.OlderThanRetention, s.RetentionDays)
+	if len(s.UnknownFolders) > 0 {
+		notes = append(notes, fmt.Sprintf("%d folders name no channel of the export's channels.json and were not imported: %s",
+			len(s.UnknownFolders), strings.Join(s.UnknownFolders, ", ")))
+	}
+	if s.OlderThanRetention > 0 {
+		notes = append(notes, fmt.Sprintf("%d imported messages are older than message_retention_days (%d) and will be removed at the next retention run; "+
+			"to keep them, raise message_retention_days first", s.OlderThanRetention, s.RetentionDays))
+	}
+	return notes
 }
 
 // checkpoint is how far an import got, saved after each commit.
@@ -239,13 +231,13 @@ type export struct {
 }
 
 // ImportExport imports the Slack export ZIP at path into the target
-// workspace, resuming from the reporter's checkpoint, and returns what it did.
+// workspace, resuming from run's checkpoint (a resumed job's), and returns what it did.
 // The file is checked whole before anything is written; each day file is then
 // decoded as a stream (several at once, on the other cores) and stored in
 // transactions of Limits.BatchSize messages, the checkpoint saved after each.
 // A malformed day file is skipped whole and named in FailedDays. On
 // cancellation it returns what it stored so far with ctx's error.
-func (s *Service) ImportExport(ctx context.Context, path string, target ImportTarget, r Reporter) (ImportSummary, error) {
+func (s *Service) ImportExport(ctx context.Context, path string, target ImportTarget, run jobs.Run) (ImportSummary, error) {
 	start := time.Now()
 	f, err := os.Open(path)
 	if err != nil {
@@ -258,7 +250,7 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	}
 
 	var cp checkpoint
-	if data := r.Checkpoint(); len(data) > 0 {
+	if data := run.Checkpoint(); len(data) > 0 {
 		if err := json.Unmarshal(data, &cp); err != nil || cp.Export != ex.fingerprint ||
 			target.WorkspaceID != "" && cp.WorkspaceID != target.WorkspaceID {
 			s.logger.Warn("import checkpoint does not match this export; starting over", "file", ex.name)
@@ -300,7 +292,7 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	if err := s.store.BulkIndexing(ctx, true); err != nil {
 		return ImportSummary{}, err
 	}
-	err = s.importDays(ctx, ex, ws, cutoff, &cp, r)
+	err = s.importDays(ctx, ex, ws, cutoff, &cp, run)
 	// Without ctx's cancellation: what was stored is indexed, and the merge
 	// policy goes back, also when the import was cancelled.
 	after := context.WithoutCancel(ctx)
@@ -329,13 +321,44 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	if err != nil {
 		return sum, fmt.Errorf("sync: import: %w", err)
 	}
-	r.Report(Progress{Percent: 100, ChannelsDone: sum.Channels, ChannelsTotal: sum.Channels, Messages: sum.New + sum.Updated})
+	run.Report(jobs.Progress{Percent: 100, ChannelsDone: sum.Channels, ChannelsTotal: sum.Channels, Messages: sum.New + sum.Updated})
 	return sum, nil
+}
+
+// CheckExport checks what ImportExport checks before it writes anything:
+// that the file at path is a Slack export within the limits, safe to read,
+// and, for a target naming no workspace, that it names its team. It is
+// quick (the ZIP's directory and metadata files), so that a bad file is
+// refused before an import is queued. Its errors about the file are
+// *ExportError (ErrBadExport).
+func (s *Service) CheckExport(path string, target ImportTarget) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("sync: check export: %w", err)
+	}
+	defer f.Close()
+	ex, err := s.openExport(f, filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	if target.WorkspaceID == "" {
+		return ex.namesTeam()
+	}
+	return nil
+}
+
+// namesTeam says why no workspace can be created from the export, nil when
+// one can.
+func (ex *export) namesTeam() error {
+	if ex.teamID == "" {
+		return &ExportError{File: ex.name, Problem: "users.json names no team_id, so no workspace can be created from it: connect the workspace first and import into it"}
+	}
+	return nil
 }
 
 // dayResult is one decoded day file: its rows, or why it failed.
 type dayResult struct {
-	rows     []storage.Message
+	rows     []storage.Prepared
 	profiles []storage.SlackUser
 	older    int64
 	skipped  int64
@@ -344,7 +367,7 @@ type dayResult struct {
 
 // importDays decodes the day files after cp.DaysDone on worker goroutines, in
 // order, and stores them in batches, saving the checkpoint after each commit.
-func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff time.Time, cp *checkpoint, r Reporter) error {
+func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff time.Time, cp *checkpoint, run jobs.Run) error {
 	todo := ex.days[min(cp.DaysDone, len(ex.days)):]
 	var totalBytes, doneBytes uint64
 	for i, d := range ex.days {
@@ -407,11 +430,21 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 	}
 	defer wg.Wait()
 
-	var batch []storage.Message
+	var batch []storage.Prepared
 	var profiles []storage.SlackUser
 	var pending checkpoint // what the uncommitted batch adds
 	var unindexed int64    // messages committed since the last IndexPending
 	next := cp.DaysDone
+	// A channel's threads are whole once its last day file is stored: indexed
+	// then, each message's row is written once, with its final context. Indexed
+	// before (its parents' first replies still to come), a parent's row is
+	// written again later, and the older one stays in the index as a tombstone
+	// that every merge checks until optimize. So the index waits for the end of
+	// a channel, up to four batches of a very long one.
+	channelEnds := func() bool { return next == len(ex.days) || ex.days[next].folder != ex.days[next-1].folder }
+	indexDue := func(n int64) bool {
+		return n >= int64(s.limits.IndexBatch) && channelEnds() || n >= 4*int64(s.limits.IndexBatch) || next == len(ex.days)
+	}
 	flush := func() error {
 		if next == cp.DaysDone {
 			return nil
@@ -433,7 +466,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		if err != nil {
 			return fmt.Errorf("sync: import: %w", err)
 		}
-		if unindexed += c.New + c.Updated; unindexed >= int64(s.limits.IndexBatch) || next == len(ex.days) {
+		if unindexed += c.New + c.Updated; indexDue(unindexed) {
 			if err := s.store.IndexPending(ctx, storage.BulkLoad()); err != nil {
 				return fmt.Errorf("sync: import: %w", err)
 			}
@@ -452,7 +485,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		if err != nil {
 			return fmt.Errorf("sync: import: %w", err)
 		}
-		if err := r.SaveCheckpoint(ctx, data); err != nil {
+		if err := run.SaveCheckpoint(ctx, data); err != nil {
 			return fmt.Errorf("sync: import: save checkpoint: %w", err)
 		}
 		return nil
@@ -483,7 +516,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		if next == len(ex.days) || ex.days[next].folder != d.folder {
 			channelsDone++
 		}
-		if len(batch) >= s.limits.BatchSize || next == len(ex.days) {
+		if len(batch) >= s.limits.BatchSize || len(batch) > 0 && indexDue(unindexed+int64(len(batch))) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -491,7 +524,7 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 			if totalBytes > 0 {
 				pct = int(doneBytes * 99 / totalBytes)
 			}
-			r.Report(Progress{Percent: pct, ChannelsDone: channelsDone, ChannelsTotal: channelsTotal,
+			run.Report(jobs.Progress{Percent: pct, ChannelsDone: channelsDone, ChannelsTotal: channelsTotal,
 				Messages: cp.Counts.New + cp.Counts.Updated, Current: "#" + d.folder + " " + d.date})
 		}
 	}
@@ -536,7 +569,7 @@ func (s *Service) decodeDay(ctx context.Context, dir *Directory, ws string, d da
 			res.profiles = append(res.profiles, storage.SlackUser{WorkspaceID: ws, ID: m.User, Name: p.Name,
 				DisplayName: p.DisplayName, RealName: p.RealName})
 		}
-		res.rows = append(res.rows, row)
+		res.rows = append(res.rows, storage.Prepare(row))
 		return nil
 	})
 	if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
@@ -605,9 +638,8 @@ func (s *Service) openExport(f *os.File, name string) (*export, error) {
 	}
 	head := make([]byte, 8)
 	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	if !bytes.HasPrefix(head, []byte("PK\x03\x04")) && !bytes.HasPrefix(head, []byte("PK\x05\x06")) {
-		return nil, bad("", "not a ZIP archive (%s); a Slack export is the .zip file Slack's Export data gives", sniff(head))
+	if problem := ZipProblem(head[:n]); problem != "" {
+		return nil, bad("", "%s", problem)
 	}
 	zr, err := zip.NewReader(f, info.Size())
 	if err != nil {
@@ -826,6 +858,16 @@ func unsafeName(name string) string {
 	return ""
 }
 
+// ZipProblem says why a file that starts with head (its first bytes, 8 are
+// enough) is not a ZIP archive, naming what it looks like instead; "" when it
+// starts like one. An upload is refused with it before it is stored.
+func ZipProblem(head []byte) string {
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) {
+		return ""
+	}
+	return fmt.Sprintf("not a ZIP archive (%s); a Slack export is the .zip file Slack's Export data gives", sniff(head))
+}
+
 // sniff names what a non-ZIP file looks like, for the error.
 func sniff(head []byte) string {
 	t := bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf")
@@ -865,8 +907,8 @@ func (s *Service) resolveTarget(ctx context.Context, ex *export, t ImportTarget)
 	if t.OrgID == 0 {
 		return "", false, errors.New("sync: import: no workspace or organization given")
 	}
-	if ex.teamID == "" {
-		return "", false, &ExportError{File: ex.name, Problem: "users.json names no team_id, so no workspace can be created from it: connect the workspace first and import into it"}
+	if err := ex.namesTeam(); err != nil {
+		return "", false, err
 	}
 	if _, err := s.store.Workspace(ctx, t.OrgID, ex.teamID); err == nil {
 		return ex.teamID, false, nil

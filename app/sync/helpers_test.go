@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lore/app/jobs"
 	"lore/app/testshared"
 	"lore/storage"
 )
@@ -23,6 +25,10 @@ func shared(t testing.TB, rel string) string {
 	t.Helper()
 	return testshared.Path(t, "testdata/"+rel)
 }
+
+// migrations is the repository's migrations folder (not apptest's: app
+// imports this package).
+func migrations() fs.FS { return os.DirFS(filepath.Join("..", "..", "migrations")) }
 
 // fixedNow is the tests' clock: the day after Brightloom's export ends.
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -40,7 +46,7 @@ func newEnv(t testing.TB, ws string, limits Limits) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "lore.db")
-	st, err := storage.Open(ctx, path, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
+	st, err := storage.Open(ctx, path, migrations(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,23 +64,26 @@ func newEnv(t testing.TB, ws string, limits Limits) *env {
 		svc: New(st, slog.New(slog.DiscardHandler), Options{Now: func() time.Time { return fixedNow }, Limits: limits})}
 }
 
-// memReporter keeps checkpoints and progress in memory; onSave, when set,
-// runs after each saved checkpoint (to cancel an import half-way).
-type memReporter struct {
+// memRun is a jobs.Run that keeps checkpoints and progress in memory;
+// onSave, when set, runs after each saved checkpoint (to cancel an import
+// half-way).
+type memRun struct {
 	mu       gosync.Mutex
 	cp       []byte
 	saves    int
-	progress []Progress
+	progress []jobs.Progress
 	onSave   func(n int)
 }
 
-func (r *memReporter) Checkpoint() []byte {
+func (r *memRun) JobID() int64 { return 1 }
+
+func (r *memRun) Checkpoint() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.cp
 }
 
-func (r *memReporter) SaveCheckpoint(_ context.Context, data []byte) error {
+func (r *memRun) SaveCheckpoint(_ context.Context, data []byte) error {
 	r.mu.Lock()
 	r.cp = append([]byte(nil), data...)
 	r.saves++
@@ -86,7 +95,7 @@ func (r *memReporter) SaveCheckpoint(_ context.Context, data []byte) error {
 	return nil
 }
 
-func (r *memReporter) Report(p Progress) {
+func (r *memRun) Report(p jobs.Progress) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.progress = append(r.progress, p)
@@ -94,7 +103,7 @@ func (r *memReporter) Report(p Progress) {
 
 func (e *env) importFile(t testing.TB, path string, target ImportTarget) ImportSummary {
 	t.Helper()
-	sum, err := e.svc.ImportExport(context.Background(), path, target, &memReporter{})
+	sum, err := e.svc.ImportExport(context.Background(), path, target, &memRun{})
 	if err != nil {
 		t.Fatalf("import %s: %v", filepath.Base(path), err)
 	}

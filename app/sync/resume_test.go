@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lore/app/jobs"
 	"lore/storage"
 )
 
@@ -44,7 +45,7 @@ func TestImportCancelledHalfWayResumesExactly(t *testing.T) {
 	e := newEnv(t, "T058E2SZ5", Limits{BatchSize: 50})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r := &memReporter{onSave: func(n int) {
+	r := &memRun{onSave: func(n int) {
 		if n == 4 {
 			cancel()
 		}
@@ -62,7 +63,7 @@ func TestImportCancelledHalfWayResumesExactly(t *testing.T) {
 		t.Error("the messages stored before the cancel are not indexed")
 	}
 
-	resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memReporter{cp: r.Checkpoint()})
+	resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memRun{cp: r.Checkpoint()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +73,16 @@ func TestImportCancelledHalfWayResumesExactly(t *testing.T) {
 	sameMessages(t, e, clean, "T058E2SZ5")
 }
 
-// fileReporter keeps the checkpoint in a file, written atomically, as the job
+// fileRun is a jobs.Run that keeps the checkpoint in a file, written atomically, as the job
 // runner keeps it in the jobs row: what a killed process leaves behind.
-type fileReporter struct{ path string }
+type fileRun struct{ path string }
 
-func (r fileReporter) Checkpoint() []byte {
+func (r fileRun) Checkpoint() []byte {
 	b, _ := os.ReadFile(r.path)
 	return b
 }
 
-func (r fileReporter) SaveCheckpoint(_ context.Context, data []byte) error {
+func (r fileRun) SaveCheckpoint(_ context.Context, data []byte) error {
 	tmp := r.path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -99,7 +100,9 @@ func (r fileReporter) SaveCheckpoint(_ context.Context, data []byte) error {
 	return os.Rename(tmp, r.path)
 }
 
-func (fileReporter) Report(Progress) {}
+func (fileRun) Report(jobs.Progress) {}
+
+func (fileRun) JobID() int64 { return 1 }
 
 // TestImportChild is the process TestImportKilledResumesExactly kills: it
 // runs only when that test starts it.
@@ -108,12 +111,12 @@ func TestImportChild(t *testing.T) {
 	if db == "" {
 		t.Skip("started by TestImportKilledResumesExactly")
 	}
-	st, err := storage.Open(context.Background(), db, os.DirFS(migrationsDir), slog.New(slog.DiscardHandler))
+	st, err := storage.Open(context.Background(), db, migrations(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := New(st, slog.New(slog.DiscardHandler), Options{Now: func() time.Time { return fixedNow }, Limits: Limits{BatchSize: 20}})
-	svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, fileReporter{cp})
+	svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, fileRun{cp})
 	// The parent kills this process before it gets here; if not, it fails.
 	t.Fatal("the import finished before it was killed")
 }
@@ -155,7 +158,7 @@ func TestImportKilledResumesExactly(t *testing.T) {
 		t.Skipf("the child finished (%d messages) before it was killed", n)
 	}
 
-	resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, fileReporter{cp})
+	resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, fileRun{cp})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"lore/app/jobs"
+	"lore/app/sync"
 	"lore/storage"
 )
 
@@ -47,71 +48,13 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Target is the workspace an import goes into: a connected one
-// (WorkspaceID), or with OrgID and no WorkspaceID a new one from the
-// export (its team id from users.json's team_id where present).
-type Target struct {
-	WorkspaceID string
-	OrgID       int64
-}
-
-// Failure is one unit an import could not store: a channel-day (Day set)
-// or a whole channel.
-type Failure struct {
-	Channel string `json:"channel"`
-	Day     string `json:"day,omitempty"` // YYYY-MM-DD, as the export names its day file
-	Reason  string `json:"reason"`
-}
-
-// Summary is what an import did. It is the job's result detail, so its
-// JSON names are part of the API.
-type Summary struct {
-	WorkspaceID      string `json:"workspace_id"`
-	WorkspaceCreated bool   `json:"workspace_created"`
-	Channels         int    `json:"channels"`
-	MessagesNew      int64  `json:"messages_new"`
-	MessagesUpdated  int64  `json:"messages_updated"`
-	MessagesSkipped  int64  `json:"messages_skipped"` // unchanged since an earlier import
-	DMFoldersSkipped int    `json:"dm_folders_skipped"`
-	// OlderThanRetention counts the imported messages older than the
-	// organization's message_retention_days (RetentionDays), which the next
-	// retention run removes.
-	OlderThanRetention int64     `json:"older_than_retention"`
-	RetentionDays      int       `json:"retention_days"`
-	Failed             []Failure `json:"failed"`
-}
-
-// Line is the summary in one line, the job row's summary.
-func (s Summary) Line() string {
-	line := fmt.Sprintf("%d channels, %d messages new, %d updated, %d skipped",
-		s.Channels, s.MessagesNew, s.MessagesUpdated, s.MessagesSkipped)
-	if n := len(s.Failed); n > 0 {
-		line += fmt.Sprintf("; %d failed", n)
-	}
-	return line
-}
-
-// Notes are what people should know beyond the counts: folders skipped,
-// messages the next retention run removes and how to keep them.
-func (s Summary) Notes() []string {
-	var notes []string
-	if s.DMFoldersSkipped > 0 {
-		notes = append(notes, fmt.Sprintf("%d direct-message and group-DM folders were skipped: Lore answers from channels", s.DMFoldersSkipped))
-	}
-	if s.OlderThanRetention > 0 {
-		notes = append(notes, fmt.Sprintf("%d imported messages are older than the organization's message_retention_days (%d) "+
-			"and will be removed at the next retention run; to keep them, raise message_retention_days first", s.OlderThanRetention, s.RetentionDays))
-	}
-	return notes
-}
-
 // Importer is what the import kind needs of the message path: app/sync's
-// Service, through an adapter of a few lines (its Reporter has Run's
-// methods, its summary this Summary's fields).
+// Service is one (tests of the job, the command and the endpoints use
+// importtest's fake).
 type Importer interface {
 	// ImportExport imports the export ZIP at path into target, resuming
 	// from run's checkpoint and reporting progress to it.
-	ImportExport(ctx context.Context, path string, target Target, run jobs.Run) (Summary, error)
+	ImportExport(ctx context.Context, path string, target sync.ImportTarget, run jobs.Run) (sync.ImportSummary, error)
 }
 
 // Register makes imp the runner's import kind: resumable (the importer
@@ -135,14 +78,18 @@ func Handler(imp Importer) jobs.Handler {
 		} else if err != nil {
 			return jobs.Outcome{}, fmt.Errorf("the export cannot be read by this lore: %w", err)
 		}
-		sum, err := imp.ImportExport(ctx, p.Path, Target{WorkspaceID: p.WorkspaceID, OrgID: p.OrgID}, run)
+		sum, err := imp.ImportExport(ctx, p.Path, sync.ImportTarget{WorkspaceID: p.WorkspaceID, OrgID: p.OrgID}, run)
 		if err != nil {
 			return jobs.Outcome{}, err
 		}
-		if sum.Failed == nil {
-			sum.Failed = []Failure{}
+		// Lists are [] in the API, never null.
+		if sum.FailedDays == nil {
+			sum.FailedDays = []sync.FailedDay{}
 		}
-		return jobs.Outcome{Partial: len(sum.Failed) > 0, Detail: sum, Summary: sum.Line(), WorkspaceID: sum.WorkspaceID}, nil
+		if sum.UnknownFolders == nil {
+			sum.UnknownFolders = []string{}
+		}
+		return jobs.Outcome{Partial: sum.Partial(), Detail: sum, Summary: sum.String(), WorkspaceID: sum.WorkspaceID}, nil
 	}
 }
 
@@ -166,10 +113,10 @@ func decodeParams(raw []byte) (Params, error) {
 }
 
 // DecodeSummary reads an import job's result detail.
-func DecodeSummary(raw []byte) (Summary, error) {
-	var s Summary
+func DecodeSummary(raw []byte) (sync.ImportSummary, error) {
+	var s sync.ImportSummary
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return Summary{}, fmt.Errorf("importjob: bad result detail: %w", err)
+		return sync.ImportSummary{}, fmt.Errorf("importjob: bad result detail: %w", err)
 	}
 	return s, nil
 }

@@ -15,6 +15,7 @@ import (
 	"lore/app/jobs"
 	"lore/app/jobs/importjob"
 	"lore/app/jobs/importjob/importtest"
+	"lore/app/sync"
 	"lore/storage"
 )
 
@@ -27,6 +28,13 @@ type env struct {
 
 func newEnv(t *testing.T, fake *importtest.Fake) *env {
 	t.Helper()
+	store, org := newStore(t)
+	return &env{store: store, runner: startRunner(t, store, fake), fake: fake, org: org}
+}
+
+// newStore is a new database with organization Acme and its workspace T0ACME.
+func newStore(t *testing.T) (*storage.Store, int64) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := storage.Open(ctx, filepath.Join(t.TempDir(), "lore.db"), os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -37,13 +45,20 @@ func newEnv(t *testing.T, fake *importtest.Fake) *env {
 	if _, err := store.CreateWorkspace(ctx, org.ID, "T0ACME", "Acme"); err != nil {
 		t.Fatal(err)
 	}
+	return store, org.ID
+}
+
+// startRunner starts a runner over store whose import kind is imp, stopped
+// when the test ends.
+func startRunner(t *testing.T, store *storage.Store, imp importjob.Importer) *jobs.Runner {
+	t.Helper()
 	r := jobs.New(store, slog.New(slog.DiscardHandler), jobs.Options{PollInterval: 10 * time.Millisecond, HeartbeatInterval: 10 * time.Millisecond})
-	importjob.Register(r, fake)
-	if err := r.Start(ctx); err != nil {
+	importjob.Register(r, imp)
+	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Stop(context.Background()) })
-	return &env{store: store, runner: r, fake: fake, org: org.ID}
+	return r
 }
 
 func writeZip(t *testing.T, files map[string]string) string {
@@ -97,12 +112,12 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 		"general/2026-03-02.json": `{not json`,
 	})
 	j := e.run(t, importjob.Params{Path: path, WorkspaceID: "T0ACME", OrgID: e.org})
-	if j.Status != storage.JobPartial || j.Summary != "2 channels, 4 messages new, 0 updated, 0 skipped; 1 failed" {
+	if j.Status != storage.JobPartial || j.Summary != "2 channels, 4 messages new, 0 updated, 0 unchanged, 0 skipped; 1 channel-days failed" {
 		t.Fatalf("job: %s %q %q", j.Status, j.Summary, j.Error)
 	}
 	sum, err := importjob.DecodeSummary(j.Result)
-	if err != nil || len(sum.Failed) != 1 || sum.Failed[0].Channel != "general" || sum.Failed[0].Day != "2026-03-02" ||
-		!strings.Contains(sum.Failed[0].Reason, "general/2026-03-02.json") {
+	if err != nil || len(sum.FailedDays) != 1 || sum.FailedDays[0].Channel != "general" || sum.FailedDays[0].Date != "2026-03-02" ||
+		!strings.Contains(sum.FailedDays[0].Reason, "general/2026-03-02.json") {
 		t.Fatalf("detail: %+v, %v", sum, err)
 	}
 	if j.Progress.ChannelsDone != 4 || j.Progress.ChannelsTotal != 4 || j.Progress.Messages != 4 || j.Progress.Percent != 100 {
@@ -120,7 +135,7 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 	}
 	ok := writeZip(t, map[string]string{"deploys/2026-03-01.json": `[{"ts":"1.1"}]`})
 	j = e.run(t, importjob.Params{Path: ok, OrgID: e.org})
-	if j.Status != storage.JobSucceeded || j.Summary != "1 channels, 1 messages new, 0 updated, 0 skipped" || j.WorkspaceID != "TNEW" {
+	if j.Status != storage.JobSucceeded || j.Summary != "1 channels, 1 messages new, 0 updated, 0 unchanged, 0 skipped" || j.WorkspaceID != "TNEW" {
 		t.Fatalf("clean import into a new workspace: %s %q %q workspace %q", j.Status, j.Summary, j.Error, j.WorkspaceID)
 	}
 	// A workspace of another organization is never written on the row.
@@ -134,7 +149,7 @@ func TestImportJobEndsWithTheSummary(t *testing.T) {
 	if j := e.run(t, importjob.Params{Path: ok, OrgID: e.org}); j.Status != storage.JobSucceeded || j.WorkspaceID != "" {
 		t.Fatalf("import naming another organization's workspace: %s workspace %q", j.Status, j.WorkspaceID)
 	}
-	if calls := e.fake.Calls(); len(calls) != 3 || calls[1].Target != (importjob.Target{OrgID: e.org}) {
+	if calls := e.fake.Calls(); len(calls) != 3 || calls[1].Target != (sync.ImportTarget{OrgID: e.org}) {
 		t.Errorf("calls %+v", calls)
 	}
 }
@@ -216,5 +231,93 @@ func TestSweepUploadsKeepsOnlyWhatActiveJobsOwn(t *testing.T) {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there: %v", p, err)
 		}
+	}
+}
+
+// realRunner starts a runner over store whose import kind is the message
+// path itself.
+func realRunner(t *testing.T, store *storage.Store) *jobs.Runner {
+	t.Helper()
+	return startRunner(t, store, sync.New(store, slog.New(slog.DiscardHandler), sync.Options{Limits: sync.Limits{BatchSize: 2000}}))
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 60 s", what)
+		}
+	}
+}
+
+// TestImportStoppedHalfWayResumes: a server that stops during an import
+// cancels its context; the next runner resumes the job from its checkpoint
+// and the workspace ends with exactly the messages of an uninterrupted one.
+func TestImportStoppedHalfWayResumes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	export := filepath.Join(t.TempDir(), "export.zip")
+	f, _ := os.Create(export)
+	if err := importtest.WriteExport(f, []string{"deploys", "general", "support"}, 10, 600, 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	const total = 18_000
+	params := importjob.Params{Path: export, WorkspaceID: "T0ACME"}
+
+	clean, cleanOrg := newStore(t)
+	params.OrgID = cleanOrg
+	r := realRunner(t, clean)
+	j, _ := r.Enqueue(ctx, storage.NewJob{OrgID: cleanOrg, WorkspaceID: "T0ACME", Kind: importjob.Kind, Params: params.Encode()})
+	waitFor(t, "the clean import", func() bool { j, _ = clean.Job(ctx, cleanOrg, j.ID); return j.Finished() })
+	if j.Status != storage.JobSucceeded {
+		t.Fatalf("clean import: %+v", j)
+	}
+
+	store, org := newStore(t)
+	params.OrgID = org
+	first := realRunner(t, store)
+	j, _ = first.Enqueue(ctx, storage.NewJob{OrgID: org, WorkspaceID: "T0ACME", Kind: importjob.Kind, Params: params.Encode()})
+	waitFor(t, "a first commit", func() bool { j, _ = store.Job(ctx, org, j.ID); return j.Checkpoint != nil || j.Finished() })
+	if err := first.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := store.CountMessages(ctx, "T0ACME")
+	if j, _ = store.Job(ctx, org, j.ID); j.Finished() || n >= total {
+		t.Skipf("the import ended (%s, %d messages) before the stop", j.Status, n)
+	}
+
+	realRunner(t, store)
+	waitFor(t, "the resumed import", func() bool { j, _ = store.Job(ctx, org, j.ID); return j.Finished() })
+	sum, err := importjob.DecodeSummary(j.Result)
+	if j.Status != storage.JobSucceeded || err != nil || !sum.Resumed || sum.New+sum.Unchanged != total {
+		t.Fatalf("resumed job: %+v, summary %+v (stopped after %d stored)", j, sum, n)
+	}
+	apptest.SameMessages(t, store, clean, "T0ACME", "message", "message AND 7")
+}
+
+// TestImportIntoAnotherOrganizationsWorkspaceFails: the job carries its
+// organization, and the message path finds no such workspace in it.
+func TestImportIntoAnotherOrganizationsWorkspaceFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _ := newStore(t)
+	other, _ := store.CreateOrganization(ctx, "Other")
+	r := realRunner(t, store)
+	export := filepath.Join(t.TempDir(), "export.zip")
+	f, _ := os.Create(export)
+	importtest.WriteExport(f, []string{"deploys"}, 1, 3, 0)
+	f.Close()
+	p := importjob.Params{Path: export, WorkspaceID: "T0ACME", OrgID: other.ID}
+	j, err := r.Enqueue(ctx, storage.NewJob{OrgID: other.ID, Kind: importjob.Kind, Params: p.Encode()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the job", func() bool { j, _ = store.Job(ctx, other.ID, j.ID); return j.Finished() })
+	if j.Status != storage.JobFailed || !strings.Contains(j.Error, "not found") {
+		t.Fatalf("job: %s %q", j.Status, j.Error)
+	}
+	if n, _ := store.CountMessages(ctx, "T0ACME"); n != 0 {
+		t.Errorf("%d messages stored into another organization's workspace", n)
 	}
 }

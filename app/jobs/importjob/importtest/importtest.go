@@ -14,14 +14,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
+	gosync "sync"
 	"time"
 
 	"lore/app/jobs"
-	"lore/app/jobs/importjob"
+	"lore/app/sync"
 )
 
-// Fake is an importjob.Importer. Its zero value imports at once.
+// Fake is an importjob.Importer, as app/sync's Service is. Its zero value imports at once.
 type Fake struct {
 	// Delay is how long each day file takes.
 	Delay time.Duration
@@ -29,14 +29,14 @@ type Fake struct {
 	// the import go on one day at a time, or holds it half-way.
 	Gate chan struct{}
 
-	mu    sync.Mutex
+	mu    gosync.Mutex
 	calls []Call
 }
 
 // Call is one ImportExport the fake served.
 type Call struct {
 	Path       string
-	Target     importjob.Target
+	Target     sync.ImportTarget
 	Checkpoint string // what the run resumed from; "" on a fresh run
 	DaysDone   int
 }
@@ -49,10 +49,10 @@ func (f *Fake) Calls() []Call {
 }
 
 // ImportExport implements importjob.Importer.
-func (f *Fake) ImportExport(ctx context.Context, file string, target importjob.Target, run jobs.Run) (importjob.Summary, error) {
+func (f *Fake) ImportExport(ctx context.Context, file string, target sync.ImportTarget, run jobs.Run) (sync.ImportSummary, error) {
 	zr, err := zip.OpenReader(file)
 	if err != nil {
-		return importjob.Summary{}, fmt.Errorf("import: %s is not a readable ZIP: %w", file, err)
+		return sync.ImportSummary{}, fmt.Errorf("import: %s is not a readable ZIP: %w", file, err)
 	}
 	defer zr.Close()
 	var days []*zip.File
@@ -77,9 +77,10 @@ func (f *Fake) ImportExport(ctx context.Context, file string, target importjob.T
 		f.calls = append(f.calls, call)
 		f.mu.Unlock()
 	}()
-	sum := importjob.Summary{WorkspaceID: target.WorkspaceID, Channels: len(channels), RetentionDays: 365}
+	sum := sync.ImportSummary{WorkspaceID: target.WorkspaceID, Channels: len(channels), RetentionDays: 365,
+		Resumed: run.Checkpoint() != nil}
 	if sum.WorkspaceID == "" {
-		sum.WorkspaceID, sum.WorkspaceCreated = "TNEW", true
+		sum.WorkspaceID, sum.CreatedWorkspace = "TNEW", true
 	}
 	var messages int64
 	for i, e := range days {
@@ -89,34 +90,34 @@ func (f *Fake) ImportExport(ctx context.Context, file string, target importjob.T
 		if f.Gate != nil {
 			select {
 			case <-ctx.Done():
-				return importjob.Summary{}, ctx.Err()
+				return sync.ImportSummary{}, ctx.Err()
 			case <-f.Gate:
 			}
 		}
 		if f.Delay > 0 {
 			select {
 			case <-ctx.Done():
-				return importjob.Summary{}, ctx.Err()
+				return sync.ImportSummary{}, ctx.Err()
 			case <-time.After(f.Delay):
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			return importjob.Summary{}, err
+			return sync.ImportSummary{}, err
 		}
 		channel, day := path.Split(e.Name)
 		n, err := countMessages(e)
 		if err != nil {
-			sum.Failed = append(sum.Failed, importjob.Failure{Channel: strings.TrimSuffix(channel, "/"),
-				Day: strings.TrimSuffix(day, ".json"), Reason: fmt.Sprintf("%s: %v", e.Name, err)})
+			sum.FailedDays = append(sum.FailedDays, sync.FailedDay{Channel: strings.TrimSuffix(channel, "/"),
+				Date: strings.TrimSuffix(day, ".json"), File: e.Name, Reason: fmt.Sprintf("%s: %v", e.Name, err)})
 		} else {
-			sum.MessagesNew += int64(n)
+			sum.New += int64(n)
 			messages += int64(n)
 		}
 		call.DaysDone++
 		run.Report(jobs.Progress{Percent: (i + 1) * 100 / len(days), ChannelsDone: i + 1, ChannelsTotal: len(days),
 			Messages: messages, Current: "#" + strings.TrimSuffix(channel, "/") + " " + strings.TrimSuffix(day, ".json")})
 		if err := run.SaveCheckpoint(ctx, []byte(strconv.Itoa(i+1))); err != nil {
-			return importjob.Summary{}, err
+			return sync.ImportSummary{}, err
 		}
 	}
 	return sum, nil
@@ -135,7 +136,8 @@ func countMessages(e *zip.File) (int, error) {
 	return len(msgs), nil
 }
 
-// WriteExport writes a small export ZIP to w: for each channel, the given
+// WriteExport writes a small Slack export ZIP to w, one app/sync imports
+// too: for each channel, the given
 // number of days with the given number of messages each; padding > 0 adds
 // a top-level entry of that many bytes, stored uncompressed, to make the
 // file that large.
@@ -152,6 +154,14 @@ func WriteExport(w io.Writer, channels []string, days, perDay, padding int) erro
 	}
 	users, _ := zw.Create("users.json")
 	io.WriteString(users, `[{"id":"U1","team_id":"TNEW","name":"maya"}]`)
+	list := make([]map[string]string, len(channels))
+	for i, c := range channels {
+		list[i] = map[string]string{"id": fmt.Sprintf("C%08d", i+1), "name": c}
+	}
+	cf, _ := zw.Create("channels.json")
+	if err := json.NewEncoder(cf).Encode(list); err != nil {
+		return err
+	}
 	for _, c := range channels {
 		for d := range days {
 			f, err := zw.Create(fmt.Sprintf("%s/2026-03-%02d.json", c, d+1))
