@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"lore/app/sync"
+	"lore/app/testshared"
 	"lore/storage"
 )
 
@@ -52,7 +52,7 @@ func TestImportUploadOfBrightloom(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	srv := realImportServer(t, f)
-	export, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "brightloom-export.zip"))
+	export, err := os.ReadFile(testshared.Path(t, "testdata/brightloom-export.zip"))
 	if err != nil {
 		t.Fatal(err)
 	}

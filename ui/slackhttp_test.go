@@ -20,6 +20,7 @@ import (
 	"lore/app/bot"
 	"lore/app/slack"
 	"lore/app/slackfake"
+	"lore/app/testshared"
 	"lore/storage"
 	"lore/storage/secret"
 )
@@ -219,7 +220,7 @@ func TestSlackSigningVectorOverHTTP(t *testing.T) {
 	t.Parallel()
 	f := newSlackFixture(t)
 	ctx := context.Background()
-	b, err := os.ReadFile("../../shared/testdata/slack-signing.json")
+	b, err := os.ReadFile(testshared.Path(t, "testdata/slack-signing.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"lore/app/answers"
 	"lore/app/jobs"
 	"lore/app/sync"
+	"lore/app/testshared"
 	"lore/storage"
 	"lore/ui"
 )
@@ -52,7 +53,7 @@ func BenchmarkAsk(b *testing.B) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		b.Fatal("the generators need python3")
 	}
-	benchDir := filepath.Join("..", "..", "..", "shared", "bench")
+	benchDir := filepath.Join(testshared.Dir(), "bench")
 	zip := os.Getenv("LORE_BENCH_EXPORT")
 	if zip == "" {
 		zip = filepath.Join(b.TempDir(), "export.zip")

@@ -10,17 +10,14 @@ import (
 
 	"lore/app/jobs"
 	"lore/app/sync"
+	"lore/app/testshared"
 	"lore/storage"
 )
 
 // shared is a file of the shared test data, read in place.
 func shared(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shared test data: %v", err)
-	}
-	return p
+	return testshared.Path(t, rel)
 }
 
 // env is a fresh database with one organization and the answers service.

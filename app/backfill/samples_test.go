@@ -4,23 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
 	slackgo "github.com/slack-go/slack"
 
 	"lore/app/backfill"
 	"lore/app/slackfake"
+	"lore/app/testshared"
 	"lore/storage"
 )
 
-// samples is where the shared Slack answers live: ../shared beside the
-// repository, never copied into it.
-const samples = "../../../shared/testdata/slack-api"
-
 func sample(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(samples, name))
+	b, err := os.ReadFile(testshared.Path(t, "testdata/slack-api/"+name))
 	if err != nil {
 		t.Fatalf("the shared Slack samples: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"lore/app/jobs/importjob"
 	"lore/app/jobs/importjob/importtest"
 	"lore/app/testlog"
+	"lore/app/testshared"
 	"lore/storage"
 )
 
@@ -23,7 +24,7 @@ import (
 
 func brightloom(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "testdata", "brightloom-export.zip"))
+	p, err := filepath.Abs(testshared.Path(t, "testdata/brightloom-export.zip"))
 	if err != nil {
 		t.Fatal(err)
 	}

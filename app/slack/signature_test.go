@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lore/app/testshared"
 )
 
 type signingVector struct {
@@ -21,7 +23,7 @@ type signingVector struct {
 
 func signingVectors(t *testing.T) []signingVector {
 	t.Helper()
-	b, err := os.ReadFile("../../../shared/testdata/slack-signing.json")
+	b, err := os.ReadFile(testshared.Path(t, "testdata/slack-signing.json"))
 	if err != nil {
 		t.Fatalf("the shared signing vectors: %v", err)
 	}
