@@ -164,7 +164,14 @@ func TestUploadedExportIsRemovedOnceItsJobEnds(t *testing.T) {
 	if j.Status != storage.JobSucceeded {
 		t.Fatalf("job %+v", j)
 	}
-	if _, err := os.Stat(upload); !errors.Is(err, os.ErrNotExist) {
+	// The runner removes it just after it stores the job's end, which the
+	// test may read first.
+	_, err := os.Stat(upload)
+	for deadline := time.Now().Add(5 * time.Second); !errors.Is(err, os.ErrNotExist) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		_, err = os.Stat(upload)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the upload is still there after its job ended: %v", err)
 	}
 	// One whose file has gone fails saying so.
