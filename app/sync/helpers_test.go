@@ -15,10 +15,6 @@ import (
 	"lore/storage"
 )
 
-// migrationsDir is the repository's migrations, by path: apptest imports app,
-// which imports this package.
-const migrationsDir = "../../migrations"
-
 // shared is a file of the shared test data, read in place (never copied: the
 // real exports' licences are not Lore's).
 func shared(t testing.TB, rel string) string {
