@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -109,6 +110,37 @@ func (h *handler) showAskPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.Answer = &a
 	h.render(w, r, http.StatusOK, "ask", pg)
+}
+
+// submitFeedback records the 👍 or 👎 of the Ask page's answer (the same
+// Feedback as the API) and goes back to the Ask page, empty: going back to
+// the answer's URL would ask (and log) the question a second time.
+func (h *handler) submitFeedback(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	back := fmt.Sprintf("/organizations/%d/ask", m.OrgID)
+	var helpful bool
+	switch r.PostForm.Get("helpful") {
+	case "true":
+		helpful = true
+	case "false":
+	default:
+		h.redirect(w, r, back, flash{"error", "Choose 👍 or 👎; nothing was recorded."})
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("question_id"), 10, 64) // the guard parsed it
+	if err := h.app.Answers.Feedback(r.Context(), m.OrgID, id, helpful); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msg := "Thanks: Lore noted that this answer did not help."
+	if helpful {
+		msg = "Thanks: Lore noted that this answer helped."
+	}
+	h.redirect(w, r, back, flash{"ok", msg})
 }
 
 // parseDay reads a yyyy-mm-dd date field; "" is no bound.

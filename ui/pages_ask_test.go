@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -126,5 +128,73 @@ func TestAskPageAnswers(t *testing.T) {
 	page = wantPage(t, b.get(base+"?q=when+do+we+deploy"), http.StatusForbidden)
 	if !strings.Contains(page, "web_qa_enabled") || len(fake.got) != 2 {
 		t.Fatalf("web Q&A off: %s", page)
+	}
+}
+
+// TestAskPageFeedback: the 👍/👎 forms under an answer record the feedback
+// through the answers service and come back to the answer with a flash
+// (post/redirect/get), without asking again; another organization's member gets the 404 page and
+// records nothing, anonymous is sent to login, a missing choice records
+// nothing.
+func TestAskPageFeedback(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := newBrowser(t, f.h)
+	b.signIn(f.memberA.Email)
+	ask := fmt.Sprintf("/organizations/%d/ask", f.orgA.ID)
+	page := wantPage(t, b.get(ask+"?q=where+is+the+deploy+doc"), http.StatusOK)
+	qs, err := f.app.Answers.ListQuestions(context.Background(), f.orgA.ID, nil, 10)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("logged questions %+v %v", qs, err)
+	}
+	action := fmt.Sprintf(`action="/questions/%d/feedback"`, qs[0].ID)
+	if !strings.Contains(page, action) || !strings.Contains(page, `name="helpful" value="false"`) {
+		t.Fatalf("no feedback form: %s", page)
+	}
+	feedback := func(b *browser, helpful string) *httptest.ResponseRecorder {
+		return b.post(fmt.Sprintf("/questions/%d/feedback", qs[0].ID), url.Values{"helpful": {helpful}})
+	}
+	helpful := func() *bool {
+		t.Helper()
+		qs, err := f.app.Answers.ListQuestions(context.Background(), f.orgA.ID, nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) != 1 {
+			t.Fatalf("%d questions logged, want 1 (feedback asked again)", len(qs))
+		}
+		return qs[0].Helpful
+	}
+
+	loc, w := b.follow(feedback(b, "false"))
+	page = wantPage(t, w, http.StatusOK)
+	if loc != ask || !strings.Contains(page, "Thanks: Lore noted that this answer did not help.") {
+		t.Fatalf("after 👎: %s %s", loc, page)
+	}
+	if h := helpful(); h == nil || *h {
+		t.Fatalf("helpful %v after 👎", h)
+	}
+	b.follow(feedback(b, "true"))
+	if h := helpful(); h == nil || !*h {
+		t.Fatalf("helpful %v after 👍", h)
+	}
+
+	loc, w = b.follow(feedback(b, ""))
+	if page = wantPage(t, w, http.StatusOK); loc != ask || !strings.Contains(page, "nothing was recorded") {
+		t.Fatalf("no choice: %s %s", loc, page)
+	}
+	if h := helpful(); h == nil || !*h {
+		t.Fatalf("helpful %v after an empty choice", h)
+	}
+
+	other := newBrowser(t, f.h)
+	other.signIn(f.ownerB.Email)
+	wantPage(t, feedback(other, "false"), http.StatusNotFound)
+	anon := newBrowser(t, f.h)
+	if w := feedback(anon, "false"); w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/login") {
+		t.Fatalf("anonymous feedback: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	if h := helpful(); h == nil || !*h {
+		t.Fatalf("helpful %v after refused feedback", h)
 	}
 }

@@ -112,6 +112,7 @@ func (h *handler) routeTable() []route {
 		{"POST /workspaces/{workspace_id}/delete", workspaceAdmin, h.submitDeleteWorkspace},
 		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
 		{"GET /organizations/{org_id}/ask", orgMember, h.showAskPage},
+		{"POST /questions/{question_id}/feedback", questionMember, h.submitFeedback},
 		{"GET /organizations/{org_id}/documents", orgMember, h.showDocumentsPage},
 		{"GET /documents/{document_id}", documentMember, h.showDocumentPage},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
