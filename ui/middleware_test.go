@@ -238,6 +238,8 @@ var wantAccess = map[string]access{
 	"POST /documents/{document_id}/delete":          documentAdmin,
 	"POST /organizations/{org_id}/documents":        orgAdmin,
 	"POST /questions/{question_id}/feedback":        questionMember,
+	"POST /workspaces/{workspace_id}/backfill":      workspaceAdmin,
+	"POST /workspaces/{workspace_id}/channels":      workspaceAdmin,
 	"GET /organizations/{org_id}/setup":             orgAdmin,
 	"GET /organizations/{org_id}/setup/secrets":     orgAdmin,
 	"POST /organizations/{org_id}/setup/secrets":    orgAdmin,

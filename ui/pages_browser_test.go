@@ -174,7 +174,7 @@ func TestBrowserSetupWizard(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Upload("sync-file", export)
-	b.Click("form.form button[type=submit]")
+	b.Click("#export-form button[type=submit]")
 	b.WaitText("h1", "Importing a Slack export")
 	b.Shot("wizard-4-import-running")
 	b.WaitFor("the progress bar reaches 100%", `document.querySelector("progress").value === 100 && document.querySelector("[data-job-url]").dataset.finished === "succeeded"`)

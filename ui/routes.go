@@ -108,6 +108,8 @@ func (h *handler) routeTable() []route {
 		{"POST /workspaces/{workspace_id}/setup/test", workspaceAdmin, h.submitWizardTest},
 		{"GET /workspaces/{workspace_id}/setup/sync", workspaceAdmin, h.showWizardSync},
 		{"POST /workspaces/{workspace_id}/import", workspaceAdmin, h.uploadToWorkspace},
+		{"POST /workspaces/{workspace_id}/backfill", workspaceAdmin, h.submitBackfill},
+		{"POST /workspaces/{workspace_id}/channels", workspaceAdmin, h.submitChannels},
 		{"GET /workspaces/{workspace_id}/delete", workspaceAdmin, h.showDeleteWorkspace},
 		{"POST /workspaces/{workspace_id}/delete", workspaceAdmin, h.submitDeleteWorkspace},
 		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
