@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"lore/app/documents"
 	"lore/storage"
 )
 
@@ -63,12 +64,37 @@ func documentID(r *http.Request) int64 {
 // its extraction: 202 with the job's id, or 200 saying nothing changed
 // when the organization already has these bytes.
 func (h *handler) uploadDocument(w http.ResponseWriter, r *http.Request) {
+	got, err := h.receiveDocument(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if got.Unchanged {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"unchanged": true,
+			"message":   unchangedMessage(got.Existing),
+			"document":  toDocumentJSON(got.Existing),
+		})
+		return
+	}
+	w.Header().Set("Location", "/api/jobs/"+strconv.FormatInt(got.JobID, 10))
+	writeJSON(w, http.StatusAccepted, map[string]any{"job_id": got.JobID, "type": got.Type})
+}
+
+// unchangedMessage says that an upload had a document's bytes already.
+func unchangedMessage(d storage.Document) string {
+	return fmt.Sprintf("%s already has this content (%s); nothing was changed", d.Title, d.Filename)
+}
+
+// receiveDocument hands the upload's field "file" to the documents
+// service, for the API and the Documents page alike; uploads disabled are
+// refused before the body is read.
+func (h *handler) receiveDocument(w http.ResponseWriter, r *http.Request) (documents.Received, error) {
 	p, m := caller(r)
 	// refused before the body is read: a disabled organization's admin
 	// should not wait for 20 MiB to go up first
 	if err := h.app.Documents.CheckUploads(r.Context(), m.OrgID); err != nil {
-		h.fail(w, r, err)
-		return
+		return documents.Received{}, err
 	}
 	rc := http.NewResponseController(w)
 	setDeadline(rc.SetWriteDeadline, time.Time{}) // the answer comes after the body
@@ -76,25 +102,21 @@ func (h *handler) uploadDocument(w http.ResponseWriter, r *http.Request) {
 		message: `the body must be multipart/form-data with the document in a field named "file"`}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		h.fail(w, r, badUpload)
-		return
+		return documents.Received{}, badUpload
 	}
 	var part io.Reader
 	var filename string
 	for part == nil {
 		pt, err := mr.NextPart()
 		if err == io.EOF {
-			h.fail(w, r, badUpload)
-			return
+			return documents.Received{}, badUpload
 		}
 		if err != nil {
-			h.fail(w, r, uploadError(err, badUpload))
-			return
+			return documents.Received{}, uploadError(err, badUpload)
 		}
 		if pt.FormName() != "file" {
 			if _, err := io.Copy(io.Discard, pt); err != nil {
-				h.fail(w, r, uploadError(err, badUpload))
-				return
+				return documents.Received{}, uploadError(err, badUpload)
 			}
 			continue
 		}
@@ -102,20 +124,10 @@ func (h *handler) uploadDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	got, err := h.app.Documents.Receive(r.Context(), m.OrgID, p.UserID, filename, part)
 	if err != nil {
-		h.fail(w, r, h.bodyError(err))
-		return
+		return documents.Received{}, h.bodyError(err)
 	}
 	setDeadline(rc.SetWriteDeadline, time.Now().Add(30*time.Second))
-	if got.Unchanged {
-		writeJSON(w, http.StatusOK, map[string]any{
-			"unchanged": true,
-			"message":   fmt.Sprintf("%s already has this content (%s); nothing was changed", got.Existing.Title, got.Existing.Filename),
-			"document":  toDocumentJSON(got.Existing),
-		})
-		return
-	}
-	w.Header().Set("Location", "/api/jobs/"+strconv.FormatInt(got.JobID, 10))
-	writeJSON(w, http.StatusAccepted, map[string]any{"job_id": got.JobID, "type": got.Type})
+	return got, nil
 }
 
 // bodyError names a failed read of an upload's body (its limit, its

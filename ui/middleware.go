@@ -49,11 +49,12 @@ const (
 	jobAdmin                      // an admin or owner of the organization owning {job_id}
 	questionMember                // a member of the organization that logged {question_id}
 	documentMember                // a member of the organization owning {document_id}
+	documentAdmin                 // an admin or owner of the organization owning {document_id}
 )
 
 func (a access) String() string {
 	return [...]string{"public", "signed in", "instance owner", "org member", "org admin",
-		"workspace member", "workspace admin", "job member", "job admin", "question member", "document member"}[a]
+		"workspace member", "workspace admin", "job member", "job admin", "question member", "document member", "document admin"}[a]
 }
 
 // principal is who made a request, by session or by API token.
@@ -278,7 +279,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 				return
 			}
 			orgID = id
-		case jobMember, jobAdmin, questionMember, documentMember:
+		case jobMember, jobAdmin, questionMember, documentMember, documentAdmin:
 			param, ownerOf := h.owner(a)
 			id, err := strconv.ParseInt(r.PathValue(param), 10, 64)
 			if err != nil || id <= 0 {
@@ -290,7 +291,7 @@ func (h *handler) guard(a access, next http.Handler) http.Handler {
 				return
 			}
 		}
-		if a == orgAdmin || a == workspaceAdmin || a == jobAdmin {
+		if a == orgAdmin || a == workspaceAdmin || a == jobAdmin || a == documentAdmin {
 			minRole = storage.RoleAdmin
 		}
 		m, err := h.app.Accounts.Membership(ctx, orgID, p.UserID)
@@ -314,7 +315,7 @@ func (h *handler) owner(a access) (param string, orgOf func(context.Context, int
 		return "job_id", h.app.Jobs.JobOrg
 	case questionMember:
 		return "question_id", h.app.Answers.QuestionOrg
-	case documentMember:
+	case documentMember, documentAdmin:
 		return "document_id", h.app.Documents.DocumentOrg
 	}
 	panic(fmt.Sprintf("ui: access %s has no owner", a))

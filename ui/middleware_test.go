@@ -234,6 +234,12 @@ var wantAccess = map[string]access{
 	"GET /organizations/{org_id}/ask":               orgMember,
 	"GET /organizations/{org_id}/documents":         orgMember,
 	"GET /documents/{document_id}":                  documentMember,
+	"GET /documents/{document_id}/delete":           documentAdmin,
+	"POST /documents/{document_id}/delete":          documentAdmin,
+	"POST /organizations/{org_id}/documents":        orgAdmin,
+	"POST /questions/{question_id}/feedback":        questionMember,
+	"POST /workspaces/{workspace_id}/backfill":      workspaceAdmin,
+	"POST /workspaces/{workspace_id}/channels":      workspaceAdmin,
 	"GET /organizations/{org_id}/setup":             orgAdmin,
 	"GET /organizations/{org_id}/setup/secrets":     orgAdmin,
 	"POST /organizations/{org_id}/setup/secrets":    orgAdmin,
@@ -341,11 +347,11 @@ func TestRouteAccess(t *testing.T) {
 
 			// (b) a member (here the owner) of another organization
 			switch rt.access {
-			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, questionMember, documentMember:
+			case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, questionMember, documentMember, documentAdmin:
 				other := f.do(t, method, path, f.ownerB.Token, body)
 				wantDenied(t, path, other, http.StatusNotFound, "not_found")
 				missingPath := strings.NewReplacer(fmt.Sprint("/", f.orgA.ID), "/999999", f.wsA, "TNOPE99").Replace(path)
-				if rt.access == questionMember || rt.access == documentMember {
+				if rt.access == questionMember || rt.access == documentMember || rt.access == documentAdmin {
 					missingPath = strings.NewReplacer("{question_id}", "999999", "{document_id}", "999999").Replace(pattern)
 				}
 				missing := f.do(t, method, missingPath, f.ownerB.Token, body)
@@ -361,7 +367,7 @@ func TestRouteAccess(t *testing.T) {
 			// (c) a role that is not enough
 			var allowed string
 			switch rt.access {
-			case orgAdmin, workspaceAdmin, jobAdmin:
+			case orgAdmin, workspaceAdmin, jobAdmin, documentAdmin:
 				wantDenied(t, path, f.do(t, method, path, f.memberA.Token, body), http.StatusForbidden, "forbidden")
 				allowed = f.adminA.Token
 			case instanceOwner:

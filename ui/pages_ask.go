@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -111,6 +112,37 @@ func (h *handler) showAskPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "ask", pg)
 }
 
+// submitFeedback records the 👍 or 👎 of the Ask page's answer (the same
+// Feedback as the API) and goes back to the Ask page, empty: going back to
+// the answer's URL would ask (and log) the question a second time.
+func (h *handler) submitFeedback(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	back := fmt.Sprintf("/organizations/%d/ask", m.OrgID)
+	var helpful bool
+	switch r.PostForm.Get("helpful") {
+	case "true":
+		helpful = true
+	case "false":
+	default:
+		h.redirect(w, r, back, flash{"error", "Choose 👍 or 👎; nothing was recorded."})
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("question_id"), 10, 64) // the guard parsed it
+	if err := h.app.Answers.Feedback(r.Context(), m.OrgID, id, helpful); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msg := "Thanks: Lore noted that this answer did not help."
+	if helpful {
+		msg = "Thanks: Lore noted that this answer helped."
+	}
+	h.redirect(w, r, back, flash{"ok", msg})
+}
+
 // parseDay reads a yyyy-mm-dd date field; "" is no bound.
 func parseDay(errs map[string]string, name, v string) time.Time {
 	if v == "" {
@@ -123,21 +155,66 @@ func parseDay(errs map[string]string, name, v string) time.Time {
 	return t
 }
 
-// documentsPage lists the organization's documents.
+// documentsPage lists the organization's documents, with the upload form
+// for admins.
 type documentsPage struct {
 	layout
 	Documents []storage.Document
+	// Refused says why the last upload was not taken (type, size, uploads
+	// disabled); the form shows it.
+	Refused string
+	// MaxBytes is the largest body an upload may have.
+	MaxBytes int64
+}
+
+// MaxLabel is MaxBytes for people: "20 MiB".
+func (p *documentsPage) MaxLabel() string {
+	if p.MaxBytes >= 1<<20 {
+		return fmt.Sprintf("%d MiB", p.MaxBytes>>20)
+	}
+	return fmt.Sprintf("%d bytes", p.MaxBytes)
 }
 
 // showDocumentsPage lists the organization's documents.
 func (h *handler) showDocumentsPage(w http.ResponseWriter, r *http.Request) {
+	h.renderDocuments(w, r, http.StatusOK, "")
+}
+
+// renderDocuments shows the Documents page, with a refused upload's reason.
+func (h *handler) renderDocuments(w http.ResponseWriter, r *http.Request, status int, refused string) {
 	_, m := caller(r)
 	list, err := h.app.Documents.List(r.Context(), m.OrgID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "documents", &documentsPage{layout: layout{Title: "Documents"}, Documents: list})
+	h.render(w, r, status, "documents", &documentsPage{layout: layout{Title: "Documents"}, Documents: list, Refused: refused,
+		MaxBytes: h.app.Config.DocumentLimit()})
+}
+
+// submitDocumentUpload receives a document through the same step as the
+// API and goes to its extraction job's page; content the organization
+// already has goes to that document. A refused file (its type, its size,
+// uploads turned off, a malformed or stalled upload) is the form again,
+// saying why.
+func (h *handler) submitDocumentUpload(w http.ResponseWriter, r *http.Request) {
+	got, err := h.receiveDocument(w, r)
+	if err != nil {
+		pr := h.problemOf(r, err)
+		switch pr.status {
+		case http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge,
+			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+			h.renderDocuments(w, r, pr.status, pr.message)
+			return
+		}
+		h.answer(w, r, pr)
+		return
+	}
+	if got.Unchanged {
+		h.redirect(w, r, fmt.Sprintf("/documents/%d", got.Existing.ID), flash{"ok", unchangedMessage(got.Existing)})
+		return
+	}
+	h.redirect(w, r, fmt.Sprintf("/jobs/%d", got.JobID), flash{"ok", "The document is uploaded; Lore is extracting its text."})
 }
 
 // documentPage is one document, its text chunk by chunk: answers link to
@@ -158,6 +235,39 @@ func (h *handler) showDocumentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "document", &documentPage{layout: layout{Title: d.Title}, Document: d, Chunks: chunks})
+}
+
+// deleteDocumentPage confirms a document's deletion, naming what goes.
+type deleteDocumentPage struct {
+	layout
+	Document storage.Document
+}
+
+// showDeleteDocument asks to confirm the deletion.
+func (h *handler) showDeleteDocument(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	d, _, _, err := h.app.Documents.Document(r.Context(), m.OrgID, documentID(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "document_delete", &deleteDocumentPage{layout: layout{Title: "Delete " + d.Title}, Document: d})
+}
+
+// submitDeleteDocument deletes the document (the same Delete as the API)
+// and goes back to the list.
+func (h *handler) submitDeleteDocument(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	d, _, _, err := h.app.Documents.Document(r.Context(), m.OrgID, documentID(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.app.Documents.Delete(r.Context(), m.OrgID, d.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.redirect(w, r, fmt.Sprintf("/organizations/%d/documents", m.OrgID), flash{"ok", fmt.Sprintf("%s (%s) is deleted.", d.Title, d.Filename)})
 }
 
 // answersAsker asks the answers service with the Web scope.

@@ -92,7 +92,11 @@ func wizardApp(t *testing.T, slackURL string, imp importjob.Importer) (*app.App,
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	a, err := app.Open(ctx, app.Config{DataDir: dir, Keys: keys.Source{Key: key, DataDir: dir}, SlackAPIURL: slackURL},
+	// The fake Slack allows more than Slack's tiers: no test waits on pacing.
+	rates := map[string]int{"conversations.history": 6000, "conversations.replies": 6000, "conversations.list": 6000,
+		"users.list": 6000, "conversations.join": 6000, "apps.connections.open": 6000}
+	a, err := app.Open(ctx, app.Config{DataDir: dir, Keys: keys.Source{Key: key, DataDir: dir}, SlackAPIURL: slackURL,
+		SlackHistoryRate: 6000, SlackRates: rates},
 		os.DirFS(apptest.MigrationsDir()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +178,7 @@ func TestBrowserSetupWizard(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Upload("sync-file", export)
-	b.Click("form.form button[type=submit]")
+	b.Click("#export-form button[type=submit]")
 	b.WaitText("h1", "Importing a Slack export")
 	b.Shot("wizard-4-import-running")
 	b.WaitFor("the progress bar reaches 100%", `document.querySelector("progress").value === 100 && document.querySelector("[data-job-url]").dataset.finished === "succeeded"`)
@@ -191,6 +195,81 @@ func TestBrowserSetupWizard(t *testing.T) {
 	b.WaitText(".status-valid", "valid")
 	b.CheckPage()
 	b.Shot("workspace-page")
+}
+
+// TestBrowserBackfillThenAsk: against the fake Slack, the wizard's step 4
+// starts a backfill of the workspace's channels whose progress bar reaches
+// 100%; then a question on the Ask page is answered from the backfilled
+// history, its source linking to the Slack message, and the 👍 is taken.
+func TestBrowserBackfillThenAsk(t *testing.T) {
+	t.Parallel()
+	slack := fakeSlackAPI(t)
+	base := time.Now().Add(-72 * time.Hour).Unix()
+	slack.AddUser(slackfake.User{ID: "U1", Name: "maya", RealName: "Maya Chen", DisplayName: "maya"})
+	slack.AddChannel(slackfake.Channel{ID: "C0DEPLOYS", Name: "deploys", Member: true})
+	slack.AddChannel(slackfake.Channel{ID: "C0GENERAL", Name: "general", Member: true})
+	answerTS := fmt.Sprintf("%d.000100", base)
+	slack.Post("C0DEPLOYS", slackfake.Message{TS: answerTS, User: "U1",
+		Text: "The deploy runbook lives in Notion under Engineering → Runbooks → Deploys."})
+	for i := range 30 {
+		slack.Post("C0GENERAL", slackfake.Message{TS: fmt.Sprintf("%d.%06d", base+int64(60*(i+1)), i+1), User: "U1",
+			Text: fmt.Sprintf("lunch note %d: the canteen opens at noon", i)})
+	}
+	a, orgID := wizardApp(t, slack.URL(), &importtest.Fake{})
+	b := browsertest.New(t, serveUI(t, a))
+
+	b.Open(fmt.Sprintf("/organizations/%d/setup/secrets", orgID))
+	b.Fill("login-email", "owner@acme.test")
+	b.Fill("login-password", testPassword)
+	b.Click("form.form button[type=submit]")
+	b.WaitText("h2", "Paste the three secrets")
+	b.Fill("secrets-bot", testBotToken)
+	b.Fill("secrets-app", testAppToken)
+	b.Fill("secrets-signing", testSigningSecret)
+	b.Click("form.form button[type=submit]")
+	b.WaitText(".flash", "stored, encrypted")
+	b.Click("main form button.primary")
+	b.WaitText(".flash", "Connected to Acme")
+	b.CheckPage()
+	b.Shot("sync-step")
+
+	// 4. The backfill, followed to 100% on the job's page.
+	b.Fill("backfill-days", "30")
+	b.Click("#backfill-form button[type=submit]")
+	b.WaitText("h1", "Backfilling from Slack")
+	b.Shot("backfill-running")
+	b.WaitFor("the progress bar reaches 100%", `document.querySelector("progress").value === 100 && document.querySelector("[data-job-url]").dataset.finished === "succeeded"`)
+	b.CheckPage()
+	b.Shot("backfill-done")
+	if detail := b.Text("#job-detail"); !strings.Contains(detail, "31") {
+		t.Errorf("the job's detail %q does not count the 31 messages", detail)
+	}
+
+	// The workspace page lists the channels with their counts.
+	b.Open("/workspaces/" + slackfake.Acme.ID)
+	b.WaitText("#channels", "#general")
+	b.CheckPage()
+	b.Shot("workspace-channels")
+
+	// An answered question whose source is the Slack message.
+	b.Open(fmt.Sprintf("/organizations/%d/ask", orgID))
+	b.Fill("ask-q", "where is the deploy runbook?")
+	b.Click("form.form button[type=submit]")
+	b.WaitText("#answer h2", "Answer")
+	b.CheckPage()
+	b.Shot("answered")
+	want := "https://acme.slack.com/archives/C0DEPLOYS/p" + strings.Replace(answerTS, ".", "", 1)
+	got := browsertest.Get(b, "source href", chromedp.Evaluate[string](`document.querySelector("#answer .sources a").href`))
+	if got != want {
+		t.Fatalf("the source links to %q, want the Slack message %q", got, want)
+	}
+	b.Click(`#answer button[value="true"]`)
+	b.WaitText(".flash", "this answer helped")
+	b.Shot("feedback-taken")
+	qs, err := a.Answers.ListQuestions(context.Background(), orgID, nil, 10)
+	if err != nil || len(qs) != 1 || !qs[0].Answered || qs[0].Helpful == nil || !*qs[0].Helpful {
+		t.Fatalf("questions logged %+v %v", qs, err)
+	}
 }
 
 // TestBrowserEveryPageFitsAPhone opens every page of the route table in

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"lore/app/accounts"
+	"lore/app/backfill"
 	"lore/app/credentials"
 	"lore/app/jobs/importjob"
+	"lore/app/settings"
 	"lore/app/validation"
 	"lore/storage"
 	"lore/storage/secret"
@@ -70,6 +74,13 @@ type workspacePage struct {
 	LastJob     *storage.Job
 	Messages    int64
 	Transport   string
+	// Socket says whether the workspace's Socket Mode connection is up in
+	// this process: "up", "down", or "" when the page cannot tell (HTTP
+	// mode, or no Socket Mode runtime).
+	Socket string
+	// Channels is the channel list with the admins' choices and message
+	// counts (admins only: the API's listing is theirs too).
+	Channels []storage.ChannelSync
 	// Resume is the wizard step where an admin left off, with its label;
 	// empty once the workspace is set up.
 	Resume, ResumeLabel string
@@ -84,8 +95,15 @@ func (h *handler) showWorkspacePage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	// Socket Mode is the only transport so far (issue 12 adds HTTP mode).
 	pg := &workspacePage{layout: layout{Title: ws.TeamName}, Workspace: ws, Transport: "Socket Mode"}
+	if ws.Transport == storage.TransportHTTP {
+		pg.Transport = "HTTP (Slack posts to Lore's request URLs)"
+	} else if h.app.Sockets != nil {
+		pg.Socket = "down"
+		if slices.Contains(h.app.Sockets.Connected(), ws.ID) {
+			pg.Socket = "up"
+		}
+	}
 	if accounts.RoleAtLeast(m.Role, storage.RoleAdmin) {
 		v, err := h.app.Credentials.View(r.Context(), p.actor(), m.OrgID, ws.ID)
 		if err != nil {
@@ -93,6 +111,14 @@ func (h *handler) showWorkspacePage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pg.Credentials = &v
+		if h.app.Backfill != nil {
+			c, err := h.app.Backfill.Channels(r.Context(), m.OrgID, ws.ID)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			pg.Channels = c.Channels
+		}
 	}
 	if pg.LastJob, err = h.lastJob(r, m.OrgID, ws.ID); err != nil {
 		h.fail(w, r, err)
@@ -113,6 +139,78 @@ func (h *handler) showWorkspacePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "workspace", pg)
+}
+
+// Choice is a channel's include/exclude choice as the form names it.
+func (workspacePage) Choice(c storage.ChannelSync) string {
+	if c.Included == nil {
+		return "default"
+	}
+	if *c.Included {
+		return "include"
+	}
+	return "exclude"
+}
+
+// Covered tells whether a backfill reads the channel.
+func (workspacePage) Covered(c storage.ChannelSync) bool { return backfill.Covered(c) }
+
+// submitChannels records the channel list's include/exclude choices (the
+// same UpdateChannels as the API, all or none) and shows the list again.
+func (h *handler) submitChannels(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	id := r.PathValue("workspace_id")
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if h.app.Backfill == nil {
+		h.answer(w, r, problem(http.StatusServiceUnavailable, "backfill_unavailable",
+			"the channel list needs Lore's encryption keys; none are loaded"))
+		return
+	}
+	var u backfill.ChannelsUpdate
+	for key, vs := range r.PostForm {
+		ch, ok := strings.CutPrefix(key, "choice-")
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		choice := storage.ChannelChoice{ChannelID: ch}
+		switch vs[0] {
+		case "include", "exclude":
+			v := vs[0] == "include"
+			choice.Included = &v
+		case "default":
+		default:
+			h.redirect(w, r, "/workspaces/"+id+"#channels", flash{"error", "The choice for " + ch + ` must be "include", "exclude" or "default"; nothing was changed.`})
+			return
+		}
+		u.Choices = append(u.Choices, choice)
+	}
+	slices.SortFunc(u.Choices, func(a, b storage.ChannelChoice) int { return strings.Compare(a.ChannelID, b.ChannelID) })
+	if _, err := h.app.Backfill.UpdateChannels(r.Context(), m.OrgID, id, u); err != nil {
+		var ve *validation.Error
+		if errors.As(err, &ve) {
+			h.redirect(w, r, "/workspaces/"+id+"#channels", flash{"error", "Nothing was changed: " + validationText(ve)})
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	h.redirect(w, r, "/workspaces/"+id+"#channels", flash{"ok", "The channel choices are saved; the next backfill follows them."})
+}
+
+// validationText is a validation error's fields as one line.
+func validationText(ve *validation.Error) string {
+	var parts []string
+	for f, p := range ve.Fields {
+		parts = append(parts, f+" "+p)
+	}
+	slices.Sort(parts)
+	if len(parts) == 0 {
+		return ve.Message
+	}
+	return strings.Join(parts, "; ")
 }
 
 // wizardStep is what the four steps of the setup wizard share: which step
@@ -371,36 +469,125 @@ type syncStepPage struct {
 	wizardStep
 	Action string // where the export upload posts
 	Errors map[string]string
-	// BackfillAvailable tells whether this build can backfill from Slack
-	// (issue 11's job); until then an export is the way.
+	// BackfillAvailable tells whether this process can backfill from
+	// Slack (it needs the encryption keys to read the bot token) and the
+	// page is about a workspace.
 	BackfillAvailable bool
+	// DaysBack is the backfill form's field as typed; DefaultDays, MinDays
+	// and MaxDays are the organization's backfill_days_back and its bounds.
+	DaysBack                      string
+	DefaultDays, MinDays, MaxDays int64
+	// Channels is the workspace's channel list as the last backfill or
+	// verify saw it (empty before any); Chosen the ones ticked.
+	Channels []storage.ChannelSync
+	Chosen   map[string]bool
+	// RunningJob is the backfill already queued or running when one more
+	// was refused (409).
+	RunningJob int64
 }
 
-// showWizardSync is the last step: upload an export (backfill from Slack
-// once that job exists), then follow it to the end.
+// showWizardSync is the last step: backfill from Slack or upload an
+// export, then follow it to the end on the job's page.
 func (h *handler) showWizardSync(w http.ResponseWriter, r *http.Request) {
+	pg, ok := h.syncPage(w, r)
+	if !ok {
+		return
+	}
+	h.render(w, r, http.StatusOK, "wizard_sync", pg)
+}
+
+// syncPage builds step 4 of the workspace in the path: its channel list
+// and the organization's default days back; ok is false once it failed
+// the request.
+func (h *handler) syncPage(w http.ResponseWriter, r *http.Request) (pg *syncStepPage, ok bool) {
 	_, m := caller(r)
 	ws, err := h.app.Accounts.Workspace(r.Context(), m.OrgID, r.PathValue("workspace_id"))
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, false
+	}
+	pg = &syncStepPage{wizardStep: wizardStep{layout: layout{Title: "Set up Slack: first sync"}, Step: 4, Workspace: ws},
+		Action: "/workspaces/" + ws.ID + "/import", Errors: map[string]string{}, Chosen: map[string]bool{}}
+	if h.app.Backfill == nil {
+		return pg, true
+	}
+	pg.BackfillAvailable = true
+	set, err := h.app.Settings.Get(r.Context(), m.OrgID)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	days, _ := settings.Lookup("backfill_days_back")
+	pg.DefaultDays, pg.MinDays, pg.MaxDays = set.Int("backfill_days_back"), days.Min, days.Max
+	c, err := h.app.Backfill.Channels(r.Context(), m.OrgID, ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	pg.Channels = c.Channels
+	return pg, true
+}
+
+// submitBackfill starts a backfill from the wizard's form (the same Start
+// as the API) and goes to its job's page; a bad field is the form again
+// with what was typed, and one already queued or running (409) is the
+// form again with a link to that job.
+func (h *handler) submitBackfill(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "wizard_sync", &syncStepPage{
-		wizardStep: wizardStep{layout: layout{Title: "Set up Slack: first sync"}, Step: 4, Workspace: ws},
-		Action:     "/workspaces/" + ws.ID + "/import"})
+	pg, ok := h.syncPage(w, r)
+	if !ok {
+		return
+	}
+	if !pg.BackfillAvailable {
+		h.answer(w, r, problem(http.StatusServiceUnavailable, "backfill_unavailable",
+			"backfilling needs Lore's encryption keys to read the bot token; none are loaded"))
+		return
+	}
+	req := backfill.Request{Channels: r.PostForm["channel"]}
+	for _, c := range req.Channels {
+		pg.Chosen[c] = true
+	}
+	pg.DaysBack = strings.TrimSpace(r.PostForm.Get("days_back"))
+	if pg.DaysBack != "" {
+		n, err := strconv.Atoi(pg.DaysBack)
+		if err != nil {
+			pg.Errors["days_back"] = fmt.Sprintf("must be a whole number of days, %d-%d", pg.MinDays, pg.MaxDays)
+			h.render(w, r, http.StatusUnprocessableEntity, "wizard_sync", pg)
+			return
+		}
+		req.DaysBack = n
+	}
+	j, err := h.app.Backfill.Start(r.Context(), m.OrgID, pg.Workspace.ID, req)
+	var running *backfill.RunningError
+	switch {
+	case errors.As(err, &running):
+		pg.RunningJob = running.JobID
+		h.render(w, r, http.StatusConflict, "wizard_sync", pg)
+		return
+	case err != nil:
+		if pr := h.problemOf(r, err); pr.status == http.StatusUnprocessableEntity && len(pr.fields) > 0 {
+			pg.Errors = pr.fields
+			h.render(w, r, http.StatusUnprocessableEntity, "wizard_sync", pg)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	h.redirect(w, r, fmt.Sprintf("/jobs/%d", j.ID), flash{"ok", "The backfill is queued; this page follows it to the end."})
 }
 
 // uploadToWorkspace receives an export from the page's form and shows its job.
 func (h *handler) uploadToWorkspace(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	ws, err := h.app.Accounts.Workspace(r.Context(), m.OrgID, r.PathValue("workspace_id"))
-	if err != nil {
-		h.fail(w, r, err)
+	pg, ok := h.syncPage(w, r)
+	if !ok {
 		return
 	}
-	pg := &syncStepPage{wizardStep: wizardStep{layout: layout{Title: "Set up Slack: first sync"}, Step: 4, Workspace: ws},
-		Action: "/workspaces/" + ws.ID + "/import"}
-	h.uploadPage(w, r, importjob.Params{OrgID: m.OrgID, WorkspaceID: ws.ID}, pg)
+	h.uploadPage(w, r, importjob.Params{OrgID: m.OrgID, WorkspaceID: pg.Workspace.ID}, pg)
 }
 
 // uploadToOrganization receives an export for a workspace not connected

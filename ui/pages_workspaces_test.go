@@ -72,7 +72,7 @@ func TestEveryPageRendersForEachRole(t *testing.T) {
 		path := f.fill(t, pattern)
 		for _, who := range roles {
 			w := f.do(t, "GET", path, who.token, "")
-			admin := rt.access == orgAdmin || rt.access == workspaceAdmin || rt.access == jobAdmin
+			admin := rt.access == orgAdmin || rt.access == workspaceAdmin || rt.access == jobAdmin || rt.access == documentAdmin
 			if admin && who.role == storage.RoleMember {
 				if page := wantPage(t, w, http.StatusForbidden); !strings.Contains(page, "admin role") {
 					t.Errorf("%s as member: %s", path, page)
@@ -86,7 +86,7 @@ func TestEveryPageRendersForEachRole(t *testing.T) {
 			}
 		}
 		switch rt.access {
-		case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin:
+		case orgMember, orgAdmin, workspaceMember, workspaceAdmin, jobMember, jobAdmin, documentMember, documentAdmin:
 			wantPage(t, f.do(t, "GET", path, f.ownerB.Token, ""), http.StatusNotFound)
 		}
 		wantDenied(t, path, f.do(t, "GET", path, "", ""), http.StatusUnauthorized, "unauthenticated")

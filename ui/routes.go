@@ -108,12 +108,18 @@ func (h *handler) routeTable() []route {
 		{"POST /workspaces/{workspace_id}/setup/test", workspaceAdmin, h.submitWizardTest},
 		{"GET /workspaces/{workspace_id}/setup/sync", workspaceAdmin, h.showWizardSync},
 		{"POST /workspaces/{workspace_id}/import", workspaceAdmin, h.uploadToWorkspace},
+		{"POST /workspaces/{workspace_id}/backfill", workspaceAdmin, h.submitBackfill},
+		{"POST /workspaces/{workspace_id}/channels", workspaceAdmin, h.submitChannels},
 		{"GET /workspaces/{workspace_id}/delete", workspaceAdmin, h.showDeleteWorkspace},
 		{"POST /workspaces/{workspace_id}/delete", workspaceAdmin, h.submitDeleteWorkspace},
 		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
 		{"GET /organizations/{org_id}/ask", orgMember, h.showAskPage},
+		{"POST /questions/{question_id}/feedback", questionMember, h.submitFeedback},
 		{"GET /organizations/{org_id}/documents", orgMember, h.showDocumentsPage},
+		{"POST /organizations/{org_id}/documents", orgAdmin, h.submitDocumentUpload},
 		{"GET /documents/{document_id}", documentMember, h.showDocumentPage},
+		{"GET /documents/{document_id}/delete", documentAdmin, h.showDeleteDocument},
+		{"POST /documents/{document_id}/delete", documentAdmin, h.submitDeleteDocument},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }
@@ -131,12 +137,14 @@ type streamedBody struct {
 // tens of MiB, has one deadline.
 func (h *handler) streamedBodies() map[string]streamedBody {
 	imports := streamedBody{limit: h.app.Config.ImportLimit()}
+	document := streamedBody{limit: h.app.Config.DocumentLimit(), deadline: h.app.Config.DocumentUploadDeadline()}
 	return map[string]streamedBody{
 		"POST /api/workspaces/{workspace_id}/imports": imports,
 		"POST /api/organizations/{org_id}/imports":    imports,
-		"POST /api/organizations/{org_id}/documents":  {limit: h.app.Config.DocumentLimit(), deadline: h.app.Config.DocumentUploadDeadline()},
+		"POST /api/organizations/{org_id}/documents":  document,
 		"POST /workspaces/{workspace_id}/import":      imports,
 		"POST /organizations/{org_id}/import":         imports,
+		"POST /organizations/{org_id}/documents":      document,
 		// Slack's, under a small limit, read raw before anything else since
 		// their signature covers the exact bytes.
 		slackCommandsRoute:     {limit: slackBodyLimit},

@@ -7,7 +7,22 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form[data-check-url]")) checkAsYouType(form);
   for (const button of document.querySelectorAll("button[data-copy]")) copyButton(button);
   for (const el of document.querySelectorAll("[data-job-url]")) followJob(el);
+  for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) limitFileSize(input);
 });
+
+// limitFileSize refuses a chosen file over the server's limit before it
+// is sent: the server refuses such a body before reading it, with an
+// error page rather than the form.
+function limitFileSize(input) {
+  const max = Number(input.dataset.maxBytes);
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    const tooBig = file && file.size > max;
+    input.setCustomValidity(tooBig ? file.name + " is " + Math.ceil(file.size / 1048576) + " MiB; the limit is " + input.dataset.maxLabel + "." : "");
+    input.setAttribute("aria-invalid", tooBig ? "true" : "false");
+    if (tooBig) input.reportValidity();
+  });
+}
 
 // checkAsYouType sends the secrets fields to the server's own check (the
 // same Validate that storing runs; nothing is stored) after each pause in
