@@ -321,18 +321,26 @@ func (s *Store) HeartbeatJob(ctx context.Context, id int64, owner string, p *Job
 	return cancelRequested, nil
 }
 
-// SaveJobCheckpoint records how far owner's run of the job got.
-func (s *Store) SaveJobCheckpoint(ctx context.Context, id int64, owner string, data []byte) error {
+// updateJob runs one UPDATE of jobs in its own write transaction and
+// returns how many rows it changed: none tells the caller the job was not
+// in the state the statement asks for.
+func (s *Store) updateJob(ctx context.Context, query string, args ...any) (int64, error) {
 	var n int64
 	err := s.Tx(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET checkpoint = ?, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-			WHERE job_id = ? AND owner = ? AND status = 'running'`, data, id, owner)
+		res, err := tx.tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		n, err = res.RowsAffected()
 		return err
 	})
+	return n, err
+}
+
+// SaveJobCheckpoint records how far owner's run of the job got.
+func (s *Store) SaveJobCheckpoint(ctx context.Context, id int64, owner string, data []byte) error {
+	n, err := s.updateJob(ctx, `UPDATE jobs SET checkpoint = ?, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE job_id = ? AND owner = ? AND status = 'running'`, data, id, owner)
 	if err != nil {
 		return fmt.Errorf("storage: checkpoint of job %d: %w", id, err)
 	}
@@ -363,24 +371,16 @@ func (s *Store) FinishJob(ctx context.Context, id int64, owner string, end JobEn
 		result = sql.NullString{String: string(end.Result), Valid: true}
 	}
 	p := end.Progress
-	var n int64
-	err := s.Tx(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `
-			UPDATE jobs SET status = ?, progress = ?, channels_done = ?, channels_total = ?, messages = ?,
-				api_calls = ?, rate_limited = ?, current = ?, result = ?, summary = ?, error = ?,
-				owner = NULL, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-				finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-				workspace_id = coalesce(workspace_id,
-					(SELECT i.workspace_id FROM installations i WHERE i.workspace_id = ? AND i.org_id = jobs.org_id))
-			WHERE job_id = ? AND owner = ? AND status = 'running'`,
-			end.Status, clampPercent(p.Percent), max(p.ChannelsDone, 0), max(p.ChannelsTotal, 0), max(p.Messages, 0),
-			max(p.APICalls, 0), max(p.RateLimited, 0), p.Current, result, end.Summary, end.Error, end.WorkspaceID, id, owner)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := s.updateJob(ctx, `
+		UPDATE jobs SET status = ?, progress = ?, channels_done = ?, channels_total = ?, messages = ?,
+			api_calls = ?, rate_limited = ?, current = ?, result = ?, summary = ?, error = ?,
+			owner = NULL, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+			finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+			workspace_id = coalesce(workspace_id,
+				(SELECT i.workspace_id FROM installations i WHERE i.workspace_id = ? AND i.org_id = jobs.org_id))
+		WHERE job_id = ? AND owner = ? AND status = 'running'`,
+		end.Status, clampPercent(p.Percent), max(p.ChannelsDone, 0), max(p.ChannelsTotal, 0), max(p.Messages, 0),
+		max(p.APICalls, 0), max(p.RateLimited, 0), p.Current, result, end.Summary, end.Error, end.WorkspaceID, id, owner)
 	if err != nil {
 		return fmt.Errorf("storage: finish job %d: %w", id, err)
 	}
@@ -424,17 +424,9 @@ func (s *Store) RequeueJob(ctx context.Context, id int64, owner string, p *JobPr
 // it: for jobs no runner will ever end (a kind no handler knows, a run a
 // crash interrupted).
 func (s *Store) FailJob(ctx context.Context, id int64, reason string) error {
-	var n int64
-	err := s.Tx(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET status = 'failed', error = ?, owner = NULL,
-				finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-			WHERE job_id = ? AND status IN ('queued', 'running')`, reason, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := s.updateJob(ctx, `UPDATE jobs SET status = 'failed', error = ?, owner = NULL,
+			finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+		WHERE job_id = ? AND status IN ('queued', 'running')`, reason, id)
 	if err != nil {
 		return fmt.Errorf("storage: fail job %d: %w", id, err)
 	}
