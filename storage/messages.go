@@ -99,22 +99,8 @@ func DeferIndex() WriteOption { return func(o *writeOptions) { o.deferIndex = tr
 // whose context changed with it) and commits. Either all of it is stored and
 // indexed, or nothing.
 func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) error, opts ...WriteOption) error {
-	var o writeOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return s.Tx(ctx, func(tx *Tx) (err error) {
-		if o.bulk {
-			if _, err := tx.tx.ExecContext(ctx, `PRAGMA secure_delete = FAST`); err != nil {
-				return fmt.Errorf("storage: bulk load: %w", err)
-			}
-			defer func() {
-				// context.Background: the pragma must be restored even when ctx is done.
-				if _, rerr := tx.tx.ExecContext(context.Background(), `PRAGMA secure_delete = ON`); rerr != nil {
-					err = errors.Join(err, fmt.Errorf("storage: restore secure_delete: %w", rerr))
-				}
-			}()
-		}
+	o := writeOptionsOf(opts)
+	return s.messageTx(ctx, o, func(tx *Tx) error {
 		w, err := prepareWriter(ctx, tx.tx.tx)
 		if err != nil {
 			return err
@@ -133,22 +119,34 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 // IndexPending writes the index rows of every queued message in one
 // transaction (see DeferIndex).
 func (s *Store) IndexPending(ctx context.Context, opts ...WriteOption) error {
+	return s.messageTx(ctx, writeOptionsOf(opts), func(tx *Tx) error { return indexPending(ctx, tx.tx.tx) })
+}
+
+func writeOptionsOf(opts []WriteOption) writeOptions {
 	var o writeOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
+	return o
+}
+
+// messageTx runs fn in one write transaction; for a bulk load with
+// secure_delete FAST (pages a load frees held nothing secret), restored to
+// ON before the transaction ends, whatever fn did.
+func (s *Store) messageTx(ctx context.Context, o writeOptions, fn func(tx *Tx) error) error {
 	return s.Tx(ctx, func(tx *Tx) (err error) {
 		if o.bulk {
 			if _, err := tx.tx.ExecContext(ctx, `PRAGMA secure_delete = FAST`); err != nil {
 				return fmt.Errorf("storage: bulk load: %w", err)
 			}
 			defer func() {
+				// context.Background: the pragma must be restored even when ctx is done.
 				if _, rerr := tx.tx.ExecContext(context.Background(), `PRAGMA secure_delete = ON`); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("storage: restore secure_delete: %w", rerr))
 				}
 			}()
 		}
-		return indexPending(ctx, tx.tx.tx)
+		return fn(tx)
 	})
 }
 
