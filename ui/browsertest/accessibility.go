@@ -53,6 +53,7 @@ func (b *Browser) CheckAccessibility() {
 	failed := false
 	for _, v := range found {
 		if v.Impact != "serious" && v.Impact != "critical" {
+			b.t.Logf("%s: accessibility, %s: %s (%s): %s\n\t%s", path, "not failing", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "\n\t"))
 			continue
 		}
 		failed = true
