@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -172,6 +174,22 @@ func (b *Browser) Click(css string) {
 func (b *Browser) Tap(css string) {
 	b.t.Helper()
 	b.Do("tap "+css, chromedp.WaitVisible(chromedp.CSS(css)), chromedp.Click(chromedp.CSS(css)))
+}
+
+// SlowUploads makes the tab send at most bytesPerSecond, as a slow line
+// would (DevTools' network throttling), so that a page's progress of an
+// upload can be watched; 0 lifts it.
+func (b *Browser) SlowUploads(bytesPerSecond float64) {
+	b.t.Helper()
+	up := bytesPerSecond
+	if up == 0 {
+		up = -1
+	}
+	b.Do("throttle uploads", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: up}}})
+		return err
+	}))
 }
 
 // Path is the path (and query) of the page shown.
