@@ -14,8 +14,9 @@ import (
 	"lore/ui/browsertest"
 )
 
-// TestBrowserDocumentUploadAnswered: in Chromium, an admin uploads a
-// document on the Documents page over a slow line, whose form counts the
+// TestBrowserDocumentUploadAnswered: in Chromium, an admin's file of a
+// type Lore cannot read is refused beside the Documents page's field; a
+// document uploaded there over a slow line has the form count the
 // bytes sent on its way to the extraction job's page, which follows the
 // job to the end; then a small runbook, and a question on the Ask page
 // that only the runbook answers links its source to the runbook's chunk,
@@ -36,7 +37,21 @@ func TestBrowserDocumentUploadAnswered(t *testing.T) {
 	b.CheckPage()
 	b.Shot("documents-empty")
 
+	// a file of another type is the form again, saying why, at its address
 	dir := t.TempDir()
+	png := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Upload("document-file", png)
+	b.Tap("form[data-upload] button[type=submit]")
+	b.WaitText("#document-file-error", "image/png")
+	if p := b.Path(); p != docs {
+		t.Fatalf("the refused upload's form is at %s, want %s", p, docs)
+	}
+	b.CheckPage()
+	b.Shot("refused-type")
+
 	policy := filepath.Join(dir, "travel-policy.txt")
 	if err := os.WriteFile(policy, []byte(strings.Repeat("Travel is booked through the office and approved by a lead. ", 2<<20/61)), 0o600); err != nil {
 		t.Fatal(err)

@@ -138,7 +138,9 @@ function uploadWithProgress(form) {
         ? bytes(e.loaded) + " of " + bytes(e.total) + " sent (" + bar.value + "%)"
         : bytes(e.total) + " sent; Lore is storing it…";
     });
-    xhr.addEventListener("load", () => showPage(xhr.responseText, xhr.responseURL));
+    // A redirect's page gets its address; the form's own answer (the form
+    // again, saying why) stays at the form's, as a reload should show it.
+    xhr.addEventListener("load", () => showPage(xhr.responseText, xhr.responseURL === form.action ? "" : xhr.responseURL));
     xhr.addEventListener("error", () => {
       bar.hidden = true;
       button.disabled = false;
@@ -148,7 +150,7 @@ function uploadWithProgress(form) {
     bar.value = 0;
     bar.hidden = false;
     button.disabled = true;
-    status.className = "";
+    status.className = "help";
     status.textContent = "Sending…";
     xhr.send(new FormData(form));
   });
@@ -161,8 +163,8 @@ function bytes(n) {
 }
 
 // showPage shows the page of an answer as if the browser had navigated to
-// url: its body and title, the address, a history entry (going back to
-// the page before reloads it).
+// it: its body and title, and when url is given, that address in a new
+// history entry (going back to the page before reloads that page).
 function showPage(html, url) {
   const page = new DOMParser().parseFromString(html, "text/html");
   document.title = page.title;
