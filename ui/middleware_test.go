@@ -230,6 +230,7 @@ var wantAccess = map[string]access{
 	"POST /logout":                signedIn,
 	"POST /api/credentials/check": signedIn,
 
+	"GET /organizations/{org_id}":                   orgMember,
 	"GET /organizations/{org_id}/workspaces":        orgMember,
 	"GET /organizations/{org_id}/ask":               orgMember,
 	"GET /organizations/{org_id}/documents":         orgMember,

@@ -74,9 +74,8 @@ type workspacePage struct {
 	LastJob     *storage.Job
 	Messages    int64
 	Transport   string
-	// Socket says whether the workspace's Socket Mode connection is up in
-	// this process: "up", "down", or "" when the page cannot tell (HTTP
-	// mode, or no Socket Mode runtime).
+	// Socket says whether the workspace's Socket Mode connection is up
+	// (see socketState).
 	Socket string
 	// Channels is the channel list with the admins' choices and message
 	// counts (admins only: the API's listing is theirs too).
@@ -95,14 +94,9 @@ func (h *handler) showWorkspacePage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	pg := &workspacePage{layout: layout{Title: ws.TeamName}, Workspace: ws, Transport: "Socket Mode"}
+	pg := &workspacePage{layout: layout{Title: ws.TeamName}, Workspace: ws, Transport: "Socket Mode", Socket: h.socketState(ws)}
 	if ws.Transport == storage.TransportHTTP {
 		pg.Transport = "HTTP (Slack posts to Lore's request URLs)"
-	} else if h.app.Sockets != nil {
-		pg.Socket = "down"
-		if slices.Contains(h.app.Sockets.Connected(), ws.ID) {
-			pg.Socket = "up"
-		}
 	}
 	if accounts.RoleAtLeast(m.Role, storage.RoleAdmin) {
 		v, err := h.app.Credentials.View(r.Context(), p.actor(), m.OrgID, ws.ID)

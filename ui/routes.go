@@ -96,6 +96,7 @@ func (h *handler) routeTable() []route {
 		{"GET /login", public, h.showLogin},
 		{"POST /login", public, h.submitLogin},
 		{"POST /logout", signedIn, h.submitLogout},
+		{"GET /organizations/{org_id}", orgMember, h.showDashboard},
 		{"GET /organizations/{org_id}/workspaces", orgMember, h.showWorkspacesPage},
 		{"GET /organizations/{org_id}/setup", orgAdmin, h.showWizardApp},
 		{"GET /organizations/{org_id}/setup/secrets", orgAdmin, h.showWizardSecrets},
