@@ -73,6 +73,7 @@ func (h *handler) routeTable() []route {
 		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
 		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
 		{"GET /api/workspaces/{workspace_id}/jobs", workspaceMember, h.listWorkspaceJobs},
+		{"GET /api/organizations/{org_id}/jobs", orgMember, h.listOrganizationJobs},
 		{"GET /api/jobs/{job_id}", jobMember, h.showJob},
 		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
 
@@ -114,6 +115,9 @@ func (h *handler) routeTable() []route {
 		{"GET /workspaces/{workspace_id}/delete", workspaceAdmin, h.showDeleteWorkspace},
 		{"POST /workspaces/{workspace_id}/delete", workspaceAdmin, h.submitDeleteWorkspace},
 		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
+		{"POST /jobs/{job_id}/cancel", jobAdmin, h.submitCancelJob},
+		{"GET /organizations/{org_id}/jobs", orgMember, h.showJobsPage},
+		{"POST /organizations/{org_id}/retention/run", orgAdmin, h.submitRunRetention},
 		{"GET /organizations/{org_id}/ask", orgMember, h.showAskPage},
 		{"POST /questions/{question_id}/feedback", questionMember, h.submitFeedback},
 		{"GET /organizations/{org_id}/documents", orgMember, h.showDocumentsPage},

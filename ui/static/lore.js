@@ -77,7 +77,8 @@ function copyButton(button) {
   });
 }
 
-// followJob polls the job's JSON until it ends and moves the bar.
+// followJob polls the job's JSON until it ends and moves the bar; a job
+// that ended before the page was shown is read once.
 function followJob(el) {
   const bar = el.querySelector("progress");
   const status = el.querySelector("[data-job-status]");
@@ -104,12 +105,50 @@ function followJob(el) {
     if (job.summary) parts.push(job.summary);
     if (job.error_message) parts.push(job.error_message);
     detail.textContent = parts.join(" · ");
+    showCounts(el, job);
     if (job.finished_at) {
+      const partial = !el.dataset.finished && job.status === "partial";
       el.dataset.finished = job.status;
       if (done) done.hidden = false;
+      if (partial && !document.getElementById("outcome")) location.reload(); // the page lists what failed
       return;
     }
     setTimeout(tick, 500);
   };
   tick();
+}
+
+// showCounts writes a job's counts into the job page's fields (the
+// channels, messages, API calls and 429s met), says when it is stopping,
+// and once it has ended removes the cancel button and links the document
+// an extraction made.
+function showCounts(el, job) {
+  const p = job.progress;
+  const set = (name, text) => {
+    const dd = el.querySelector('[data-count="' + name + '"]');
+    if (dd) dd.textContent = text;
+  };
+  set("channels", p.channels_total ? p.channels_done + " of " + p.channels_total : "–");
+  set("messages", String(p.messages));
+  set("api_calls", String(p.api_calls));
+  set("rate_limited", String(p.rate_limited));
+  set("current", job.finished_at ? "–" : (p.current || "waiting"));
+  const status = el.querySelector("[data-job-status]");
+  if (status) status.className = "job-" + job.status;
+  if (job.cancel_requested && !job.finished_at && !el.querySelector("[data-job-stopping]")) {
+    const note = document.createElement("span");
+    note.dataset.jobStopping = "";
+    note.textContent = " · stopping: a cancel was asked for";
+    status.after(note);
+  }
+  if (!job.finished_at) return;
+  const stopping = el.querySelector("[data-job-stopping]");
+  if (stopping) stopping.remove();
+  const cancel = el.querySelector("[data-job-cancel]");
+  if (cancel) cancel.remove();
+  const doc = el.querySelector("[data-job-document]");
+  if (doc && job.result && job.result.document_id) {
+    doc.href = "/documents/" + job.result.document_id;
+    doc.hidden = false;
+  }
 }
