@@ -159,7 +159,7 @@ type chartTick struct {
 // newChart lays out n days from the day of since, with the counts of days
 // (those with messages, in order).
 func newChart(since time.Time, n int, days []storage.DayCount) chart {
-	c := chart{Width: 640, Height: 240, N: n, Left: 72, Right: 632, Top: 12, Bottom: 208}
+	c := chart{Width: 640, Height: 248, N: n, Left: 84, Right: 632, Top: 12, Bottom: 208}
 	from := since.UTC().Truncate(24 * time.Hour)
 	c.From, c.To = from, from.AddDate(0, 0, n-1)
 	var most, total int64
@@ -193,13 +193,13 @@ func newChart(since time.Time, n int, days []storage.DayCount) chart {
 		c.YTicks = append(c.YTicks, chartTick{X: c.Left - 6, Y: c.Bottom - height*float64(v)/float64(top), Label: thousands(v)})
 	}
 	for i := 0; i < n; i += 30 {
-		c.XTicks = append(c.XTicks, chartTick{X: c.Left + (float64(i)+0.5)*step, Y: c.Bottom + 20,
+		c.XTicks = append(c.XTicks, chartTick{X: c.Left + (float64(i)+0.5)*step, Y: c.Bottom + 30,
 			Label: from.AddDate(0, 0, i).Format("2 Jan"), Anchor: "middle"})
 	}
 	if len(c.XTicks) > 0 {
 		c.XTicks[0].X, c.XTicks[0].Anchor = c.Left, "start"
 	}
-	c.XTicks = append(c.XTicks, chartTick{X: c.Right, Y: c.Bottom + 20, Label: c.To.Format("2 Jan"), Anchor: "end"})
+	c.XTicks = append(c.XTicks, chartTick{X: c.Right, Y: c.Bottom + 30, Label: c.To.Format("2 Jan"), Anchor: "end"})
 	return c
 }
 

@@ -230,7 +230,8 @@ func TestJobPageCancel(t *testing.T) {
 	}
 	loc, w := admin.follow(admin.post(cancel, nil))
 	page = wantPage(t, w, http.StatusOK)
-	if loc != path || !strings.Contains(page, "The job is cancelled") || strings.Contains(page, form) || !strings.Contains(page, `data-finished="cancelled"`) {
+	if loc != path || !strings.Contains(page, "The job is cancelled") || strings.Contains(page, form) || !strings.Contains(page, `data-finished="cancelled"`) ||
+		strings.Contains(page, "Ask your first question") {
 		t.Fatalf("after cancelling: %s %s", loc, page)
 	}
 	if j, _ := f.app.Store.Job(ctx, f.orgA.ID, j.ID); j.Status != storage.JobCancelled {

@@ -120,8 +120,9 @@ function followJob(el) {
 
 // showCounts writes a job's counts into the job page's fields (the
 // channels, messages, API calls and 429s met), says when it is stopping,
-// and once it has ended removes the cancel button and links the document
-// an extraction made.
+// and once it has ended removes the cancel button (and the first question
+// when it failed or was cancelled) and links the document an extraction
+// made.
 function showCounts(el, job) {
   const p = job.progress;
   const set = (name, text) => {
@@ -146,6 +147,8 @@ function showCounts(el, job) {
   if (stopping) stopping.remove();
   const cancel = el.querySelector("[data-job-cancel]");
   if (cancel) cancel.remove();
+  const ask = el.querySelector("[data-job-ask]");
+  if (ask && job.status !== "succeeded" && job.status !== "partial") ask.remove();
   const doc = el.querySelector("[data-job-document]");
   if (doc && job.result && job.result.document_id) {
     doc.href = "/documents/" + job.result.document_id;
