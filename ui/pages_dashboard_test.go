@@ -111,6 +111,13 @@ func TestDashboardPage(t *testing.T) {
 		t.Errorf("unanswered list: %s", unanswered)
 	}
 
+	owner := newBrowser(t, f.h)
+	owner.signIn(f.ownerA.Email)
+	if page := wantPage(t, owner.get(path), http.StatusOK); !strings.Contains(page, "who owns billing?") || strings.Contains(page, "layoff") ||
+		len(barTag.FindAllString(page, -1)) != len(days) {
+		t.Errorf("the owner's dashboard: %s", page)
+	}
+
 	member := newBrowser(t, f.h)
 	member.signIn(f.memberA.Email)
 	page = wantPage(t, member.get(path), http.StatusOK)

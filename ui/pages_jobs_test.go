@@ -127,6 +127,11 @@ func TestJobsPage(t *testing.T) {
 		t.Errorf("no extractions: %s", page)
 	}
 
+	owner := newBrowser(t, f.h)
+	owner.signIn(f.ownerA.Email)
+	if page := wantPage(t, owner.get(path), http.StatusOK); !strings.Contains(page, "/retention/run") || !strings.Contains(page, "Backfill A&#39;s Slack now") {
+		t.Errorf("the owner's jobs page: %s", page)
+	}
 	member := newBrowser(t, f.h)
 	member.signIn(f.memberA.Email)
 	page = wantPage(t, member.get(path), http.StatusOK)
@@ -195,7 +200,8 @@ func TestJobsPageRunNow(t *testing.T) {
 // TestJobPageCancel: an admin sees the cancel button of a job that has not
 // ended and cancels it (post/redirect/get); once it has ended there is no
 // button, and a second cancel says it had ended. A member sees no button
-// and gets the 403 page; another organization's owner the 404 page.
+// and gets the 403 page; another organization's owner the 404 page; a
+// cross-site post is refused.
 func TestJobPageCancel(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -225,6 +231,7 @@ func TestJobPageCancel(t *testing.T) {
 	if !strings.Contains(page, form) || !strings.Contains(page, "Backfilling from Slack") {
 		t.Fatalf("an admin's job page: %s", page)
 	}
+	wantPage(t, admin.post(cancel, nil, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"), http.StatusForbidden)
 	if j, _ := f.app.Store.Job(ctx, f.orgA.ID, j.ID); j.Status != storage.JobQueued {
 		t.Fatalf("refused cancels changed the job: %+v", j)
 	}
