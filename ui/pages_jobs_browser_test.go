@@ -87,3 +87,45 @@ func TestBrowserCancelBackfill(t *testing.T) {
 	b.WaitText("table.jobs", "cancelled")
 	b.Shot("jobs-after")
 }
+
+// TestBrowserPartialBackfillOutcome: a backfill that cannot read one
+// channel ends partial while its page is open, and the page then names
+// that channel and why.
+func TestBrowserPartialBackfillOutcome(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	slack := fakeSlackAPI(t)
+	base := time.Now().Add(-24 * time.Hour).Unix()
+	slack.AddChannel(slackfake.Channel{ID: "C0GENERAL", Name: "general", Member: true})
+	slack.AddChannel(slackfake.Channel{ID: "C0LOCKED", Name: "locked", Member: true})
+	for i := range 5 {
+		slack.Post("C0GENERAL", slackfake.Message{TS: fmt.Sprintf("%d.%06d", base+int64(60*i), i+1), User: "U1", Text: "hello"})
+	}
+	slack.FailChannel("C0LOCKED", "channel_not_found")
+	a, orgID := wizardApp(t, slack.URL(), &importtest.Fake{})
+	if _, err := a.Accounts.CreateWorkspace(ctx, orgID, "test", slackfake.Acme.ID, slackfake.Acme.Name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Credentials.Store(ctx, "test", orgID, slackfake.Acme.ID, credentialsOf(testBotToken)); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, serveUI(t, a))
+	b.Open(fmt.Sprintf("/organizations/%d/jobs", orgID))
+	b.Fill("login-email", "owner@acme.test")
+	b.Fill("login-password", testPassword)
+	b.Click("form.form button[type=submit]")
+	b.Click(`form[action="/workspaces/` + slackfake.Acme.ID + `/backfill"] button`)
+	b.WaitText("h1", "Backfilling from Slack")
+	b.WaitText("#outcome-channels", "#locked")
+	if why := b.Text("#outcome-channels td:last-child"); !strings.Contains(why, "channel_not_found") {
+		t.Errorf("the reason shown is %q", why)
+	}
+	if status := b.Text("#job-status"); status != "partial" {
+		t.Errorf("status %q, want partial", status)
+	}
+	if ended := b.Text(`[data-when="finished_at"]`); !strings.HasSuffix(ended, " UTC") || ended == "never" {
+		t.Errorf("the job's end shows %q", ended)
+	}
+	b.CheckPage()
+	b.Shot("backfill-partial")
+}

@@ -107,10 +107,10 @@ function followJob(el) {
     detail.textContent = parts.join(" · ");
     showCounts(el, job);
     if (job.finished_at) {
-      const partial = !el.dataset.finished && job.status === "partial";
+      const ended = !el.dataset.finished;
       el.dataset.finished = job.status;
       if (done) done.hidden = false;
-      if (partial && !document.getElementById("outcome")) location.reload(); // the page lists what failed
+      if (ended) showOutcome();
       return;
     }
     setTimeout(tick, 500);
@@ -118,11 +118,10 @@ function followJob(el) {
   tick();
 }
 
-// showCounts writes a job's counts into the job page's fields (the
-// channels, messages, API calls and 429s met), says when it is stopping,
-// and once it has ended removes the cancel button (and the first question
-// when it failed or was cancelled) and links the document an extraction
-// made.
+// showCounts writes a job's counts (channels, messages, API calls, 429s
+// met) and times into the job page's fields, says when it is stopping, and
+// once it has ended removes the cancel button (and the first question when
+// it failed or was cancelled) and links the document an extraction made.
 function showCounts(el, job) {
   const p = job.progress;
   const set = (name, text) => {
@@ -142,6 +141,10 @@ function showCounts(el, job) {
     note.textContent = " · stopping: a cancel was asked for";
     status.after(note);
   }
+  for (const dd of document.querySelectorAll("[data-when]")) {
+    const t = job[dd.dataset.when];
+    if (t) dd.textContent = new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
   if (!job.finished_at) return;
   const stopping = el.querySelector("[data-job-stopping]");
   if (stopping) stopping.remove();
@@ -153,5 +156,21 @@ function showCounts(el, job) {
   if (doc && job.result && job.result.document_id) {
     doc.href = "/documents/" + job.result.document_id;
     doc.hidden = false;
+  }
+}
+
+// showOutcome adds what the page says of an ended job below it (the
+// channels or days a partial run could not read, its notes): the server's
+// own rendering of the page, fetched again, so that it is written once.
+async function showOutcome() {
+  if (document.querySelector("[data-job-outcome]")) return;
+  try {
+    const res = await fetch(location.pathname, {headers: {"Accept": "text/html"}});
+    if (!res.ok) return;
+    const page = new DOMParser().parseFromString(await res.text(), "text/html");
+    const main = document.querySelector("main");
+    for (const section of page.querySelectorAll("[data-job-outcome]")) main.append(document.importNode(section, true));
+  } catch (e) {
+    // offline or stopped: a reload shows it
   }
 }
