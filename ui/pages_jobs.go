@@ -14,7 +14,7 @@ import (
 )
 
 // jobKinds are the kinds of job the jobs page filters by, in its order.
-var jobKinds = []string{"backfill", "import", "retention", "extract"}
+func jobKinds() []string { return []string{"backfill", "import", "retention", "extract"} }
 
 // jobsPage lists an organization's jobs and, for admins, starts them.
 type jobsPage struct {
@@ -33,8 +33,8 @@ type jobsPage struct {
 // retention now".
 func (h *handler) showJobsPage(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
-	pg := &jobsPage{layout: layout{Title: "Jobs"}, Kinds: jobKinds, BackfillAvailable: h.app.Backfill != nil}
-	if k := r.URL.Query().Get("kind"); slices.Contains(jobKinds, k) {
+	pg := &jobsPage{layout: layout{Title: "Jobs"}, Kinds: jobKinds(), BackfillAvailable: h.app.Backfill != nil}
+	if k := r.URL.Query().Get("kind"); slices.Contains(pg.Kinds, k) {
 		pg.Kind = k
 	}
 	var err error
