@@ -230,6 +230,7 @@ var wantAccess = map[string]access{
 	"POST /logout":                signedIn,
 	"POST /api/credentials/check": signedIn,
 
+	"GET /organizations/{org_id}":                   orgMember,
 	"GET /organizations/{org_id}/workspaces":        orgMember,
 	"GET /organizations/{org_id}/ask":               orgMember,
 	"GET /organizations/{org_id}/documents":         orgMember,
@@ -254,6 +255,9 @@ var wantAccess = map[string]access{
 	"GET /workspaces/{workspace_id}/delete":         workspaceAdmin,
 	"POST /workspaces/{workspace_id}/delete":        workspaceAdmin,
 	"GET /jobs/{job_id}":                            jobMember,
+	"POST /jobs/{job_id}/cancel":                    jobAdmin,
+	"GET /organizations/{org_id}/jobs":              orgMember,
+	"POST /organizations/{org_id}/retention/run":    orgAdmin,
 
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,
@@ -299,6 +303,7 @@ var wantAccess = map[string]access{
 	"PATCH /api/workspaces/{workspace_id}/channels": workspaceAdmin,
 	"POST /api/organizations/{org_id}/imports":      orgAdmin,
 	"GET /api/workspaces/{workspace_id}/jobs":       workspaceMember,
+	"GET /api/organizations/{org_id}/jobs":          orgMember,
 	"GET /api/jobs/{job_id}":                        jobMember,
 	"POST /api/jobs/{job_id}/cancel":                jobAdmin,
 

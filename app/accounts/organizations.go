@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"lore/app/validation"
 	"lore/storage"
@@ -279,6 +280,13 @@ func (s *Service) CountMessages(ctx context.Context, orgID int64, workspaceID st
 		return 0, err
 	}
 	return s.store.CountMessages(ctx, workspaceID)
+}
+
+// MessagesPerDay counts the organization's messages per UTC day of their
+// ts, from the day of since to the day of until; days without any are left
+// out.
+func (s *Service) MessagesPerDay(ctx context.Context, orgID int64, since, until time.Time) ([]storage.DayCount, error) {
+	return s.store.MessagesPerDay(ctx, orgID, since, until)
 }
 
 // CreateWorkspace connects a Slack workspace (team id and display name) to
