@@ -418,3 +418,59 @@ func TestOrganizationDeletedLosesItsJobs(t *testing.T) {
 		t.Fatalf("a job of the deleted organization ran:\n%s", logs.String())
 	}
 }
+
+// TestPreviewRetentionCountsWhatTheNextRunDeletes: the preview counts the
+// messages older than the retention at the next run (03:00), and the run
+// then deletes exactly that many.
+func TestPreviewRetentionCountsWhatTheNextRunDeletes(t *testing.T) {
+	f := newFixture(t, "")
+	ctx := context.Background()
+	nextRun := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	// Posted 40, 31 and 29 days before the next run, and a recent one.
+	ages := []time.Duration{40 * 24 * time.Hour, 31 * 24 * time.Hour, 29 * 24 * time.Hour, time.Hour}
+	err := f.store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
+		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: f.ws, ID: "C1", Name: "general"}); err != nil {
+			return err
+		}
+		for _, age := range ages {
+			ts := strconv.FormatInt(nextRun.Add(-age).Unix(), 10) + ".000100"
+			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.ws, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello " + ts}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ days, want int64 }{{30, 2}, {35, 1}, {365, 0}, {1, 3}} {
+		p, err := f.sched.PreviewRetention(ctx, f.org, c.days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Messages != c.want || !p.NextRun.Equal(nextRun) || !p.Cutoff.Equal(nextRun.Add(-time.Duration(c.days)*24*time.Hour)) {
+			t.Fatalf("%d days: %+v, want %d messages, next run %s", c.days, p, c.want, nextRun)
+		}
+	}
+	if _, err := f.sched.PreviewRetention(ctx, 999999, 30); err == nil {
+		t.Fatal("a missing organization previews without error")
+	}
+	if n, _ := f.store.CountMessages(ctx, f.ws); n != 4 {
+		t.Fatalf("the preview changed the messages: %d left", n)
+	}
+
+	// At the next run, with 30 days, the run deletes the two counted.
+	f.patch(`{"message_retention_days": 30}`)
+	f.clock.Advance(nextRun.Sub(start))
+	j, err := f.sched.RunRetention(ctx, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, err := f.jobs.RunJob(ctx, f.org, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ended.Summary, "2 messages older than 30 days") {
+		t.Fatalf("the run: %s %q", ended.Status, ended.Summary)
+	}
+}
