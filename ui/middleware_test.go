@@ -254,6 +254,13 @@ var wantAccess = map[string]access{
 	"GET /workspaces/{workspace_id}/delete":         workspaceAdmin,
 	"POST /workspaces/{workspace_id}/delete":        workspaceAdmin,
 	"GET /jobs/{job_id}":                            jobMember,
+	"GET /organizations/{org_id}/settings":          orgMember,
+	"POST /organizations/{org_id}/settings":         orgAdmin,
+	"GET /instance":                                 instanceOwner,
+	"POST /instance/smtp":                           instanceOwner,
+	"POST /instance/smtp/test":                      instanceOwner,
+	"POST /instance/llm":                            instanceOwner,
+	"POST /instance/organizations":                  instanceOwner,
 
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,
