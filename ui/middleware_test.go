@@ -289,6 +289,7 @@ var wantAccess = map[string]access{
 	"POST /api/organizations/{org_id}/retention/run":       orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
+	"GET /api/organizations/{org_id}/settings/preview":     orgAdmin,
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
 
 	"GET /api/workspaces/{workspace_id}":    workspaceMember,

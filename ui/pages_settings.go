@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,15 +45,34 @@ type settingsField struct {
 	Checked bool   // Boolean
 	Default string
 	Error   string
-	// Every and NextRun say a valid Schedule in words and when it next
-	// fires; Off says the schedule is not used (auto_backfill_enabled off).
-	Every   string
-	NextRun time.Time
-	Off     bool
+	// Next says a valid Schedule in words and when it next fires.
+	Next string
 }
 
-// Count writes a count with thousands separators: 2,134.
-func (settingsPage) Count(n int64) string {
+// scheduleText says a backfill schedule in words and when it next fires,
+// or that it is not used while auto_backfill_enabled is off.
+func scheduleText(expr string, next time.Time, off bool) string {
+	if off {
+		return "Runs " + scheduler.Describe(expr) + " once auto_backfill_enabled is on; it is off."
+	}
+	return "Runs " + scheduler.Describe(expr) + "; next on " + when(next) + "."
+}
+
+// retentionText warns of what the next retention run deletes.
+func retentionText(p scheduler.RetentionPreview) string {
+	return fmt.Sprintf("This will delete %s messages older than %d days at the next run (%s).", count(p.Messages), p.Days, when(p.NextRun))
+}
+
+// RetentionText warns of what the next retention run deletes.
+func (pg settingsPage) RetentionText() string {
+	if pg.Retention == nil {
+		return ""
+	}
+	return retentionText(*pg.Retention)
+}
+
+// count writes a count with thousands separators: 2,134.
+func count(n int64) string {
 	s := strconv.FormatInt(max(n, 0), 10)
 	var b strings.Builder
 	for i, c := range s {
@@ -87,7 +107,7 @@ func (h *handler) submitSettings(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	patch, typed := formSettings(r)
+	patch, typed := formSettings(r.PostForm)
 	current, err := h.app.Settings.Get(r.Context(), m.OrgID)
 	if err != nil {
 		h.fail(w, r, err)
@@ -159,10 +179,10 @@ func (h *handler) retentionDeletesMore(r *http.Request, orgID, current, days int
 // is. A checkbox posts "false" from its hidden twin and "true" when ticked,
 // so its last value wins; a number that is not one goes to the service as
 // typed, which names the problem.
-func formSettings(r *http.Request) (patch map[string]json.RawMessage, typed map[string]any) {
+func formSettings(form url.Values) (patch map[string]json.RawMessage, typed map[string]any) {
 	patch, typed = map[string]json.RawMessage{}, map[string]any{}
 	for _, f := range settings.Table() {
-		vs, ok := r.PostForm[f.Name]
+		vs, ok := form[f.Name]
 		if !ok || len(vs) == 0 {
 			continue
 		}
@@ -200,13 +220,11 @@ func (h *handler) settingsPageOf(r *http.Request, values map[string]any, problem
 			sf.Value = shownValue(v)
 		}
 		if f.Kind == settings.Schedule && sf.Error == "" {
-			sf.Every = scheduler.Describe(sf.Value)
 			if next, err := h.app.Scheduler.NextRun(sf.Value); err == nil {
-				sf.NextRun = next
+				sf.Next = scheduleText(sf.Value, next, values["auto_backfill_enabled"] == false)
 			} else {
 				h.logger.Warn("settings page: next run", "path", r.URL.Path, "error", err)
 			}
-			sf.Off = values["auto_backfill_enabled"] == false
 		}
 		if n := len(pg.Groups); n == 0 || pg.Groups[n-1].Name != f.Group {
 			pg.Groups = append(pg.Groups, settingsGroup{Name: f.Group})
@@ -233,4 +251,64 @@ func shownValue(v any) string {
 		return "off"
 	}
 	return fmt.Sprint(v)
+}
+
+// fieldPreview is what the settings page says beside a field for a value
+// being typed: Text once saved, or Error, the field's problem.
+type fieldPreview struct {
+	Text  string `json:"text"`
+	Error string `json:"error,omitempty"`
+}
+
+// previewSettings answers the settings page's script as an admin types:
+// for backfill_schedule and message_retention_days in the query, the words
+// the page shows beside them (the schedule and its next run; what a lower
+// retention deletes at the next run), or the field's problem. Nothing is
+// saved.
+func (h *handler) previewSettings(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	current, err := h.app.Settings.Get(r.Context(), m.OrgID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	out := map[string]fieldPreview{}
+	for _, name := range []string{"backfill_schedule", "message_retention_days"} {
+		if !q.Has(name) {
+			continue
+		}
+		patch, _ := formSettings(url.Values{name: {q.Get(name)}})
+		set, err := settings.Validate(patch)
+		var ve *validation.Error
+		if errors.As(err, &ve) {
+			out[name] = fieldPreview{Error: name + " " + ve.Fields[name]}
+			continue
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		var p fieldPreview
+		switch v := set[name].(type) {
+		case string:
+			next, err := h.app.Scheduler.NextRun(v)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			p.Text = scheduleText(v, next, !current.Bool("auto_backfill_enabled"))
+		case int64:
+			more, err := h.retentionDeletesMore(r, m.OrgID, current.Int(name), v)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if more != nil {
+				p.Text = retentionText(*more)
+			}
+		}
+		out[name] = p
+	}
+	writeJSON(w, http.StatusOK, out)
 }

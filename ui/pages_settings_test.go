@@ -224,7 +224,7 @@ func TestSettingsRetentionWarning(t *testing.T) {
 	// 365 days deletes one message at the next run; 30 days would delete four.
 	page := wantPage(t, b.post(path, settingsForm(map[string]string{"message_retention_days": "30", "ai_tone": "technical"})), http.StatusOK)
 	for _, want := range []string{
-		"<strong>This will delete 4 messages older than 30 days at the next run</strong>",
+		"This will delete 4 messages older than 30 days at the next run (",
 		`<input type="hidden" name="confirm_retention" value="30">`, "Save, and delete them at the next run",
 		`id="message_retention_days" name="message_retention_days" type="text" inputmode="numeric" value="30"`,
 		`<option value="technical" selected>technical</option>`,
@@ -277,8 +277,53 @@ func TestSettingsRetentionWarning(t *testing.T) {
 func TestSettingsCount(t *testing.T) {
 	t.Parallel()
 	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 2134: "2,134", 1234567: "1,234,567"} {
-		if got := (settingsPage{}).Count(n); got != want {
+		if got := count(n); got != want {
 			t.Errorf("Count(%d) = %q, want %q", n, got, want)
 		}
 	}
+}
+
+// TestSettingsPreview: the page's script gets, for a schedule or a
+// retention being typed, the words the page shows beside it, or the
+// field's problem; nothing is saved.
+func TestSettingsPreview(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	err := f.app.Store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
+		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: f.wsA, ID: "C1", Name: "general"}); err != nil {
+			return err
+		}
+		for i := range 1200 {
+			ts := fmt.Sprintf("%d.%06d", time.Now().Add(-50*24*time.Hour).Unix(), i)
+			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.wsA, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/api/organizations/%d/settings/preview?", f.orgA.ID)
+	for _, c := range []struct {
+		query, field, text, problem string
+	}{
+		{"backfill_schedule=" + url.QueryEscape("30 6 * * 1"), "backfill_schedule", "Runs every Monday at 06:30 UTC; next on ", ""},
+		{"backfill_schedule=" + url.QueryEscape("0 25 * * *"), "backfill_schedule", "", "backfill_schedule must be a 5-field cron expression"},
+		{"message_retention_days=30", "message_retention_days", "This will delete 1,200 messages older than 30 days at the next run (", ""},
+		{"message_retention_days=60", "message_retention_days", "", ""},
+		{"message_retention_days=ten", "message_retention_days", "", "message_retention_days must be an integer; must be at least 30"},
+	} {
+		got := decodeBody[map[string]fieldPreview](t, f.do(t, "GET", base+c.query, f.adminA.Token, ""), http.StatusOK)
+		p, ok := got[c.field]
+		if !ok || len(got) != 1 || !strings.HasPrefix(p.Text, c.text) || (c.text == "") != (p.Text == "") || !strings.HasPrefix(p.Error, c.problem) ||
+			(c.problem == "") != (p.Error == "") {
+			t.Errorf("%s: %+v, want text %q, problem %q", c.query, got, c.text, c.problem)
+		}
+	}
+	if s := f.storedSettings(t); s.Int("message_retention_days") != 365 || s.String("backfill_schedule") != "0 2 * * *" {
+		t.Fatalf("the preview saved: %v", s.Values)
+	}
+	wantError(t, f.do(t, "GET", base+"message_retention_days=30", f.memberA.Token, ""), http.StatusForbidden, "forbidden")
 }

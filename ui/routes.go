@@ -45,6 +45,7 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
+		{"GET /api/organizations/{org_id}/settings/preview", orgAdmin, h.previewSettings},
 
 		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
 
