@@ -31,6 +31,9 @@ type instancePage struct {
 	LLM        instance.LLMView
 	LLMForm    llmForm
 	LLMErrors  map[string]string
+	// StoredPassword and StoredKey tell whether the database holds an SMTP
+	// password or a model API key, which the forms may then remove.
+	StoredPassword, StoredKey bool
 	// Keys are the key versions as `lore keys status` lists them.
 	Keys       []keys.VersionStatus
 	KeyOrigin  string
@@ -81,6 +84,7 @@ func (h *handler) instancePageOf(ctx context.Context, p principal) (*instancePag
 	if pg.SMTP.Source == notify.SourceInstance {
 		v := pg.SMTP
 		pg.SMTPForm = smtpForm{Host: v.Host, Port: strconv.Itoa(v.Port), TLS: v.TLS, Username: v.Username, From: v.From}
+		pg.StoredPassword = v.Password != ""
 	}
 	if pg.LLM, err = h.app.Instance.LLM(ctx); err != nil {
 		return nil, err
@@ -91,6 +95,7 @@ func (h *handler) instancePageOf(ctx context.Context, p principal) (*instancePag
 	}
 	if stored != nil && stored.Enabled {
 		pg.LLMForm = llmForm{BaseURL: stored.BaseURL, Model: stored.Model, Timeout: strconv.FormatFloat(stored.TimeoutSeconds, 'f', -1, 64)}
+		pg.StoredKey = stored.APIKey != ""
 	}
 	if pg.Keys, err = h.app.Instance.KeyStatus(ctx); err != nil {
 		return nil, err

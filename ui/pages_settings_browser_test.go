@@ -8,11 +8,33 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"lore/app"
 	"lore/app/accounts"
 	"lore/app/apptest"
 	"lore/storage"
 	"lore/ui/browsertest"
 )
+
+// ownerApp is an app with one organization, Acme, whose owner (the
+// instance owner) signs in with testPassword as owner@acme.test.
+func ownerApp(t *testing.T) (*app.App, storage.Organization) {
+	t.Helper()
+	a := apptest.Open(t)
+	a.Accounts = accounts.New(a.Store, a.Logger, accounts.WithHashParams(accounts.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
+	_, org, err := a.Accounts.AddUser(context.Background(), accounts.NewUser{Email: "owner@acme.test", Password: testPassword, OrgName: "Acme", Role: "owner"}, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, org
+}
+
+// signInAt opens path and signs in there as owner@acme.test.
+func signInAt(b *browsertest.Browser, path string) {
+	b.Open(path)
+	b.Fill("login-email", "owner@acme.test")
+	b.Fill("login-password", testPassword)
+	b.Click("form.form button[type=submit]")
+}
 
 // TestBrowserSettingsChange: in Chromium, an admin changes the settings
 // with one bad field, which is shown beside it while nothing is saved and
@@ -22,30 +44,12 @@ import (
 func TestBrowserSettingsChange(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a := apptest.Open(t)
-	a.Accounts = accounts.New(a.Store, a.Logger, accounts.WithHashParams(accounts.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}))
-	_, org, err := a.Accounts.AddUser(ctx, accounts.NewUser{Email: "owner@acme.test", Password: testPassword, OrgName: "Acme", Role: "owner"}, "cli")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, org := ownerApp(t)
 	if _, err := a.Accounts.CreateWorkspace(ctx, org.ID, "cli", "T0ACME", "Acme"); err != nil {
 		t.Fatal(err)
 	}
-	err = a.Store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
-		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: "T0ACME", ID: "C1", Name: "general"}); err != nil {
-			return err
-		}
-		for i, age := range []time.Duration{400, 40, 40, 35, 1} {
-			ts := fmt.Sprintf("%d.%06d", time.Now().Add(-age*24*time.Hour).Unix(), i)
-			if _, err := w.Put(ctx, storage.Message{WorkspaceID: "T0ACME", ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	const day = 24 * time.Hour
+	seedMessages(t, a, "T0ACME", 400*day, 40*day, 40*day, 35*day, day)
 	stored := func() map[string]any {
 		t.Helper()
 		s, err := a.Settings.Get(ctx, org.ID)
@@ -61,10 +65,7 @@ func TestBrowserSettingsChange(t *testing.T) {
 	}
 	path := fmt.Sprintf("/organizations/%d/settings", org.ID)
 
-	b.Open(path)
-	b.Fill("login-email", "owner@acme.test")
-	b.Fill("login-password", testPassword)
-	b.Click("form.form button[type=submit]")
+	signInAt(b, path)
 	b.WaitText("h1", "Settings of Acme")
 	b.WaitText("#backfill_schedule-next", "Runs every day at 02:00 UTC; next on ")
 	b.CheckPage()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lore/app"
 	"lore/app/settings"
 	"lore/storage"
 )
@@ -36,6 +37,39 @@ func settingsForm(set map[string]string) url.Values {
 		form.Set(f.Name, v)
 	}
 	return form
+}
+
+// wantContains fails the test for each of wants the page lacks.
+func wantContains(t testing.TB, page, what string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(page, want) {
+			t.Errorf("%s lacks %q", what, want)
+		}
+	}
+}
+
+// seedMessages stores a message posted each age ago in the workspace's
+// channel C1.
+func seedMessages(t *testing.T, a *app.App, workspaceID string, ages ...time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	err := a.Store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
+		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: workspaceID, ID: "C1", Name: "general"}); err != nil {
+			return err
+		}
+		for i, age := range ages {
+			ts := fmt.Sprintf("%d.%06d", now.Add(-age).Unix(), i)
+			if _, err := w.Put(ctx, storage.Message{WorkspaceID: workspaceID, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (f *fixture) settingsPath() string { return fmt.Sprintf("/organizations/%d/settings", f.orgA.ID) }
@@ -73,16 +107,12 @@ func TestSettingsPageForEachRole(t *testing.T) {
 				t.Errorf("no group %s", g)
 			}
 		}
-		for _, want := range []string{
+		wantContains(t, page, who.Email+"'s page",
 			`<option value="casual">casual</option>`, "One of professional, casual, technical. Default: professional.",
 			"From 0 to 100. Default: 40.", "At least 30. Default: 365.",
 			`value="0 2 * * *"`, "Runs every day at 02:00 UTC; next on ",
-			"Save the settings", `href="` + path + `"`,
-		} {
-			if !strings.Contains(page, want) {
-				t.Errorf("%s: the page lacks %q", who.Email, want)
-			}
-		}
+			"Save the settings", `href="`+path+`"`,
+		)
 		if strings.Contains(page, " disabled") {
 			t.Errorf("%s: fields are disabled for an admin", who.Email)
 		}
@@ -135,7 +165,7 @@ func TestSettingsFormAllOrNothing(t *testing.T) {
 	bad := settingsForm(map[string]string{"ai_tone": "casual", "confidence_threshold": "150", "backfill_schedule": "0 25 * * *",
 		"backfill_days_back": "ninety", "custom_system_prompt": "Answer in French.", "weekly_digest_enabled": "true"})
 	page := wantPage(t, b.post(path, bad), http.StatusUnprocessableEntity)
-	for _, want := range []string{
+	wantContains(t, page, "the form again",
 		settingsInvalid,
 		`<p class="field-error" id="confidence_threshold-error">confidence_threshold must be 0-100</p>`,
 		`<p class="field-error" id="backfill_days_back-error">backfill_days_back must be an integer; must be 1-365</p>`,
@@ -143,11 +173,7 @@ func TestSettingsFormAllOrNothing(t *testing.T) {
 		`value="150" aria-describedby="confidence_threshold-help confidence_threshold-error" aria-invalid="true"`,
 		`value="ninety"`, `value="0 25 * * *"`, `<option value="casual" selected>casual</option>`,
 		">Answer in French.</textarea>", `id="weekly_digest_enabled" name="weekly_digest_enabled" type="checkbox" value="true" checked`,
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("the form again lacks %q", want)
-		}
-	}
+	)
 	if strings.Contains(page, "ai_tone-error") || strings.Contains(page, "Runs on the schedule") {
 		t.Errorf("a good field is marked, or a bad schedule said in words: %s", page)
 	}
@@ -200,39 +226,20 @@ func TestSettingsRetentionWarning(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	now := time.Now()
 	ages := []time.Duration{400 * 24 * time.Hour, 40 * 24 * time.Hour, 35 * 24 * time.Hour, 40 * 24 * time.Hour, time.Hour}
-	err := f.app.Store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
-		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: f.wsA, ID: "C1", Name: "general"}); err != nil {
-			return err
-		}
-		for i, age := range ages {
-			ts := fmt.Sprintf("%d.%06d", now.Add(-age).Unix(), i)
-			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.wsA, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seedMessages(t, f.app, f.wsA, ages...)
 	b := newBrowser(t, f.h)
 	b.signIn(f.ownerA.Email)
 	path := f.settingsPath()
 
 	// 365 days deletes one message at the next run; 30 days would delete four.
 	page := wantPage(t, b.post(path, settingsForm(map[string]string{"message_retention_days": "30", "ai_tone": "technical"})), http.StatusOK)
-	for _, want := range []string{
+	wantContains(t, page, "the confirm step",
 		"This will delete 4 messages older than 30 days at the next run (",
 		`<input type="hidden" name="confirm_retention" value="30">`, "Save, and delete them at the next run",
 		`id="message_retention_days" name="message_retention_days" type="text" inputmode="numeric" value="30"`,
 		`<option value="technical" selected>technical</option>`,
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("the confirm step lacks %q", want)
-		}
-	}
+	)
 	if s := f.storedSettings(t); s.Int("message_retention_days") != 365 || s.String("ai_tone") != "professional" {
 		t.Fatalf("saved before the confirmation: %v", s.Values)
 	}
@@ -289,22 +296,11 @@ func TestSettingsCount(t *testing.T) {
 func TestSettingsPreview(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
-	err := f.app.Store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
-		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: f.wsA, ID: "C1", Name: "general"}); err != nil {
-			return err
-		}
-		for i := range 1200 {
-			ts := fmt.Sprintf("%d.%06d", time.Now().Add(-50*24*time.Hour).Unix(), i)
-			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.wsA, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	ages := make([]time.Duration, 1200)
+	for i := range ages {
+		ages[i] = 50 * 24 * time.Hour
 	}
+	seedMessages(t, f.app, f.wsA, ages...)
 	base := fmt.Sprintf("/api/organizations/%d/settings/preview?", f.orgA.ID)
 	for _, c := range []struct {
 		query, field, text, problem string
