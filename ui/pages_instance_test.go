@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"lore/app/instance"
+	"lore/app/notify"
 	"lore/app/notify/smtptest"
 )
 
@@ -204,5 +206,41 @@ func TestInstanceLLMAndOrganizationForms(t *testing.T) {
 	if loc != "/instance#organizations" || !strings.Contains(page, "The organization Org C is created; you are its owner.") ||
 		!strings.Contains(page, `">Org C</a> (you: owner)`) {
 		t.Fatalf("after creating Org C: %s %s", loc, page)
+	}
+}
+
+// TestInstancePageNamesTheEnvironment: values the environment sets are
+// said to come from it, and what is saved here is said to wait behind it.
+func TestInstancePageNamesTheEnvironment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.app.Notify.SaveSettings(ctx, "user:1", notify.Input{Host: "saved.example", Port: 587, TLS: "starttls", From: "lore@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Instance.SetLLM(ctx, "user:1", instance.LLMChange{BaseURL: "http://saved.example/v1", Model: "saved-model"}); err != nil {
+		t.Fatal(err)
+	}
+	f.app.Notify = notify.New(f.app.Store, f.app.Keyring, f.app.Logger, notify.Options{Env: &notify.Config{Host: "env.example", Port: 465,
+		TLS: "tls", Username: "env-user", Password: "env-password-secret-1", From: "env@example.com"}})
+	f.app.Instance = instance.New(f.app.Store, f.app.Keyring, instance.Env{BaseURL: "http://env.example/v1", Model: "env-model", Timeout: 20 * time.Second})
+	f.app.Config.Keys.Key = "a passphrase from the environment"
+
+	b := newBrowser(t, f.h)
+	b.signIn(f.ownerA.Email)
+	page := wantPage(t, b.get("/instance"), http.StatusOK)
+	wantContains(t, page, "the instance page",
+		"<dd>the environment (LORE_SMTP_URL)</dd>", "<dd>env.example:465 (tls)</dd>",
+		"Settings are saved here too, but the environment's are in force while LORE_SMTP_URL is set.",
+		"<dd>the environment (LORE_LLM_BASE_URL)</dd>", "<dd>env-model</dd>",
+		"An endpoint is saved here too (http://saved.example/v1, saved-model), but the environment's is in force",
+		`value="http://saved.example/v1"`, "<dd>the environment (ENCRYPTION_KEY)</dd>",
+	)
+	if strings.Contains(page, "env-password-secret-1") || strings.Contains(page, "a passphrase from the environment") {
+		t.Fatal("the page shows a secret of the environment")
+	}
+	// The SMTP form does not offer the environment's values to save.
+	if strings.Contains(page, `value="env.example"`) {
+		t.Fatal("the SMTP form holds the environment's server")
 	}
 }
