@@ -20,7 +20,7 @@ func TestBrowserInstanceSMTPAndTestMail(t *testing.T) {
 	srv := smtptest.Start(t)
 	b := browsertest.New(t, serveUI(t, a))
 
-	signInAt(b, "/instance")
+	signInAt(b, "/instance", "owner@acme.test")
 	b.WaitText("h1", "This Lore instance")
 	b.WaitText("#smtp dd", "nowhere: not configured")
 	b.CheckPage()

@@ -28,10 +28,10 @@ func ownerApp(t *testing.T) (*app.App, storage.Organization) {
 	return a, org
 }
 
-// signInAt opens path and signs in there as owner@acme.test.
-func signInAt(b *browsertest.Browser, path string) {
+// signInAt opens path and signs in there as email, with testPassword.
+func signInAt(b *browsertest.Browser, path, email string) {
 	b.Open(path)
-	b.Fill("login-email", "owner@acme.test")
+	b.Fill("login-email", email)
 	b.Fill("login-password", testPassword)
 	b.Click("form.form button[type=submit]")
 }
@@ -65,7 +65,7 @@ func TestBrowserSettingsChange(t *testing.T) {
 	}
 	path := fmt.Sprintf("/organizations/%d/settings", org.ID)
 
-	signInAt(b, path)
+	signInAt(b, path, "owner@acme.test")
 	b.WaitText("h1", "Settings of Acme")
 	b.WaitText("#backfill_schedule-next", "Runs every day at 02:00 UTC; next on ")
 	b.CheckPage()
@@ -123,4 +123,17 @@ func TestBrowserSettingsChange(t *testing.T) {
 		t.Fatalf("after the confirmation: %v", s)
 	}
 	b.Shot("retention-saved")
+
+	// A member sees the settings, read only.
+	if _, _, err := a.Accounts.AddUser(ctx, accounts.NewUser{Email: "member@acme.test", Password: testPassword, OrgName: "Acme", Role: "member"}, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	b.Click("form.logout button")
+	signInAt(b, path, "member@acme.test")
+	b.WaitText("main", "Only the organization's admins can change these settings")
+	if v := value("message_retention_days"); v != "30" {
+		t.Errorf("the member sees message_retention_days %q", v)
+	}
+	b.CheckPage()
+	b.Shot("settings-member-read-only")
 }
