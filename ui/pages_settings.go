@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -114,13 +115,8 @@ func (h *handler) submitSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// What the page shows again: the stored values under what was typed.
-	shown := make(map[string]any, len(current.Values))
-	for k, v := range current.Values {
-		shown[k] = v
-	}
-	for k, v := range typed {
-		shown[k] = v
-	}
+	shown := maps.Clone(current.Values)
+	maps.Copy(shown, typed)
 	again := func(status int, pg *settingsPage) { h.render(w, r, status, "settings", pg) }
 
 	set, err := settings.Validate(patch)
