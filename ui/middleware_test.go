@@ -258,6 +258,13 @@ var wantAccess = map[string]access{
 	"POST /jobs/{job_id}/cancel":                    jobAdmin,
 	"GET /organizations/{org_id}/jobs":              orgMember,
 	"POST /organizations/{org_id}/retention/run":    orgAdmin,
+	"GET /organizations/{org_id}/settings":          orgMember,
+	"POST /organizations/{org_id}/settings":         orgAdmin,
+	"GET /instance":                                 instanceOwner,
+	"POST /instance/smtp":                           instanceOwner,
+	"POST /instance/smtp/test":                      instanceOwner,
+	"POST /instance/llm":                            instanceOwner,
+	"POST /instance/organizations":                  instanceOwner,
 
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,
@@ -286,6 +293,7 @@ var wantAccess = map[string]access{
 	"POST /api/organizations/{org_id}/retention/run":       orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
+	"GET /api/organizations/{org_id}/settings/preview":     orgAdmin,
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
 
 	"GET /api/workspaces/{workspace_id}":    workspaceMember,

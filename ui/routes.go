@@ -45,6 +45,7 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
+		{"GET /api/organizations/{org_id}/settings/preview", orgAdmin, h.previewSettings},
 
 		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
 
@@ -125,6 +126,13 @@ func (h *handler) routeTable() []route {
 		{"GET /documents/{document_id}", documentMember, h.showDocumentPage},
 		{"GET /documents/{document_id}/delete", documentAdmin, h.showDeleteDocument},
 		{"POST /documents/{document_id}/delete", documentAdmin, h.submitDeleteDocument},
+		{"GET /organizations/{org_id}/settings", orgMember, h.showSettingsPage},
+		{"POST /organizations/{org_id}/settings", orgAdmin, h.submitSettings},
+		{"GET /instance", instanceOwner, h.showInstancePage},
+		{"POST /instance/smtp", instanceOwner, h.submitSMTP},
+		{"POST /instance/smtp/test", instanceOwner, h.submitTestMail},
+		{"POST /instance/llm", instanceOwner, h.submitLLM},
+		{"POST /instance/organizations", instanceOwner, h.submitOrganization},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }

@@ -32,6 +32,12 @@ func (s *Service) Organization(ctx context.Context, orgID int64) (storage.Organi
 	return s.store.Organization(ctx, orgID)
 }
 
+// ListOrganizations returns every organization of the instance, by id, for
+// the instance owner's page.
+func (s *Service) ListOrganizations(ctx context.Context) ([]storage.Organization, error) {
+	return s.store.ListOrganizations(ctx)
+}
+
 // ListUserOrganizations returns the organizations the user belongs to, with
 // the user's role in each.
 func (s *Service) ListUserOrganizations(ctx context.Context, userID int64) ([]storage.OrganizationRole, error) {

@@ -8,6 +8,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button[data-copy]")) copyButton(button);
   for (const el of document.querySelectorAll("[data-job-url]")) followJob(el);
   for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) limitFileSize(input);
+  for (const form of document.querySelectorAll("form[data-preview-url]")) previewSettings(form);
 });
 
 // limitFileSize refuses a chosen file over the server's limit before it
@@ -172,5 +173,35 @@ async function showOutcome() {
     for (const section of page.querySelectorAll("[data-job-outcome]")) main.append(document.importNode(section, true));
   } catch (e) {
     // offline or stopped: a reload shows it
+  }
+}
+
+// previewSettings says, as an admin types, what the settings page says
+// beside the backfill schedule (in words, with its next run) and the
+// retention (what a lower one deletes at the next run), from the server's
+// preview: the same words the page shows once saved. Nothing is saved.
+function previewSettings(form) {
+  const notes = {backfill_schedule: "backfill_schedule-next", message_retention_days: "message_retention_days-note"};
+  for (const [name, noteId] of Object.entries(notes)) {
+    const input = document.getElementById(name);
+    const note = document.getElementById(noteId);
+    if (!input || !note || input.disabled) continue;
+    let timer = 0;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        let answer;
+        try {
+          const res = await fetch(form.dataset.previewUrl + "?" + new URLSearchParams({[name]: input.value}), {headers: {"Accept": "application/json"}});
+          if (!res.ok) return;
+          answer = (await res.json())[name];
+        } catch (e) {
+          return; // offline or stopped: saving still checks
+        }
+        if (!answer) return;
+        note.textContent = answer.error || answer.text;
+        note.classList.toggle("field-error", Boolean(answer.error));
+      }, 300);
+    });
   }
 }
