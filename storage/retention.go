@@ -70,6 +70,19 @@ func (s *Store) DeleteMessagesBefore(ctx context.Context, orgID int64, cutoff ti
 	}
 }
 
+// CountMessagesBefore returns how many of the organization's messages were
+// posted before cutoff: what DeleteMessagesBefore would delete.
+func (s *Store) CountMessagesBefore(ctx context.Context, orgID int64, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM messages m
+		WHERE CAST(m.ts AS INTEGER) < ?1
+		  AND m.workspace_id IN (SELECT workspace_id FROM installations WHERE org_id = ?2)`, cutoff.Unix(), orgID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("storage: count messages of organization %d before %s: %w", orgID, cutoff.UTC().Format(time.DateOnly), err)
+	}
+	return n, nil
+}
+
 // ReclaimSpace gives the database's free pages back to the file system
 // (PRAGMA incremental_vacuum, which needs auto_vacuum = INCREMENTAL, set by
 // migration 00016) and returns how many bytes the file shrank by.

@@ -38,9 +38,17 @@ func TestDeleteMessagesBeforeTakesExactlyTheOldRowsAndTheirIndex(t *testing.T) {
 		t.Fatalf("before: zebra matches %v, want the parent and, by its context, the reply", got)
 	}
 
+	// The count ahead of the run is what the run deletes: the
+	// organization's old rows, not another organization's.
+	if n, err := s.CountMessagesBefore(ctx, org, cutoff); err != nil || n != 3 {
+		t.Fatalf("CountMessagesBefore = %d, %v; want 3", n, err)
+	}
 	res, err := s.DeleteMessagesBefore(ctx, org, cutoff)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n, err := s.CountMessagesBefore(ctx, org, cutoff); err != nil || n != 0 {
+		t.Fatalf("CountMessagesBefore after the run = %d, %v; want 0", n, err)
 	}
 	if res.Messages != 3 || res.Threads != 1 {
 		t.Fatalf("result = %+v, want 3 messages deleted and 1 thread reindexed", res)

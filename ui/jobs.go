@@ -86,8 +86,21 @@ const maxJobs = 200
 // limit (1-200, default 50).
 func (h *handler) listWorkspaceJobs(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
+	h.listJobs(w, r, storage.JobFilter{OrgID: m.OrgID, WorkspaceID: r.PathValue("workspace_id")})
+}
+
+// listOrganizationJobs lists all the organization's jobs (imports,
+// backfills, retention runs, extractions), newest first. Query: kind,
+// workspace_id, limit (1-200, default 50).
+func (h *handler) listOrganizationJobs(w http.ResponseWriter, r *http.Request) {
+	_, m := caller(r)
+	h.listJobs(w, r, storage.JobFilter{OrgID: m.OrgID, WorkspaceID: r.URL.Query().Get("workspace_id")})
+}
+
+// listJobs answers a job list of f, narrowed by the query's kind and limit.
+func (h *handler) listJobs(w http.ResponseWriter, r *http.Request, f storage.JobFilter) {
 	q := r.URL.Query()
-	f := storage.JobFilter{OrgID: m.OrgID, WorkspaceID: r.PathValue("workspace_id"), Kind: q.Get("kind"), Limit: 50}
+	f.Kind, f.Limit = q.Get("kind"), 50
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxJobs {

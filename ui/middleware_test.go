@@ -230,6 +230,7 @@ var wantAccess = map[string]access{
 	"POST /logout":                signedIn,
 	"POST /api/credentials/check": signedIn,
 
+	"GET /organizations/{org_id}":                   orgMember,
 	"GET /organizations/{org_id}/workspaces":        orgMember,
 	"GET /organizations/{org_id}/ask":               orgMember,
 	"GET /organizations/{org_id}/documents":         orgMember,
@@ -254,6 +255,16 @@ var wantAccess = map[string]access{
 	"GET /workspaces/{workspace_id}/delete":         workspaceAdmin,
 	"POST /workspaces/{workspace_id}/delete":        workspaceAdmin,
 	"GET /jobs/{job_id}":                            jobMember,
+	"POST /jobs/{job_id}/cancel":                    jobAdmin,
+	"GET /organizations/{org_id}/jobs":              orgMember,
+	"POST /organizations/{org_id}/retention/run":    orgAdmin,
+	"GET /organizations/{org_id}/settings":          orgMember,
+	"POST /organizations/{org_id}/settings":         orgAdmin,
+	"GET /instance":                                 instanceOwner,
+	"POST /instance/smtp":                           instanceOwner,
+	"POST /instance/smtp/test":                      instanceOwner,
+	"POST /instance/llm":                            instanceOwner,
+	"POST /instance/organizations":                  instanceOwner,
 
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,
@@ -282,6 +293,7 @@ var wantAccess = map[string]access{
 	"POST /api/organizations/{org_id}/retention/run":       orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
+	"GET /api/organizations/{org_id}/settings/preview":     orgAdmin,
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
 
 	"GET /api/workspaces/{workspace_id}":    workspaceMember,
@@ -299,6 +311,7 @@ var wantAccess = map[string]access{
 	"PATCH /api/workspaces/{workspace_id}/channels": workspaceAdmin,
 	"POST /api/organizations/{org_id}/imports":      orgAdmin,
 	"GET /api/workspaces/{workspace_id}/jobs":       workspaceMember,
+	"GET /api/organizations/{org_id}/jobs":          orgMember,
 	"GET /api/jobs/{job_id}":                        jobMember,
 	"POST /api/jobs/{job_id}/cancel":                jobAdmin,
 

@@ -84,6 +84,14 @@ func (h *handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
+// when is a time as pages show it, in UTC to the minute.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
 // pages are the page templates: the layout, parsed once with each page.
 type pages struct {
 	byName map[string]*template.Template
@@ -97,12 +105,7 @@ func parsePages(templates fs.FS, a *assets) (*pages, error) {
 		"percent": func(n int) int {
 			return min(max(n, 0), 100)
 		},
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return "never"
-			}
-			return t.UTC().Format("2006-01-02 15:04 UTC")
-		},
+		"when": when,
 		"statusText": func(s credentials.Status) string {
 			switch s {
 			case credentials.StatusNotConfigured:

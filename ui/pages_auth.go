@@ -30,7 +30,7 @@ type noOrgPage struct{ layout }
 
 // showHome is the start page: with no user yet, the first run's form;
 // signed out, the login page; signed in, the first organization's
-// workspaces.
+// dashboard.
 func (h *handler) showHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if p, ok := principalFrom(ctx); ok {
@@ -43,7 +43,7 @@ func (h *handler) showHome(w http.ResponseWriter, r *http.Request) {
 			h.render(w, r, http.StatusOK, "noorg", &noOrgPage{layout{Title: "No organization"}})
 			return
 		}
-		http.Redirect(w, r, fmt.Sprintf("/organizations/%d/workspaces", orgs[0].ID), http.StatusSeeOther)
+		http.Redirect(w, r, fmt.Sprintf("/organizations/%d", orgs[0].ID), http.StatusSeeOther)
 		return
 	}
 	token, err := h.app.Accounts.SetupToken(ctx)

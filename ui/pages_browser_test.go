@@ -77,7 +77,7 @@ func TestBrowserFirstRunSignupAndLogout(t *testing.T) {
 	b.Shot("wrong-password")
 	b.Fill("login-password", "a-long-enough-password")
 	b.Click("form.form button[type=submit]")
-	b.WaitText("h1", "Workspaces of Acme")
+	b.WaitText("h1", "Dashboard of Acme")
 	b.CheckPage()
 	b.Shot("signed-in")
 }

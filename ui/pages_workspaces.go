@@ -74,9 +74,8 @@ type workspacePage struct {
 	LastJob     *storage.Job
 	Messages    int64
 	Transport   string
-	// Socket says whether the workspace's Socket Mode connection is up in
-	// this process: "up", "down", or "" when the page cannot tell (HTTP
-	// mode, or no Socket Mode runtime).
+	// Socket says whether the workspace's Socket Mode connection is up
+	// (see socketState).
 	Socket string
 	// Channels is the channel list with the admins' choices and message
 	// counts (admins only: the API's listing is theirs too).
@@ -95,14 +94,9 @@ func (h *handler) showWorkspacePage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	pg := &workspacePage{layout: layout{Title: ws.TeamName}, Workspace: ws, Transport: "Socket Mode"}
+	pg := &workspacePage{layout: layout{Title: ws.TeamName}, Workspace: ws, Transport: "Socket Mode", Socket: h.socketState(ws)}
 	if ws.Transport == storage.TransportHTTP {
 		pg.Transport = "HTTP (Slack posts to Lore's request URLs)"
-	} else if h.app.Sockets != nil {
-		pg.Socket = "down"
-		if slices.Contains(h.app.Sockets.Connected(), ws.ID) {
-			pg.Socket = "up"
-		}
 	}
 	if accounts.RoleAtLeast(m.Role, storage.RoleAdmin) {
 		v, err := h.app.Credentials.View(r.Context(), p.actor(), m.OrgID, ws.ID)
@@ -528,10 +522,11 @@ func (h *handler) syncPage(w http.ResponseWriter, r *http.Request) (pg *syncStep
 	return pg, true
 }
 
-// submitBackfill starts a backfill from the wizard's form (the same Start
-// as the API) and goes to its job's page; a bad field is the form again
-// with what was typed, and one already queued or running (409) is the
-// form again with a link to that job.
+// submitBackfill starts a backfill from the wizard's form or the jobs
+// page's "backfill now" (the same Start as the API) and goes to its job's
+// page; a bad field is the form again with what was typed, and one already
+// queued or running (409) is the form again with a link to that job, or
+// from the jobs page (from=jobs), that page saying so.
 func (h *handler) submitBackfill(w http.ResponseWriter, r *http.Request) {
 	_, m := caller(r)
 	if err := r.ParseForm(); err != nil {
@@ -564,6 +559,10 @@ func (h *handler) submitBackfill(w http.ResponseWriter, r *http.Request) {
 	j, err := h.app.Backfill.Start(r.Context(), m.OrgID, pg.Workspace.ID, req)
 	var running *backfill.RunningError
 	switch {
+	case errors.As(err, &running) && r.PostForm.Get("from") == "jobs":
+		h.redirect(w, r, fmt.Sprintf("/organizations/%d/jobs", m.OrgID), flash{"error",
+			fmt.Sprintf("A backfill of %s is already queued or running (job %d); no other was queued.", pg.Workspace.TeamName, running.JobID)})
+		return
 	case errors.As(err, &running):
 		pg.RunningJob = running.JobID
 		h.render(w, r, http.StatusConflict, "wizard_sync", pg)
@@ -659,22 +658,4 @@ func (h *handler) submitDeleteWorkspace(w http.ResponseWriter, r *http.Request) 
 	}
 	h.redirect(w, r, fmt.Sprintf("/organizations/%d/workspaces", m.OrgID),
 		flash{"ok", ws.TeamName + " is deleted, with its secrets, channels and messages."})
-}
-
-// jobPage follows one job.
-type jobPage struct {
-	layout
-	Job storage.Job
-}
-
-// showJobPage shows a job's progress; the page's script follows it live
-// through GET /api/jobs/{job_id}.
-func (h *handler) showJobPage(w http.ResponseWriter, r *http.Request) {
-	_, m := caller(r)
-	j, err := h.app.Jobs.Job(r.Context(), m.OrgID, jobID(r))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, "job", &jobPage{layout: layout{Title: "Job " + fmt.Sprint(j.ID)}, Job: j})
 }

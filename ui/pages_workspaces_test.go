@@ -79,6 +79,12 @@ func TestEveryPageRendersForEachRole(t *testing.T) {
 				}
 				continue
 			}
+			if rt.access == instanceOwner && who.role != storage.RoleOwner {
+				if page := wantPage(t, w, http.StatusForbidden); !strings.Contains(page, "only the instance owner") {
+					t.Errorf("%s as %s: %s", path, who.name, page)
+				}
+				continue
+			}
 			page := wantPage(t, w, http.StatusOK)
 			wantLabels(t, page)
 			if !strings.Contains(page, `action="/logout"`) {

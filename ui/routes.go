@@ -45,6 +45,7 @@ func (h *handler) routeTable() []route {
 
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
+		{"GET /api/organizations/{org_id}/settings/preview", orgAdmin, h.previewSettings},
 
 		{"GET /api/organizations/{org_id}/audit", orgAdmin, h.listAudit},
 
@@ -73,6 +74,7 @@ func (h *handler) routeTable() []route {
 		{"POST /api/workspaces/{workspace_id}/imports", workspaceAdmin, h.importToWorkspace},
 		{"POST /api/organizations/{org_id}/imports", orgAdmin, h.importToOrganization},
 		{"GET /api/workspaces/{workspace_id}/jobs", workspaceMember, h.listWorkspaceJobs},
+		{"GET /api/organizations/{org_id}/jobs", orgMember, h.listOrganizationJobs},
 		{"GET /api/jobs/{job_id}", jobMember, h.showJob},
 		{"POST /api/jobs/{job_id}/cancel", jobAdmin, h.cancelJob},
 
@@ -96,6 +98,7 @@ func (h *handler) routeTable() []route {
 		{"GET /login", public, h.showLogin},
 		{"POST /login", public, h.submitLogin},
 		{"POST /logout", signedIn, h.submitLogout},
+		{"GET /organizations/{org_id}", orgMember, h.showDashboard},
 		{"GET /organizations/{org_id}/workspaces", orgMember, h.showWorkspacesPage},
 		{"GET /organizations/{org_id}/setup", orgAdmin, h.showWizardApp},
 		{"GET /organizations/{org_id}/setup/secrets", orgAdmin, h.showWizardSecrets},
@@ -113,6 +116,9 @@ func (h *handler) routeTable() []route {
 		{"GET /workspaces/{workspace_id}/delete", workspaceAdmin, h.showDeleteWorkspace},
 		{"POST /workspaces/{workspace_id}/delete", workspaceAdmin, h.submitDeleteWorkspace},
 		{"GET /jobs/{job_id}", jobMember, h.showJobPage},
+		{"POST /jobs/{job_id}/cancel", jobAdmin, h.submitCancelJob},
+		{"GET /organizations/{org_id}/jobs", orgMember, h.showJobsPage},
+		{"POST /organizations/{org_id}/retention/run", orgAdmin, h.submitRunRetention},
 		{"GET /organizations/{org_id}/ask", orgMember, h.showAskPage},
 		{"POST /questions/{question_id}/feedback", questionMember, h.submitFeedback},
 		{"GET /organizations/{org_id}/documents", orgMember, h.showDocumentsPage},
@@ -120,6 +126,13 @@ func (h *handler) routeTable() []route {
 		{"GET /documents/{document_id}", documentMember, h.showDocumentPage},
 		{"GET /documents/{document_id}/delete", documentAdmin, h.showDeleteDocument},
 		{"POST /documents/{document_id}/delete", documentAdmin, h.submitDeleteDocument},
+		{"GET /organizations/{org_id}/settings", orgMember, h.showSettingsPage},
+		{"POST /organizations/{org_id}/settings", orgAdmin, h.submitSettings},
+		{"GET /instance", instanceOwner, h.showInstancePage},
+		{"POST /instance/smtp", instanceOwner, h.submitSMTP},
+		{"POST /instance/smtp/test", instanceOwner, h.submitTestMail},
+		{"POST /instance/llm", instanceOwner, h.submitLLM},
+		{"POST /instance/organizations", instanceOwner, h.submitOrganization},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"lore/app/validation"
 	"lore/storage"
@@ -29,6 +30,12 @@ func rank(role string) int {
 // Organization returns one organization, or storage.ErrNotFound.
 func (s *Service) Organization(ctx context.Context, orgID int64) (storage.Organization, error) {
 	return s.store.Organization(ctx, orgID)
+}
+
+// ListOrganizations returns every organization of the instance, by id, for
+// the instance owner's page.
+func (s *Service) ListOrganizations(ctx context.Context) ([]storage.Organization, error) {
+	return s.store.ListOrganizations(ctx)
 }
 
 // ListUserOrganizations returns the organizations the user belongs to, with
@@ -279,6 +286,13 @@ func (s *Service) CountMessages(ctx context.Context, orgID int64, workspaceID st
 		return 0, err
 	}
 	return s.store.CountMessages(ctx, workspaceID)
+}
+
+// MessagesPerDay counts the organization's messages per UTC day of their
+// ts, from the day of since to the day of until; days without any are left
+// out.
+func (s *Service) MessagesPerDay(ctx context.Context, orgID int64, since, until time.Time) ([]storage.DayCount, error) {
+	return s.store.MessagesPerDay(ctx, orgID, since, until)
 }
 
 // CreateWorkspace connects a Slack workspace (team id and display name) to

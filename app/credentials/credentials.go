@@ -289,6 +289,26 @@ func (s *Service) View(ctx context.Context, actor string, orgID int64, workspace
 	return viewOf(rec, c), nil
 }
 
+// State is a workspace's credentials as far as they can be told without
+// opening them: whether some are stored and what Slack last said of them,
+// with no masks. No secret is read, so nothing is audited: any member may
+// see it (the dashboard shows it).
+func (s *Service) State(ctx context.Context, orgID int64, workspaceID string) (View, error) {
+	rec, err := s.store.Credentials(ctx, orgID, workspaceID)
+	if err != nil {
+		return View{}, fmt.Errorf("credentials: %w", err)
+	}
+	v := View{WorkspaceID: rec.WorkspaceID, Encrypted: rec.Encrypted, IsValid: rec.IsValid,
+		LastVerifiedAt: rec.LastVerifiedAt, BotUserID: rec.BotUserID}
+	if rec.Encrypted {
+		v.Configured, v.EncryptionVersion = !rec.Sealed.IsZero(), rec.Sealed.Version
+	} else {
+		v.Configured = !rec.Legacy.IsZero()
+	}
+	v.setStatus()
+	return v, nil
+}
+
 // Get returns a workspace's credentials for one use (to talk to Slack once):
 // the decrypted set when they are encrypted, else the legacy plaintext set,
 // never a mix. Each call writes an audit row; work that talks to Slack for

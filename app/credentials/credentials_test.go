@@ -270,3 +270,40 @@ func TestStoreKeepsAKnownBotUserID(t *testing.T) {
 		t.Fatalf("bot user id after a store without it: %q", got)
 	}
 }
+
+// TestStateTellsWithoutOpening: State says whether credentials are stored
+// (encrypted or legacy) and what Slack last said, with no masks and no
+// audit row; another organization's workspace is not found.
+func TestStateTellsWithoutOpening(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, closedURL(t), nil)
+	if v, err := e.svc.State(ctx, e.org, "T0123ABCD"); err != nil || v.Configured || v.Status != StatusNotConfigured {
+		t.Fatalf("nothing stored: %+v %v", v, err)
+	}
+	e.seedPlaintext(t, "T0123ABCD", legacyA)
+	if v, err := e.svc.State(ctx, e.org, "T0123ABCD"); err != nil || !v.Configured || v.Encrypted || v.Status != StatusNotVerified {
+		t.Fatalf("legacy plaintext: %+v %v", v, err)
+	}
+	if _, err := e.svc.Store(ctx, "user:1", e.org, "T0123ABCD", good); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.svc.State(ctx, e.org, "T0123ABCD")
+	want := View{WorkspaceID: "T0123ABCD", Configured: true, Encrypted: true, EncryptionVersion: 1, Status: StatusNotVerified}
+	if err != nil || v != want {
+		t.Fatalf("State = %+v, %v; want %+v", v, err, want)
+	}
+	if list := e.audit(t, ActionView); len(list) != 0 {
+		t.Errorf("State audited %+v", list)
+	}
+	if list := e.audit(t, ActionRead); len(list) != 0 {
+		t.Errorf("State audited %+v", list)
+	}
+	other, err := e.store.CreateOrganization(ctx, "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.State(ctx, other.ID, "T0123ABCD"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("State from another organization: %v, want ErrNotFound", err)
+	}
+}

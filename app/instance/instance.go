@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"lore/app/keys"
 	"lore/app/validation"
 	"lore/app/vault"
 	"lore/storage"
@@ -293,4 +294,11 @@ func (s *Service) SetLLM(ctx context.Context, actor string, c LLMChange) (LLMVie
 		return LLMView{}, err
 	}
 	return s.LLM(ctx)
+}
+
+// KeyStatus lists the encryption key versions with the rows each encrypts,
+// their age and whether the active one is past keys.RotationAdvice: what
+// `lore keys status` prints. It derives no key and reads no secret.
+func (s *Service) KeyStatus(ctx context.Context) ([]keys.VersionStatus, error) {
+	return keys.Status(ctx, s.store, time.Now())
 }

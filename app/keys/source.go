@@ -93,6 +93,19 @@ func normalize(secret string) string {
 	return secret
 }
 
+// Describe says where the key material comes from, for the instance
+// page, without reading it: the environment (ENCRYPTION_KEY), a file it
+// names (ENCRYPTION_KEY_FILE) or the development key file.
+func (s Source) Describe() string {
+	switch {
+	case s.Key != "":
+		return "the environment (ENCRYPTION_KEY)"
+	case s.KeyFile != "":
+		return "the file " + s.KeyFile + " (ENCRYPTION_KEY_FILE)"
+	}
+	return "the development key file " + s.DevKeyPath() + " (no ENCRYPTION_KEY set)"
+}
+
 func (s Source) material(create bool) (Material, error) {
 	if s.Key != "" {
 		return Material{Secret: s.Key, Origin: "ENCRYPTION_KEY"}, nil

@@ -318,15 +318,15 @@ func TestDescribe(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func TestRetentionJobDeletesOldMessagesWithCounts(t *testing.T) {
-	f := newFixture(t, "")
+// putMessages stores a message at each ts in the workspace's channel C1.
+func (f *fixture) putMessages(ts ...string) {
+	f.t.Helper()
 	ctx := context.Background()
 	err := f.store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
 		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: f.ws, ID: "C1", Name: "general"}); err != nil {
 			return err
 		}
-		// The fake clock says 2026-12-01; retention is 365 days by default.
-		for _, ts := range []string{"1700000000.000100", "1700000001.000100", "1790000000.000100"} {
+		for _, ts := range ts {
 			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.ws, ChannelID: "C1", TS: ts, UserID: "U1", Text: "hello " + ts}); err != nil {
 				return err
 			}
@@ -334,16 +334,31 @@ func TestRetentionJobDeletesOldMessagesWithCounts(t *testing.T) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
+}
+
+// runRetention queues the organization's retention run and runs it to its end.
+func (f *fixture) runRetention() storage.Job {
+	f.t.Helper()
+	ctx := context.Background()
 	j, err := f.sched.RunRetention(ctx, f.org)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	ended, err := f.jobs.RunJob(ctx, f.org, j.ID)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
+	return ended
+}
+
+func TestRetentionJobDeletesOldMessagesWithCounts(t *testing.T) {
+	f := newFixture(t, "")
+	ctx := context.Background()
+	// The fake clock says 2026-12-01; retention is 365 days by default.
+	f.putMessages("1700000000.000100", "1700000001.000100", "1790000000.000100")
+	ended := f.runRetention()
 	var d scheduler.RetentionDetail
 	if err := json.Unmarshal(ended.Result, &d); err != nil {
 		t.Fatalf("result %s: %v", ended.Result, err)
@@ -416,5 +431,41 @@ func TestOrganizationDeletedLosesItsJobs(t *testing.T) {
 	settle()
 	if strings.Contains(logs.String(), "scheduled job") {
 		t.Fatalf("a job of the deleted organization ran:\n%s", logs.String())
+	}
+}
+
+// TestPreviewRetentionCountsWhatTheNextRunDeletes: the preview counts the
+// messages older than the retention at the next run (03:00), and the run
+// then deletes exactly that many.
+func TestPreviewRetentionCountsWhatTheNextRunDeletes(t *testing.T) {
+	f := newFixture(t, "")
+	ctx := context.Background()
+	nextRun := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	// Posted 40, 31 and 29 days before the next run, and a recent one.
+	ages := []time.Duration{40 * 24 * time.Hour, 31 * 24 * time.Hour, 29 * 24 * time.Hour, time.Hour}
+	for _, age := range ages {
+		f.putMessages(strconv.FormatInt(nextRun.Add(-age).Unix(), 10) + ".000100")
+	}
+	for _, c := range []struct{ days, want int64 }{{30, 2}, {35, 1}, {365, 0}, {1, 3}} {
+		p, err := f.sched.PreviewRetention(ctx, f.org, c.days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Messages != c.want || !p.NextRun.Equal(nextRun) || !p.Cutoff.Equal(nextRun.Add(-time.Duration(c.days)*24*time.Hour)) {
+			t.Fatalf("%d days: %+v, want %d messages, next run %s", c.days, p, c.want, nextRun)
+		}
+	}
+	if _, err := f.sched.PreviewRetention(ctx, 999999, 30); err == nil {
+		t.Fatal("a missing organization previews without error")
+	}
+	if n, _ := f.store.CountMessages(ctx, f.ws); n != 4 {
+		t.Fatalf("the preview changed the messages: %d left", n)
+	}
+
+	// At the next run, with 30 days, the run deletes the two counted.
+	f.patch(`{"message_retention_days": 30}`)
+	f.clock.Advance(nextRun.Sub(start))
+	if ended := f.runRetention(); !strings.Contains(ended.Summary, "2 messages older than 30 days") {
+		t.Fatalf("the run: %s %q", ended.Status, ended.Summary)
 	}
 }

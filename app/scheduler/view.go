@@ -122,6 +122,40 @@ func (s *Scheduler) lastJobs(ctx context.Context, orgID int64, job string) ([]Jo
 	return out, nil
 }
 
+// RetentionPreview is what the next retention run would delete were the
+// organization's message_retention_days Days.
+type RetentionPreview struct {
+	Days     int64     `json:"retention_days"`
+	NextRun  time.Time `json:"next_run"` // the next retention run, UTC
+	Cutoff   time.Time `json:"cutoff"`   // messages posted before it go
+	Messages int64     `json:"messages"` // how many of them there are now
+}
+
+// PreviewRetention counts the organization's messages that its next
+// retention run would delete with a retention of days: those posted before
+// the next run's time less days, as the run computes its cutoff. It changes
+// nothing; the settings page warns with it before a change deletes messages.
+func (s *Scheduler) PreviewRetention(ctx context.Context, orgID, days int64) (RetentionPreview, error) {
+	if _, err := s.store.Organization(ctx, orgID); err != nil {
+		return RetentionPreview{}, err
+	}
+	next, err := s.NextRun(RetentionCron)
+	if err != nil {
+		return RetentionPreview{}, err
+	}
+	p := RetentionPreview{Days: days, NextRun: next, Cutoff: next.Add(-time.Duration(days) * 24 * time.Hour)}
+	if p.Messages, err = s.store.CountMessagesBefore(ctx, orgID, p.Cutoff); err != nil {
+		return RetentionPreview{}, err
+	}
+	return p, nil
+}
+
+// NextRun is the first time after the scheduler's now that a 5-field cron
+// expression (UTC) names.
+func (s *Scheduler) NextRun(expr string) (time.Time, error) {
+	return nextRun(expr, s.clock.Now())
+}
+
 var weekdays = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 
 // Describe says a 5-field cron expression in words, for the common shapes

@@ -38,8 +38,22 @@ type Field struct {
 	Values    []string // Enum: the allowed values, in the order to offer them
 	Min, Max  int64    // Integer: the range; Max 0 is no upper bound
 	MaxLength int      // Text: the longest value, in characters
+	Group     Group    // the section of the settings page it is shown in
 	Help      string
 }
+
+// Group is a section of the settings page, as the original system grouped
+// its settings.
+type Group string
+
+// The groups, in the order the settings page shows them.
+const (
+	GroupAI            Group = "AI"
+	GroupBackfill      Group = "Backfill"
+	GroupFeatures      Group = "Features"
+	GroupNotifications Group = "Notifications"
+	GroupRetention     Group = "Retention"
+)
 
 // Limits of the fields.
 const (
@@ -50,35 +64,35 @@ const (
 )
 
 // fields is the field table: the original system's 14 settings, in the
-// order the API and the settings page show them.
+// order the API and the settings page show them, each group's together.
 var fields = []Field{
-	{Name: "ai_tone", Kind: Enum, Default: "professional", Values: []string{"professional", "casual", "technical"},
+	{Name: "ai_tone", Group: GroupAI, Kind: Enum, Default: "professional", Values: []string{"professional", "casual", "technical"},
 		Help: "How answers sound."},
-	{Name: "ai_response_length", Kind: Enum, Default: "balanced", Values: []string{"concise", "balanced", "detailed"},
+	{Name: "ai_response_length", Group: GroupAI, Kind: Enum, Default: "balanced", Values: []string{"concise", "balanced", "detailed"},
 		Help: "How long answers are."},
-	{Name: "confidence_threshold", Kind: Integer, Default: int64(40), Min: 0, Max: 100,
+	{Name: "confidence_threshold", Group: GroupAI, Kind: Integer, Default: int64(40), Min: 0, Max: 100,
 		Help: "Below this confidence (0-100) Lore says it does not know, and shows the nearest sources."},
-	{Name: "custom_system_prompt", Kind: Text, Default: nil, MaxLength: MaxPromptLength,
+	{Name: "custom_system_prompt", Group: GroupAI, Kind: Text, Default: nil, MaxLength: MaxPromptLength,
 		Help: "Instructions added to every prompt when a language model is configured; empty for none."},
-	{Name: "backfill_schedule", Kind: Schedule, Default: "0 2 * * *",
+	{Name: "backfill_schedule", Group: GroupBackfill, Kind: Schedule, Default: "0 2 * * *",
 		Help: "When to fetch new Slack history: a 5-field cron expression in UTC (minute hour day-of-month month day-of-week)."},
-	{Name: "backfill_days_back", Kind: Integer, Default: int64(90), Min: 1, Max: 365,
+	{Name: "backfill_days_back", Group: GroupBackfill, Kind: Integer, Default: int64(90), Min: 1, Max: 365,
 		Help: "How many days of history the first backfill of a channel fetches."},
-	{Name: "auto_backfill_enabled", Kind: Boolean, Default: true,
+	{Name: "auto_backfill_enabled", Group: GroupBackfill, Kind: Boolean, Default: true,
 		Help: "Fetch new history on the schedule."},
-	{Name: "slack_commands_enabled", Kind: Boolean, Default: true,
+	{Name: "slack_commands_enabled", Group: GroupFeatures, Kind: Boolean, Default: true,
 		Help: "Answer /ask and /askall in Slack."},
-	{Name: "web_qa_enabled", Kind: Boolean, Default: true,
+	{Name: "web_qa_enabled", Group: GroupFeatures, Kind: Boolean, Default: true,
 		Help: "Answer questions on the web page."},
-	{Name: "document_upload_enabled", Kind: Boolean, Default: true,
+	{Name: "document_upload_enabled", Group: GroupFeatures, Kind: Boolean, Default: true,
 		Help: "Let members upload documents to answer from."},
-	{Name: "email_notifications_enabled", Kind: Boolean, Default: true,
+	{Name: "email_notifications_enabled", Group: GroupNotifications, Kind: Boolean, Default: true,
 		Help: "Send email notifications at all."},
-	{Name: "notify_on_failed_backfill", Kind: Boolean, Default: true,
+	{Name: "notify_on_failed_backfill", Group: GroupNotifications, Kind: Boolean, Default: true,
 		Help: "Email the admins when a backfill fails."},
-	{Name: "weekly_digest_enabled", Kind: Boolean, Default: false,
+	{Name: "weekly_digest_enabled", Group: GroupNotifications, Kind: Boolean, Default: false,
 		Help: "Email a weekly digest of questions and answers."},
-	{Name: "message_retention_days", Kind: Integer, Default: int64(365), Min: 30,
+	{Name: "message_retention_days", Group: GroupRetention, Kind: Integer, Default: int64(365), Min: 30,
 		Help: "Messages older than this many days (at least 30) are deleted."},
 }
 

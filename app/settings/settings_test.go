@@ -245,3 +245,29 @@ func BenchmarkPatch(b *testing.B) {
 		i++
 	}
 }
+
+// TestTableGroups: every setting is in one of the settings page's groups,
+// and each group's settings are together in the table, in the page's order.
+func TestTableGroups(t *testing.T) {
+	t.Parallel()
+	order := []settings.Group{settings.GroupAI, settings.GroupBackfill, settings.GroupFeatures,
+		settings.GroupNotifications, settings.GroupRetention}
+	var seen []settings.Group
+	for _, f := range settings.Table() {
+		if !slices.Contains(order, f.Group) {
+			t.Fatalf("%s is in group %q, not one of %v", f.Name, f.Group, order)
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != f.Group {
+			if slices.Contains(seen, f.Group) {
+				t.Fatalf("%s: group %s comes back after others; keep a group's settings together", f.Name, f.Group)
+			}
+			seen = append(seen, f.Group)
+		}
+	}
+	if !slices.Equal(seen, order) {
+		t.Fatalf("groups in the table's order: %v, want %v", seen, order)
+	}
+	if f, _ := settings.Lookup("message_retention_days"); f.Group != settings.GroupRetention {
+		t.Fatalf("message_retention_days is in %q", f.Group)
+	}
+}

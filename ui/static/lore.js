@@ -12,6 +12,7 @@ function enhance(root) {
   for (const button of root.querySelectorAll("button[data-copy]")) copyButton(button);
   for (const el of root.querySelectorAll("[data-job-url]")) followJob(el);
   for (const input of root.querySelectorAll("input[type=file][data-max-bytes]")) limitFileSize(input);
+  for (const form of root.querySelectorAll("form[data-preview-url]")) previewSettings(form);
   for (const form of root.querySelectorAll("form[data-upload]")) uploadWithProgress(form);
 }
 
@@ -82,7 +83,8 @@ function copyButton(button) {
   });
 }
 
-// followJob polls the job's JSON until it ends and moves the bar.
+// followJob polls the job's JSON until it ends and moves the bar; a job
+// that ended before the page was shown is read once.
 function followJob(el) {
   const bar = el.querySelector("progress");
   const status = el.querySelector("[data-job-status]");
@@ -109,14 +111,104 @@ function followJob(el) {
     if (job.summary) parts.push(job.summary);
     if (job.error_message) parts.push(job.error_message);
     detail.textContent = parts.join(" · ");
+    showCounts(el, job);
     if (job.finished_at) {
+      const ended = !el.dataset.finished;
       el.dataset.finished = job.status;
       if (done) done.hidden = false;
+      if (ended) showOutcome();
       return;
     }
     setTimeout(tick, 500);
   };
   tick();
+}
+
+// showCounts writes a job's counts (channels, messages, API calls, 429s
+// met) and times into the job page's fields, says when it is stopping, and
+// once it has ended removes the cancel button (and the first question when
+// it failed or was cancelled) and links the document an extraction made.
+function showCounts(el, job) {
+  const p = job.progress;
+  const set = (name, text) => {
+    const dd = el.querySelector('[data-count="' + name + '"]');
+    if (dd) dd.textContent = text;
+  };
+  set("channels", p.channels_total ? p.channels_done + " of " + p.channels_total : "–");
+  set("messages", String(p.messages));
+  set("api_calls", String(p.api_calls));
+  set("rate_limited", String(p.rate_limited));
+  set("current", job.finished_at ? "–" : (p.current || "waiting"));
+  const status = el.querySelector("[data-job-status]");
+  if (status) status.className = "job-" + job.status;
+  if (job.cancel_requested && !job.finished_at && !el.querySelector("[data-job-stopping]")) {
+    const note = document.createElement("span");
+    note.dataset.jobStopping = "";
+    note.textContent = " · stopping: a cancel was asked for";
+    status.after(note);
+  }
+  for (const dd of document.querySelectorAll("[data-when]")) {
+    const t = job[dd.dataset.when];
+    if (t) dd.textContent = new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
+  if (!job.finished_at) return;
+  const stopping = el.querySelector("[data-job-stopping]");
+  if (stopping) stopping.remove();
+  const cancel = el.querySelector("[data-job-cancel]");
+  if (cancel) cancel.remove();
+  const ask = el.querySelector("[data-job-ask]");
+  if (ask && job.status !== "succeeded" && job.status !== "partial") ask.remove();
+  const doc = el.querySelector("[data-job-document]");
+  if (doc && job.result && job.result.document_id) {
+    doc.href = "/documents/" + job.result.document_id;
+    doc.hidden = false;
+  }
+}
+
+// showOutcome adds what the page says of an ended job below it (the
+// channels or days a partial run could not read, its notes): the server's
+// own rendering of the page, fetched again, so that it is written once.
+async function showOutcome() {
+  if (document.querySelector("[data-job-outcome]")) return;
+  try {
+    const res = await fetch(location.pathname, {headers: {"Accept": "text/html"}});
+    if (!res.ok) return;
+    const page = new DOMParser().parseFromString(await res.text(), "text/html");
+    const main = document.querySelector("main");
+    for (const section of page.querySelectorAll("[data-job-outcome]")) main.append(document.importNode(section, true));
+  } catch (e) {
+    // offline or stopped: a reload shows it
+  }
+}
+
+// previewSettings says, as an admin types, what the settings page says
+// beside the backfill schedule (in words, with its next run) and the
+// retention (what a lower one deletes at the next run), from the server's
+// preview: the same words the page shows once saved. Nothing is saved.
+function previewSettings(form) {
+  const notes = {backfill_schedule: "backfill_schedule-next", message_retention_days: "message_retention_days-note"};
+  for (const [name, noteId] of Object.entries(notes)) {
+    const input = document.getElementById(name);
+    const note = document.getElementById(noteId);
+    if (!input || !note || input.disabled) continue;
+    let timer = 0;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        let answer;
+        try {
+          const res = await fetch(form.dataset.previewUrl + "?" + new URLSearchParams({[name]: input.value}), {headers: {"Accept": "application/json"}});
+          if (!res.ok) return;
+          answer = (await res.json())[name];
+        } catch (e) {
+          return; // offline or stopped: saving still checks
+        }
+        if (!answer) return;
+        note.textContent = answer.error || answer.text;
+        note.classList.toggle("field-error", Boolean(answer.error));
+      }, 300);
+    });
+  }
 }
 
 // uploadWithProgress sends a file form as the browser would, but through
