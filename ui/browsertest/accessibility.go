@@ -130,6 +130,9 @@ const focusRing = `(() => {
 	if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) rings.push(s.outlineStyle === "auto" ? "auto" : s.outlineColor);
 	if (s.boxShadow && s.boxShadow !== "none") rings.push(s.boxShadow);
 	if (!el.matches(":focus-visible") || rings.length === 0) return {name, problem: "no outline or box-shadow", again};
+	const box = el.getBoundingClientRect();
+	if (box.width < 1 && box.height < 1) return {name, problem: "it has no size on the page", again};
+	if (box.right + scrollX <= 0 || box.bottom + scrollY <= 0) return {name, problem: "it is off the page", again};
 	let best = 0;
 	for (const ring of rings) {
 		const c = rgb(ring);
@@ -141,8 +144,8 @@ const focusRing = `(() => {
 })()`
 
 // focusWithoutRing tabs through the page from its top and names each
-// element the keyboard reaches that shows no focus ring, or one too faint
-// to see. It leaves the page unfocused.
+// element the keyboard reaches that shows no focus ring, one too faint to
+// see, or that is not on the page to be seen. It leaves the page unfocused.
 func (b *Browser) focusWithoutRing() []string {
 	b.t.Helper()
 	type focused struct {

@@ -75,9 +75,11 @@ func TestCheckAccessibilityFindsProblems(t *testing.T) {
 		"/names":    page(``, `<h1>Unnamed</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button></button>`),
 		"/headings": page(``, `<h2>Starts low</h2><h1>Title</h1><h3>Skips h2</h3><h2>Back up</h2><h3>Fine</h3>`),
 		"/focus": page(`<style>a:focus { outline: none } .pale:focus-visible { outline: 2px solid #eee }
-				.shadow:focus-visible { box-shadow: 0 0 0 3px rgba(11, 87, 208, 0) }</style>`,
+				.shadow:focus-visible { box-shadow: 0 0 0 3px rgba(11, 87, 208, 0) }
+				.away { position: absolute; left: -9999px } .away:focus-visible { outline: 2px solid #0b57d0 }</style>`,
 			`<h1>Links</h1><p><a href="#one">one</a> <a href="#two" style="box-shadow: none">two</a></p><button>fine</button>
-			<p><a href="#three" class="pale">three</a> <a href="#four" class="shadow">four</a></p>`),
+			<p><a href="#three" class="pale">three</a> <a href="#four" class="shadow">four</a></p>
+			<p><a href="#five" class="away">five</a></p>`),
 		"/good": page(`<link rel="stylesheet" href="/good.css">`,
 			`<h1>Good</h1><h2>Part</h2><label for="q">Question</label><input id="q" name="q"><a href="#x">a link</a><button type="button">Go</button>`),
 		"/good.css": `a:focus { outline: none } a:focus-visible { box-shadow: 0 0 0 3px #0b57d0 }`,
@@ -103,10 +105,10 @@ func TestCheckAccessibilityFindsProblems(t *testing.T) {
 		{"/contrast", 1, []string{"/contrast: accessibility: color-contrast (serious)", `<p style="color:#bbb">hard to read</p>`, "dequeuniversity.com/rules/axe"}},
 		{"/names", 2, []string{"image-alt (critical)", "button-name (critical)"}},
 		{"/headings", 2, []string{`h2 "Starts low" comes first`, `h3 "Skips h2" follows an h1`}},
-		{"/focus", 4, []string{`keyboard focus not visible on a "one" href=#one: no outline or box-shadow`,
+		{"/focus", 5, []string{`keyboard focus not visible on a "one" href=#one: no outline or box-shadow`,
 			`keyboard focus not visible on a "two" href=#two: no outline or box-shadow`,
 			`on a "three" href=#three: its ring stands 1.16:1 against the background, less than 3:1`,
-			`on a "four" href=#four: its ring stands 0.00:1`}},
+			`on a "four" href=#four: its ring stands 0.00:1`, `on a "five" href=#five: it is off the page`}},
 	} {
 		rec.errors = nil
 		b.Open(tc.path)
