@@ -39,7 +39,36 @@ type violation struct {
 // govern, so the page is checked as it is served.
 func (b *Browser) CheckAccessibility() {
 	b.t.Helper()
+	b.checkAccessibility()
+}
+
+// checkAccessibility is CheckAccessibility; it returns the violations it
+// reported, for a second look at another width to skip.
+func (b *Browser) checkAccessibility() map[string]bool {
+	b.t.Helper()
 	path := b.Path()
+	reported := map[string]bool{}
+	failed := b.axe(path, "", reported)
+	for _, p := range Get(b, "headings", chromedp.Evaluate[[]string](headingsInOrder)) {
+		failed = true
+		b.t.Errorf("%s: accessibility: headings out of order: %s", path, p)
+	}
+	for _, p := range b.focusWithoutRing() {
+		failed = true
+		b.t.Errorf("%s: accessibility: keyboard focus not visible on %s", path, p)
+	}
+	if failed {
+		b.shot("inaccessible")
+	}
+	return reported
+}
+
+// axe runs axe-core on the page shown and fails the test on each serious
+// or critical violation not in reported (by rule and element), adding it
+// there; where says at which width, when it matters. The others are
+// logged. It tells whether it failed the test.
+func (b *Browser) axe(path, where string, reported map[string]bool) bool {
+	b.t.Helper()
 	if !Get(b, "axe loaded", chromedp.Evaluate[bool](`typeof window.axe === "object"`)) {
 		b.Do("inject axe", chromedp.Evaluate[chromedp.Void](axeSource))
 	}
@@ -52,24 +81,24 @@ func (b *Browser) CheckAccessibility() {
 		})))`, chromedp.EvalAwaitPromise))
 	failed := false
 	for _, v := range found {
+		var targets []string
+		for _, target := range v.Targets {
+			if key := v.ID + " " + target; !reported[key] {
+				reported[key] = true
+				targets = append(targets, target)
+			}
+		}
+		if len(targets) == 0 {
+			continue
+		}
 		if v.Impact != "serious" && v.Impact != "critical" {
-			b.t.Logf("%s: accessibility, %s: %s (%s): %s\n\t%s", path, "not failing", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "\n\t"))
+			b.t.Logf("%s: accessibility%s, not failing: %s (%s): %s\n\t%s", path, where, v.ID, v.Impact, v.Help, strings.Join(targets, "\n\t"))
 			continue
 		}
 		failed = true
-		b.t.Errorf("%s: accessibility: %s (%s): %s (%s)\n\t%s", path, v.ID, v.Impact, v.Help, v.HelpURL, strings.Join(v.Targets, "\n\t"))
+		b.t.Errorf("%s: accessibility%s: %s (%s): %s (%s)\n\t%s", path, where, v.ID, v.Impact, v.Help, v.HelpURL, strings.Join(targets, "\n\t"))
 	}
-	for _, p := range Get(b, "headings", chromedp.Evaluate[[]string](headingsInOrder)) {
-		failed = true
-		b.t.Errorf("%s: accessibility: headings out of order: %s", path, p)
-	}
-	for _, p := range b.focusWithoutRing() {
-		failed = true
-		b.t.Errorf("%s: accessibility: keyboard focus not visible on %s", path, p)
-	}
-	if failed {
-		b.shot("inaccessible")
-	}
+	return failed
 }
 
 // headingsInOrder lists the headings that break the outline: a page starts

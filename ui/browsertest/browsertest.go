@@ -259,11 +259,12 @@ func safeName(s string) string {
 
 // CheckPage checks what every page must hold, at the page shown: each form
 // field has a label, it passes CheckAccessibility, and at a phone's width
-// (390 px) nothing makes the page scroll sideways; it saves a screenshot at
-// that width. It leaves the window at its width before.
+// (390 px) it passes axe again (a table that scrolls there must be
+// reachable by keyboard) and nothing makes it scroll sideways; it saves a
+// screenshot at that width. It leaves the window at its width before.
 func (b *Browser) CheckPage() {
 	b.t.Helper()
-	b.CheckAccessibility()
+	reported := b.checkAccessibility()
 	unlabelled := Get(b, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, select, textarea")]
 		.filter(el => el.type !== "hidden" && el.type !== "submit" && el.labels.length === 0 && !el.getAttribute("aria-label"))
 		.map(el => el.outerHTML)`))
@@ -272,6 +273,9 @@ func (b *Browser) CheckPage() {
 	}
 	b.Do("phone width", chromedp.EmulateViewport(Phone, 844))
 	defer b.Do("desktop width", chromedp.EmulateViewport(1280, 900))
+	if b.axe(b.Path(), fmt.Sprintf(" at %d px", Phone), reported) {
+		b.shot("inaccessible-phone")
+	}
 	wide := Get(b, "sideways scroll", chromedp.Evaluate[[]string](`(() => {
 		const out = [];
 		if (document.documentElement.scrollWidth > window.innerWidth) {

@@ -19,8 +19,10 @@ func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
 
-// TestCheckPageFindsProblems: CheckPage reports a field without a label and
-// a page wider than a phone, and passes a page without either.
+// TestCheckPageFindsProblems: CheckPage reports a field without a label, a
+// page wider than a phone, and a table that scrolls only at a phone's width
+// with no way to reach it by keyboard, once each; it passes a page without
+// them.
 func TestCheckPageFindsProblems(t *testing.T) {
 	t.Parallel()
 	pages := map[string]string{
@@ -28,6 +30,7 @@ func TestCheckPageFindsProblems(t *testing.T) {
 			<main><h1>Bad</h1><input id="nolabel" name="q"><div style="width:600px">wide</div></main></body>`,
 		"/good": `<!doctype html><html lang="en"><title>Good</title><meta name="viewport" content="width=device-width"><body>
 			<main><h1>Good</h1><label for="q">Question</label><input id="q" name="q"><input type="hidden" name="x"></main></body>`,
+		"/narrow": page(``, `<h1>Narrow</h1><div class="wrap" style="overflow-x: auto"><table><tr><td style="min-width: 600px">near</td><td>far cell</td></tr></table></div>`),
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -45,6 +48,13 @@ func TestCheckPageFindsProblems(t *testing.T) {
 	if len(rec.errors) != 3 || !strings.Contains(joined, `a field without a label: <input id="nolabel"`) ||
 		!strings.Contains(joined, "label (critical)") || !strings.Contains(joined, "scrolls sideways at 390 px") {
 		t.Fatalf("CheckPage on a bad page reported:\n%s", joined)
+	}
+	rec.errors = nil
+	b.Open("/narrow")
+	b.CheckPage()
+	if joined := strings.Join(rec.errors, "\n"); len(rec.errors) != 1 || !strings.Contains(joined, "/narrow: accessibility at 390 px: scrollable-region-focusable (serious)") ||
+		!strings.Contains(joined, `<div class="wrap"`) {
+		t.Fatalf("CheckPage on a page whose table scrolls at a phone's width reported:\n%s", joined)
 	}
 	rec.errors = nil
 	b.Open("/good")
