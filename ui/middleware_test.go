@@ -281,6 +281,7 @@ var wantAccess = map[string]access{
 	"GET /api/organizations/{org_id}/schedule":             orgMember,
 	"POST /api/organizations/{org_id}/retention/run":       orgAdmin,
 	"DELETE /api/organizations/{org_id}/members/{user_id}": orgAdmin,
+	"PATCH /api/organizations/{org_id}/members/{user_id}":  orgAdmin,
 	"PATCH /api/organizations/{org_id}/settings":           orgAdmin,
 	"POST /api/organizations/{org_id}/workspaces":          orgAdmin,
 

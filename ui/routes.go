@@ -42,6 +42,7 @@ func (h *handler) routeTable() []route {
 		{"GET /api/organizations/{org_id}/members", orgAdmin, h.listMembers},
 		{"POST /api/organizations/{org_id}/members", orgAdmin, h.addMember},
 		{"DELETE /api/organizations/{org_id}/members/{user_id}", orgAdmin, h.removeMember},
+		{"PATCH /api/organizations/{org_id}/members/{user_id}", orgAdmin, h.updateMember},
 
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
