@@ -255,6 +255,17 @@ var wantAccess = map[string]access{
 	"POST /workspaces/{workspace_id}/delete":        workspaceAdmin,
 	"GET /jobs/{job_id}":                            jobMember,
 
+	"GET /organizations/{org_id}/members":                   orgAdmin,
+	"POST /organizations/{org_id}/members":                  orgAdmin,
+	"POST /organizations/{org_id}/members/{user_id}/role":   orgAdmin,
+	"GET /organizations/{org_id}/members/{user_id}/remove":  orgAdmin,
+	"POST /organizations/{org_id}/members/{user_id}/remove": orgAdmin,
+	"GET /account":                           signedIn,
+	"POST /account/password":                 signedIn,
+	"POST /account/tokens":                   signedIn,
+	"POST /account/tokens/{token_id}/revoke": signedIn,
+	"GET /organizations/{org_id}/audit":      orgAdmin,
+
 	"POST /api/auth/logout":         signedIn,
 	"GET /api/me":                   signedIn,
 	"POST /api/me/password":         signedIn,

@@ -121,6 +121,16 @@ func (h *handler) routeTable() []route {
 		{"GET /documents/{document_id}", documentMember, h.showDocumentPage},
 		{"GET /documents/{document_id}/delete", documentAdmin, h.showDeleteDocument},
 		{"POST /documents/{document_id}/delete", documentAdmin, h.submitDeleteDocument},
+		{"GET /organizations/{org_id}/members", orgAdmin, h.showMembersPage},
+		{"POST /organizations/{org_id}/members", orgAdmin, h.submitAddMember},
+		{"POST /organizations/{org_id}/members/{user_id}/role", orgAdmin, h.submitMemberRole},
+		{"GET /organizations/{org_id}/members/{user_id}/remove", orgAdmin, h.showRemoveMember},
+		{"POST /organizations/{org_id}/members/{user_id}/remove", orgAdmin, h.submitRemoveMember},
+		{"GET /account", signedIn, h.showAccountPage},
+		{"POST /account/password", signedIn, h.submitPassword},
+		{"POST /account/tokens", signedIn, h.submitCreateToken},
+		{"POST /account/tokens/{token_id}/revoke", signedIn, h.submitRevokeToken},
+		{"GET /organizations/{org_id}/audit", orgAdmin, h.showAuditPage},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }
