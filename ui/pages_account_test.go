@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -71,7 +70,7 @@ func TestAccountPageTokens(t *testing.T) {
 		}
 	}
 	stolen := *b.cookies[onceSecretCookie]
-	loc, w := followFragment(b, w)
+	loc, w := b.follow(w)
 	page = wantPage(t, w, http.StatusOK)
 	m := tokenSecret.FindStringSubmatch(page)
 	if loc != "/account#new-token" || m == nil || !strings.Contains(page, "The token backup script is created.") {
@@ -100,7 +99,7 @@ func TestAccountPageTokens(t *testing.T) {
 	if page := wantPage(t, other.get("/account"), http.StatusOK); tokenSecret.MatchString(page) {
 		t.Fatal("another user was shown the secret")
 	}
-	if _, w := followFragment(b, w); !tokenSecret.MatchString(wantPage(t, w, http.StatusOK)) {
+	if _, w := b.follow(w); !tokenSecret.MatchString(wantPage(t, w, http.StatusOK)) {
 		t.Fatal("the creator lost the secret to another user's attempt")
 	}
 
@@ -118,25 +117,13 @@ func TestAccountPageTokens(t *testing.T) {
 	if me := f.do(t, "GET", "/api/me", secret, ""); me.Code != http.StatusOK {
 		t.Fatalf("a refused revoke revoked: %d", me.Code)
 	}
-	loc, w = followFragment(b, b.post(revoke, url.Values{}))
+	loc, w = b.follow(b.post(revoke, url.Values{}))
 	page = wantPage(t, w, http.StatusOK)
 	if loc != "/account#tokens" || !strings.Contains(page, "The token backup script is revoked") || strings.Contains(page, `action="`+revoke+`"`) {
 		t.Fatalf("after revoking: %s %s", loc, page)
 	}
 	wantError(t, f.do(t, "GET", "/api/me", secret, ""), http.StatusUnauthorized, "unauthenticated")
 	wantPage(t, b.post(revoke, url.Values{}), http.StatusNotFound)
-}
-
-// followFragment is follow for a redirect to a place in a page (#…): the
-// browser asks for the page without it.
-func followFragment(b *browser, w *httptest.ResponseRecorder) (string, *httptest.ResponseRecorder) {
-	b.t.Helper()
-	if w.Code != http.StatusSeeOther {
-		b.t.Fatalf("status %d, want 303 (post/redirect/get); body %s", w.Code, w.Body)
-	}
-	loc := w.Header().Get("Location")
-	path, _, _ := strings.Cut(loc, "#")
-	return loc, b.get(path)
 }
 
 // TestOnceSecretsExpire: a secret not viewed within onceSecretTTL is not

@@ -163,6 +163,23 @@ func (h *handler) submitMemberRole(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, h.problemOf(r, err).status, "members", pg)
 }
 
+// pathMember is the member the path's user_id names, in the caller's
+// organization; otherwise it has answered (the 404 page) and is false.
+func (h *handler) pathMember(w http.ResponseWriter, r *http.Request) (storage.Membership, bool) {
+	_, m := caller(r)
+	userID, ok := memberID(r)
+	if !ok {
+		h.answer(w, r, notFound())
+		return storage.Membership{}, false
+	}
+	target, err := h.app.Accounts.Membership(r.Context(), m.OrgID, userID)
+	if err != nil {
+		h.fail(w, r, err)
+		return storage.Membership{}, false
+	}
+	return target, true
+}
+
 // removeMemberPage confirms a member's removal, naming what it does.
 type removeMemberPage struct {
 	layout
@@ -174,14 +191,8 @@ type removeMemberPage struct {
 // owner may remove, is the 403 page for an admin.
 func (h *handler) showRemoveMember(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
-	userID, ok := memberID(r)
+	target, ok := h.pathMember(w, r)
 	if !ok {
-		h.answer(w, r, notFound())
-		return
-	}
-	target, err := h.app.Accounts.Membership(r.Context(), m.OrgID, userID)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	if target.Role == storage.RoleOwner && m.Role != storage.RoleOwner {
@@ -189,23 +200,18 @@ func (h *handler) showRemoveMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "member_remove", &removeMemberPage{layout: layout{Title: "Remove " + target.Email},
-		Member: target, You: userID == p.UserID})
+		Member: target, You: target.UserID == p.UserID})
 }
 
 // submitRemoveMember removes the member (the same RemoveMember as the API).
 func (h *handler) submitRemoveMember(w http.ResponseWriter, r *http.Request) {
 	p, m := caller(r)
-	userID, ok := memberID(r)
+	target, ok := h.pathMember(w, r)
 	if !ok {
-		h.answer(w, r, notFound())
 		return
 	}
-	target, err := h.app.Accounts.Membership(r.Context(), m.OrgID, userID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	err = h.app.Accounts.RemoveMember(r.Context(), m.OrgID, p.UserID, m.Role, userID)
+	userID := target.UserID
+	err := h.app.Accounts.RemoveMember(r.Context(), m.OrgID, p.UserID, m.Role, userID)
 	if errors.Is(err, accounts.ErrLastOwner) {
 		h.redirect(w, r, membersPath(m.OrgID), flash{"error", target.Email + " is the last owner and stays: make someone else an owner first."})
 		return

@@ -91,7 +91,8 @@ func (b *browser) follow(w *httptest.ResponseRecorder) (string, *httptest.Respon
 		b.t.Fatalf("status %d, want 303 (post/redirect/get); body %s", w.Code, w.Body)
 	}
 	loc := w.Header().Get("Location")
-	return loc, b.get(loc)
+	path, _, _ := strings.Cut(loc, "#") // a place in the page stays in the browser
+	return loc, b.get(path)
 }
 
 // signIn signs the browser in through the login form.
