@@ -99,12 +99,18 @@ func (h *handler) submitAddMember(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.membersAgain(w, r, err, func(pg *membersPage) { pg.Email, pg.Role, pg.AddErrors = in.Email, in.Role, fields })
+}
+
+// membersAgain gives the members page again after the refusal err, as
+// edit marks it, with err's status.
+func (h *handler) membersAgain(w http.ResponseWriter, r *http.Request, err error, edit func(*membersPage)) {
 	pg, perr := h.membersPageOf(r)
 	if perr != nil {
 		h.fail(w, r, perr)
 		return
 	}
-	pg.Email, pg.Role, pg.AddErrors = in.Email, in.Role, fields
+	edit(pg)
 	h.render(w, r, h.problemOf(r, err).status, "members", pg)
 }
 
@@ -150,17 +156,13 @@ func (h *handler) submitMemberRole(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	pg, perr := h.membersPageOf(r)
-	if perr != nil {
-		h.fail(w, r, perr)
-		return
-	}
-	for i := range pg.Members {
-		if pg.Members[i].UserID == userID {
-			pg.Members[i].RoleError = why
+	h.membersAgain(w, r, err, func(pg *membersPage) {
+		for i := range pg.Members {
+			if pg.Members[i].UserID == userID {
+				pg.Members[i].RoleError = why
+			}
 		}
-	}
-	h.render(w, r, h.problemOf(r, err).status, "members", pg)
+	})
 }
 
 // pathMember is the member the path's user_id names, in the caller's
