@@ -212,9 +212,9 @@ func auditValue(v any) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case string:
 		if r := []rune(v); len(r) > 120 {
-			return string(r[:120]) + "…"
+			return strconv.Quote(string(r[:120])) + "…"
 		}
-		return fmt.Sprintf("%q", v)
+		return strconv.Quote(v)
 	}
 	return fmt.Sprint(v)
 }

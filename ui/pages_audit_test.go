@@ -148,3 +148,27 @@ func TestAuditPagePaging(t *testing.T) {
 		t.Fatalf("a bad cursor: %s", page)
 	}
 }
+
+// TestAuditDetails: a detail reads as lines: a setting's change as old →
+// new, a member by email, nothing as "none", long text cut.
+func TestAuditDetails(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 130)
+	got := auditDetails(map[string]any{
+		"changes": map[string]any{
+			"confidence_threshold": map[string]any{"old": float64(40), "new": float64(55)},
+			"custom_system_prompt": map[string]any{"old": nil, "new": long},
+		},
+		"user_id":      float64(7),
+		"user_created": true,
+	}, map[int64]string{7: "maya@example.com"})
+	want := []string{
+		"confidence_threshold: 40 → 55",
+		"custom_system_prompt: none → \"" + strings.Repeat("é", 120) + "\"…",
+		"user_created: true",
+		"member: maya@example.com",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("auditDetails:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
