@@ -23,7 +23,8 @@ func signInAt(b *browsertest.Browser, path, email string) {
 
 // TestBrowserMemberRoleChanged: in Chromium, the owner makes a member an
 // admin on the members page; demoting the last owner is refused beside
-// that owner's role; the audit log then says who changed whose role.
+// that owner's role, and a too short password beside the add form's field;
+// the audit log then says who changed whose role.
 func TestBrowserMemberRoleChanged(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -60,6 +61,19 @@ func TestBrowserMemberRoleChanged(t *testing.T) {
 	b.CheckPage()
 	b.Shot("last-owner-refused")
 
+	b.Fill("add-email", "new@example.com")
+	b.Fill("add-password", "short")
+	b.Click(`form[action$="/members"] button[type=submit]`)
+	b.WaitText("#add-password-error", "at least 8 characters")
+	if v := browsertest.Get(b, "email kept", chromedp.Evaluate[string](`document.getElementById("add-email").value`)); v != "new@example.com" {
+		t.Fatalf("the email typed is not kept: %q", v)
+	}
+	if v := browsertest.Get(b, "password not kept", chromedp.Evaluate[string](`document.getElementById("add-password").value`)); v != "" {
+		t.Fatalf("the password typed is put back: %q", v)
+	}
+	b.CheckPage()
+	b.Shot("add-refused-beside-password")
+
 	b.Click(`nav a[href$="/audit"]`)
 	b.WaitText("h1", "Audit log of Org A")
 	b.WaitText(".audit-entry", f.ownerA.Email+" changed a member's role")
@@ -70,7 +84,8 @@ func TestBrowserMemberRoleChanged(t *testing.T) {
 
 // TestBrowserTokenCreatedAndRevoked: in Chromium, a member creates an API
 // token on their account page, sees its secret once (it works with the
-// API), no longer after a reload, and revokes it (the API refuses it).
+// API), no longer after a reload, and revokes it (the API refuses it);
+// then a mistyped new password is told beside its field.
 func TestBrowserTokenCreatedAndRevoked(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -119,4 +134,17 @@ func TestBrowserTokenCreatedAndRevoked(t *testing.T) {
 	wantError(t, f.do(t, "GET", "/api/me", secret, ""), http.StatusUnauthorized, "unauthenticated")
 	b.CheckPage()
 	b.Shot("token-revoked")
+
+	// The password form on the same page: a mismatch is told beside its
+	// field, and nothing typed comes back.
+	b.Fill("password-current", testPassword)
+	b.Fill("password-new", "next-password-7")
+	b.Fill("password-confirm", "next-pasword-7")
+	b.Click(`form[action="/account/password"] button[type=submit]`)
+	b.WaitText("#password-confirm-error", "does not match the new password")
+	if v := browsertest.Get(b, "password fields", chromedp.Evaluate[string](`[...document.querySelectorAll("input[type=password]")].map(e => e.value).join("")`)); v != "" {
+		t.Fatalf("typed passwords are put back: %q", v)
+	}
+	b.CheckPage()
+	b.Shot("password-refused-beside-field")
 }
