@@ -208,7 +208,8 @@ func TestMembersPageChangeRole(t *testing.T) {
 
 // TestMembersPageRemove: removal asks to confirm on a page naming the
 // member and what goes; an admin may not remove an owner; the last owner
-// stays; then the member is gone and can no longer reach the organization.
+// stays; a cross-site post removes or adds no one; then the member is gone
+// and can no longer reach the organization.
 func TestMembersPageRemove(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -224,6 +225,12 @@ func TestMembersPageRemove(t *testing.T) {
 	if !strings.Contains(page, "Remove "+f.memberA.Email+"?") || !strings.Contains(page, "their account stays") ||
 		!strings.Contains(page, `action="`+removeOf(f.memberA)+`"`) {
 		t.Fatalf("confirmation page: %s", page)
+	}
+	evil := []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}
+	wantPage(t, admin.post(removeOf(f.memberA), url.Values{}, evil...), http.StatusForbidden)
+	wantPage(t, admin.post(members, url.Values{"email": {"evil@example.com"}, "role": {"admin"}, "password": {"evil-password-1"}}, evil...), http.StatusForbidden)
+	if list, _ := f.app.Accounts.ListMembers(context.Background(), f.orgA.ID); len(list) != 3 {
+		t.Fatalf("cross-site posts changed the members: %+v", list)
 	}
 	member := newBrowser(t, f.h)
 	member.signIn(f.memberA.Email)
