@@ -272,42 +272,6 @@ func TestBrowserBackfillThenAsk(t *testing.T) {
 	}
 }
 
-// TestBrowserEveryPageFitsAPhone opens every page of the route table in
-// Chromium as the owner: each has a label on every field and none scrolls
-// sideways at 390 px.
-func TestBrowserEveryPageFitsAPhone(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	if _, err := f.app.Credentials.Store(context.Background(), "test", f.orgA.ID, f.wsA, credentialsOf(testBotToken)); err != nil {
-		t.Fatal(err)
-	}
-	b := browsertest.New(t, serveUI(t, f.app))
-	b.Open("/login")
-	b.Fill("login-email", f.ownerA.Email)
-	b.Fill("login-password", testPassword)
-	b.Click("form.form button[type=submit]")
-	pages := 0
-	for _, rt := range f.routeTableOf(t) {
-		method, pattern, _ := strings.Cut(rt.pattern, " ")
-		if method != "GET" || strings.HasPrefix(pattern, "/api/") || rt.access == public || pattern == "/healthz" {
-			continue
-		}
-		pages++
-		path := f.fill(t, pattern)
-		b.Open(path)
-		b.WaitFor("the page of "+path, `document.querySelector("h1") !== null`)
-		b.CheckPage()
-		b.Shot(strings.Trim(pattern, "/"))
-	}
-	b.Open("/no/such/page")
-	b.WaitText("h1", "Not found")
-	b.CheckPage()
-	b.Shot("not-found")
-	if pages < 10 {
-		t.Fatalf("opened %d pages", pages)
-	}
-}
-
 // TestBrowserAskShowsSources: an answer on the Ask page links its sources
 // to the Slack messages. The asker here is a test's stand-in for the
 // answers service (issue 10) behind the page's seam.

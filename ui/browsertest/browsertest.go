@@ -240,11 +240,12 @@ func safeName(s string) string {
 }
 
 // CheckPage checks what every page must hold, at the page shown: each form
-// field has a label, and at a phone's width (390 px) nothing makes the page
-// scroll sideways; it saves a screenshot at that width. It leaves the
-// window at its width before.
+// field has a label, it passes CheckAccessibility, and at a phone's width
+// (390 px) nothing makes the page scroll sideways; it saves a screenshot at
+// that width. It leaves the window at its width before.
 func (b *Browser) CheckPage() {
 	b.t.Helper()
+	b.CheckAccessibility()
 	unlabelled := Get(b, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, select, textarea")]
 		.filter(el => el.type !== "hidden" && el.type !== "submit" && el.labels.length === 0 && !el.getAttribute("aria-label"))
 		.map(el => el.outerHTML)`))
