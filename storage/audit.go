@@ -54,7 +54,13 @@ type AuditFilter struct {
 	OrgID       int64
 	WorkspaceID string
 	Action      string
-	Limit       int // default 100
+	Actor       string    // exactly, e.g. "user:12"
+	Since       time.Time // entries at or after
+	Until       time.Time // entries before
+	// Before pages back: only entries older than the entry with this id
+	// (the last one of the page before).
+	Before int64
+	Limit  int // default 100
 }
 
 // ListAudit returns audit entries, newest first.
@@ -93,6 +99,10 @@ func auditQuery(f AuditFilter) (string, []any) {
 		condition{"org_id", f.OrgID, f.OrgID != 0},
 		condition{"workspace_id", f.WorkspaceID, f.WorkspaceID != ""},
 		condition{"action", f.Action, f.Action != ""},
+		condition{"actor", f.Actor, f.Actor != ""},
+		condition{"created_at >=", formatTime(f.Since), !f.Since.IsZero()},
+		condition{"created_at <", formatTime(f.Until), !f.Until.IsZero()},
+		condition{"audit_id <", f.Before, f.Before != 0},
 	)
 	query := `SELECT audit_id, coalesce(org_id, 0), coalesce(workspace_id, ''), actor, action, outcome, detail, created_at
 		FROM audit_log` + where

@@ -121,6 +121,19 @@ func (tx *Tx) RemoveMembership(ctx context.Context, orgID, userID int64) error {
 	return nil
 }
 
+// SetMembershipRole changes the user's role in the organization, or
+// ErrNotFound when the user is not a member.
+func (tx *Tx) SetMembershipRole(ctx context.Context, orgID, userID int64, role string) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?`, role, orgID, userID)
+	if err != nil {
+		return fmt.Errorf("storage: set role of user %d in organization %d: %w", userID, orgID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("storage: user %d in organization %d: %w", userID, orgID, ErrNotFound)
+	}
+	return nil
+}
+
 // CountOwners returns how many owners the organization has.
 func (tx *Tx) CountOwners(ctx context.Context, orgID int64) (int, error) {
 	var n int

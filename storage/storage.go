@@ -349,7 +349,7 @@ func IsConstraintViolation(err error) bool {
 
 // condition is one optional equality test of a list query's WHERE clause.
 type condition struct {
-	column string
+	column string // a column, compared with =; or a column and its operator: "audit_id <"
 	value  any
 	set    bool // false: the filter was not given, and the test is left out
 }
@@ -362,7 +362,11 @@ func whereSet(conds ...condition) (string, []any) {
 	var args []any
 	for _, c := range conds {
 		if c.set {
-			parts = append(parts, c.column+" = ?")
+			test := c.column + " = ?"
+			if strings.Contains(c.column, " ") {
+				test = c.column + " ?"
+			}
+			parts = append(parts, test)
 			args = append(args, c.value)
 		}
 	}

@@ -72,3 +72,30 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type memberRoleRequest struct {
+	Role string `json:"role"`
+}
+
+// updateMember changes the role of the person named in the path, with the
+// rules of adding: only an owner makes an owner or changes one, and the
+// last owner stays.
+func (h *handler) updateMember(w http.ResponseWriter, r *http.Request) {
+	p, m := caller(r)
+	userID, err := strconv.ParseInt(r.PathValue("user_id"), 10, 64)
+	if err != nil {
+		writeNotFound(w)
+		return
+	}
+	var req memberRoleRequest
+	if err := decodeJSON(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	updated, err := h.app.Accounts.SetMemberRole(r.Context(), m.OrgID, p.UserID, m.Role, userID, req.Role)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toMemberJSON(updated))
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"lore/app/apptest"
 	"lore/storage"
@@ -198,4 +199,106 @@ func TestConstraintViolationIsNot500(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.fail(w, httptest.NewRequest("POST", "/api/organizations", nil), err)
 	wantError(t, w, http.StatusUnprocessableEntity, "invalid_request")
+}
+
+// TestMemberRoleAPI: PATCH …/members/{user_id} {role} changes a role with
+// the rules of adding (an admin cannot make an owner nor change one, the
+// last owner stays), names a bad role, answers 404 for a user who is not
+// a member and for another organization, and is audited.
+func TestMemberRoleAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	base := fmt.Sprintf("/api/organizations/%d/members", f.orgA.ID)
+	path := func(userID int64) string { return fmt.Sprintf("%s/%d", base, userID) }
+	roleOf := func(userID int64) string {
+		t.Helper()
+		m, err := f.app.Accounts.Membership(context.Background(), f.orgA.ID, userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Role
+	}
+
+	got := decodeBody[memberJSON](t, f.do(t, "PATCH", path(f.memberA.ID), f.adminA.Token, `{"role":"admin"}`), http.StatusOK)
+	if got.UserID != f.memberA.ID || got.Email != f.memberA.Email || got.Role != "admin" || roleOf(f.memberA.ID) != "admin" {
+		t.Fatalf("member made admin: %+v (stored %s)", got, roleOf(f.memberA.ID))
+	}
+	wantError(t, f.do(t, "PATCH", path(f.memberA.ID), f.adminA.Token, `{"role":"owner"}`), http.StatusForbidden, "forbidden")
+	wantError(t, f.do(t, "PATCH", path(f.ownerA.ID), f.adminA.Token, `{"role":"member"}`), http.StatusForbidden, "forbidden")
+	wantError(t, f.do(t, "PATCH", path(f.ownerA.ID), f.ownerA.Token, `{"role":"admin"}`), http.StatusConflict, "last_owner")
+	e := wantError(t, f.do(t, "PATCH", path(f.memberA.ID), f.adminA.Token, `{"role":"king"}`), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["role"] != "must be owner, admin or member" {
+		t.Fatalf("bad role: %+v", e.Error)
+	}
+	e = wantError(t, f.do(t, "PATCH", path(f.memberA.ID), f.adminA.Token, `{"rank":"admin"}`), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["rank"] == "" {
+		t.Fatalf("unknown field: %+v", e.Error)
+	}
+	// Owner B is no member of A: 404, as for a user who does not exist, and
+	// B's owner cannot reach A's members at all.
+	wantError(t, f.do(t, "PATCH", path(f.ownerB.ID), f.ownerA.Token, `{"role":"member"}`), http.StatusNotFound, "not_found")
+	wantError(t, f.do(t, "PATCH", path(999999), f.ownerA.Token, `{"role":"member"}`), http.StatusNotFound, "not_found")
+	wantError(t, f.do(t, "PATCH", base+"/abc", f.ownerA.Token, `{"role":"member"}`), http.StatusNotFound, "not_found")
+	wantError(t, f.do(t, "PATCH", path(f.memberA.ID), f.ownerB.Token, `{"role":"member"}`), http.StatusNotFound, "not_found")
+	if roleOf(f.ownerA.ID) != "owner" || roleOf(f.memberA.ID) != "admin" {
+		t.Fatalf("refused requests changed roles: owner %s, member %s", roleOf(f.ownerA.ID), roleOf(f.memberA.ID))
+	}
+
+	// The owner makes a second owner, then may step down.
+	decodeBody[memberJSON](t, f.do(t, "PATCH", path(f.adminA.ID), f.ownerA.Token, `{"role":"owner"}`), http.StatusOK)
+	decodeBody[memberJSON](t, f.do(t, "PATCH", path(f.ownerA.ID), f.ownerA.Token, `{"role":"admin"}`), http.StatusOK)
+	if roleOf(f.ownerA.ID) != "admin" || roleOf(f.adminA.ID) != "owner" {
+		t.Fatalf("roles after the handover: %s, %s", roleOf(f.ownerA.ID), roleOf(f.adminA.ID))
+	}
+
+	type page struct{ Entries []auditJSON }
+	log := decodeBody[page](t, f.do(t, "GET", fmt.Sprintf("/api/organizations/%d/audit?action=member.update", f.orgA.ID), f.adminA.Token, ""), http.StatusOK)
+	if len(log.Entries) != 3 {
+		t.Fatalf("member.update entries: %+v", log.Entries)
+	}
+	first := log.Entries[2]
+	if first.Actor != fmt.Sprint("user:", f.adminA.ID) || first.Detail["user_id"] != float64(f.memberA.ID) ||
+		fmt.Sprint(first.Detail["role"]) != "map[new:admin old:member]" {
+		t.Fatalf("first role change audited as %+v", first)
+	}
+}
+
+// TestAuditAPIFilters: the actor, date and paging filters, and each bad
+// filter named.
+func TestAuditAPIFilters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	base := fmt.Sprintf("/api/organizations/%d", f.orgA.ID)
+	decodeBody[map[string]any](t, f.do(t, "PATCH", base+"/settings", f.adminA.Token, `{"confidence_threshold":55}`), http.StatusOK)
+	decodeBody[map[string]any](t, f.do(t, "PATCH", base+"/settings", f.ownerA.Token, `{"confidence_threshold":60}`), http.StatusOK)
+	decodeBody[map[string]any](t, f.do(t, "PATCH", base+"/settings", f.adminA.Token, `{"confidence_threshold":65}`), http.StatusOK)
+
+	type page struct{ Entries []auditJSON }
+	get := func(query string) []auditJSON {
+		t.Helper()
+		return decodeBody[page](t, f.do(t, "GET", base+"/audit?"+query, f.adminA.Token, ""), http.StatusOK).Entries
+	}
+	byAdmin := get("actor=" + fmt.Sprint("user:", f.adminA.ID))
+	if len(byAdmin) != 2 || byAdmin[0].Detail["changes"] == nil {
+		t.Fatalf("the admin's entries: %+v", byAdmin)
+	}
+	older := get(fmt.Sprintf("before=%d", byAdmin[0].ID))
+	if len(older) != 2 || older[0].Actor != fmt.Sprint("user:", f.ownerA.ID) {
+		t.Fatalf("entries before %d: %+v", byAdmin[0].ID, older)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	if n := len(get("since=" + today + "&until=" + today)); n != 3 {
+		t.Fatalf("today's entries: %d, want 3", n)
+	}
+	if n := len(get("until=" + time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly))); n != 0 {
+		t.Fatalf("yesterday's entries: %d, want 0", n)
+	}
+	e := wantError(t, f.do(t, "GET", base+"/audit?since=yesterday&until=2026-13-01&before=x", f.adminA.Token, ""), http.StatusUnprocessableEntity, "invalid_request")
+	if !strings.Contains(e.Error.Fields["since"], "must be a date") || !strings.Contains(e.Error.Fields["until"], "must be a date") || e.Error.Fields["before"] == "" {
+		t.Fatalf("bad filters: %+v", e.Error)
+	}
+	e = wantError(t, f.do(t, "GET", base+"/audit?since=2026-11-02&until=2026-11-01", f.adminA.Token, ""), http.StatusUnprocessableEntity, "invalid_request")
+	if e.Error.Fields["until"] != "must be after since" {
+		t.Fatalf("until before since: %+v", e.Error)
+	}
 }

@@ -154,3 +154,10 @@ func signInAs(b *browsertest.Browser, email string) {
 	b.Fill("login-password", testPassword)
 	b.Click("form.form button[type=submit]")
 }
+
+// signInAt opens path, which sends a signed-out browser to the login page,
+// and signs in there, which leads back to path.
+func signInAt(b *browsertest.Browser, path, email string) {
+	b.Open(path)
+	signInAs(b, email)
+}

@@ -30,7 +30,7 @@ func TestInstancePageForEachRole(t *testing.T) {
 		`<a href="/instance">Instance</a>`,
 		"<dt>In force from</dt><dd>nowhere: not configured</dd>", "extractive: no model is configured",
 		"the development key file "+f.app.Config.DataDir, "<td>1</td><td>yes</td>",
-		`<a href="/organizations/`+strconv.FormatInt(f.orgA.ID, 10)+`/workspaces">Org A</a> (you: owner)`,
+		`<a href="/organizations/`+strconv.FormatInt(f.orgA.ID, 10)+`">Org A</a> (you: owner)`,
 		"Org B (you are not a member)", `value="`+f.ownerA.Email+`"`,
 	)
 	if strings.Contains(page, "days old: rotate it") {

@@ -28,14 +28,6 @@ func ownerApp(t *testing.T) (*app.App, storage.Organization) {
 	return a, org
 }
 
-// signInAt opens path and signs in there as email, with testPassword.
-func signInAt(b *browsertest.Browser, path, email string) {
-	b.Open(path)
-	b.Fill("login-email", email)
-	b.Fill("login-password", testPassword)
-	b.Click("form.form button[type=submit]")
-}
-
 // TestBrowserSettingsChange: in Chromium, an admin changes the settings
 // with one bad field, which is shown beside it while nothing is saved and
 // everything typed stays; then corrects it and saves. The schedule is said

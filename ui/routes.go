@@ -42,6 +42,7 @@ func (h *handler) routeTable() []route {
 		{"GET /api/organizations/{org_id}/members", orgAdmin, h.listMembers},
 		{"POST /api/organizations/{org_id}/members", orgAdmin, h.addMember},
 		{"DELETE /api/organizations/{org_id}/members/{user_id}", orgAdmin, h.removeMember},
+		{"PATCH /api/organizations/{org_id}/members/{user_id}", orgAdmin, h.updateMember},
 
 		{"GET /api/organizations/{org_id}/settings", orgMember, h.showSettings},
 		{"PATCH /api/organizations/{org_id}/settings", orgAdmin, h.saveSettings},
@@ -133,6 +134,16 @@ func (h *handler) routeTable() []route {
 		{"POST /instance/smtp/test", instanceOwner, h.submitTestMail},
 		{"POST /instance/llm", instanceOwner, h.submitLLM},
 		{"POST /instance/organizations", instanceOwner, h.submitOrganization},
+		{"GET /organizations/{org_id}/members", orgAdmin, h.showMembersPage},
+		{"POST /organizations/{org_id}/members", orgAdmin, h.submitAddMember},
+		{"POST /organizations/{org_id}/members/{user_id}/role", orgAdmin, h.submitMemberRole},
+		{"GET /organizations/{org_id}/members/{user_id}/remove", orgAdmin, h.showRemoveMember},
+		{"POST /organizations/{org_id}/members/{user_id}/remove", orgAdmin, h.submitRemoveMember},
+		{"GET /account", signedIn, h.showAccountPage},
+		{"POST /account/password", signedIn, h.submitPassword},
+		{"POST /account/tokens", signedIn, h.submitCreateToken},
+		{"POST /account/tokens/{token_id}/revoke", signedIn, h.submitRevokeToken},
+		{"GET /organizations/{org_id}/audit", orgAdmin, h.showAuditPage},
 		{pageFallback, public, h.pageNotFound}, // any other page: the 404 page, or 405
 	}
 }

@@ -33,6 +33,8 @@ type handler struct {
 	asker asker
 	// now is the clock that judges the age of Slack's signed requests.
 	now func() time.Time
+	// onceSecrets hold each new API token's secret for its one page view.
+	onceSecrets *onceSecrets
 }
 
 // New returns the HTTP handler serving every route of Lore; static and
@@ -49,7 +51,7 @@ func New(a *app.App, static, templates fs.FS) http.Handler {
 }
 
 func newHandler(a *app.App, static, templates fs.FS) (*handler, error) {
-	h := &handler{app: a, logger: a.Logger, static: static, now: time.Now}
+	h := &handler{app: a, logger: a.Logger, static: static, now: time.Now, onceSecrets: newOnceSecrets()}
 	if a.Answers != nil {
 		h.asker = answersAsker{answers: a.Answers}
 	}

@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -447,5 +448,91 @@ func TestAddMemberRaceWithNewAccount(t *testing.T) {
 	accounts.SetBeforeMemberTx(s, nil)
 	if _, err := s.AddMember(ctx, org.ID, in.User.ID, storage.RoleOwner, accounts.MemberInput{Email: "late@example.com", Role: "member"}); err != nil {
 		t.Fatalf("instance owner adding the account: %v", err)
+	}
+}
+
+// TestSetMemberRole: a role changes with the rules of adding and removing
+// (an admin neither makes an owner nor changes one, the last owner stays),
+// each change is audited with the old and new roles, and a refused one
+// changes nothing.
+func TestSetMemberRole(t *testing.T) {
+	t.Parallel()
+	s, store, _ := newService(t)
+	ctx := context.Background()
+	in, org := signup(t, s)
+	owner := in.User.ID
+	admin, err := s.AddMember(ctx, org.ID, owner, storage.RoleOwner, accounts.MemberInput{Email: "admin@example.com", Role: "admin", Password: "admin-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member, err := s.AddMember(ctx, org.ID, owner, storage.RoleOwner, accounts.MemberInput{Email: "member@example.com", Role: "member", Password: "member-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := func(userID int64) string {
+		t.Helper()
+		m, err := store.Membership(ctx, org.ID, userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Role
+	}
+
+	var ve *accounts.ValidationError
+	if _, err := s.SetMemberRole(ctx, org.ID, owner, storage.RoleOwner, member.UserID, "boss"); !errors.As(err, &ve) || ve.Fields["role"] == "" {
+		t.Fatalf("SetMemberRole(bad role) = %v", err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, owner, storage.RoleOwner, member.UserID, ""); !errors.As(err, &ve) || ve.Fields["role"] != "is required" {
+		t.Fatalf("SetMemberRole(no role) = %v", err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, admin.UserID, storage.RoleAdmin, member.UserID, storage.RoleOwner); !errors.Is(err, accounts.ErrForbidden) {
+		t.Fatalf("admin making an owner = %v", err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, admin.UserID, storage.RoleAdmin, owner, storage.RoleMember); !errors.Is(err, accounts.ErrForbidden) {
+		t.Fatalf("admin demoting the owner = %v", err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, owner, storage.RoleOwner, owner, storage.RoleAdmin); !errors.Is(err, accounts.ErrLastOwner) {
+		t.Fatalf("demoting the last owner = %v", err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, owner, storage.RoleOwner, 9999, storage.RoleAdmin); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a user who is no member = %v", err)
+	}
+	if role(member.UserID) != storage.RoleMember || role(owner) != storage.RoleOwner {
+		t.Fatalf("refused changes changed roles: member %s, owner %s", role(member.UserID), role(owner))
+	}
+
+	// An admin may make a member an admin; an owner may make an owner, and
+	// with two owners one may step down.
+	got, err := s.SetMemberRole(ctx, org.ID, admin.UserID, storage.RoleAdmin, member.UserID, storage.RoleAdmin)
+	if err != nil || got.Role != storage.RoleAdmin || got.Email != "member@example.com" || role(member.UserID) != storage.RoleAdmin {
+		t.Fatalf("admin making an admin = %+v, %v", got, err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, owner, storage.RoleOwner, admin.UserID, storage.RoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetMemberRole(ctx, org.ID, owner, storage.RoleOwner, owner, storage.RoleMember); err != nil || role(owner) != storage.RoleMember {
+		t.Fatalf("an owner stepping down beside another: %v (role %s)", err, role(owner))
+	}
+	// The same role again is no change, and is not audited.
+	if _, err := s.SetMemberRole(ctx, org.ID, admin.UserID, storage.RoleOwner, admin.UserID, storage.RoleOwner); err != nil {
+		t.Fatal(err)
+	}
+
+	entries, err := store.ListAudit(ctx, storage.AuditFilter{OrgID: org.ID, Action: "member.update"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got3 []string
+	for _, e := range entries {
+		r := e.Detail["role"].(map[string]any)
+		got3 = append(got3, fmt.Sprintf("%s %v %v→%v", e.Actor, e.Detail["user_id"], r["old"], r["new"]))
+	}
+	want := []string{
+		fmt.Sprintf("%s %d owner→member", accounts.Actor(owner), owner),
+		fmt.Sprintf("%s %d admin→owner", accounts.Actor(owner), admin.UserID),
+		fmt.Sprintf("%s %d member→admin", accounts.Actor(admin.UserID), member.UserID),
+	}
+	if strings.Join(got3, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit rows:\n%s\nwant\n%s", strings.Join(got3, "\n"), strings.Join(want, "\n"))
 	}
 }

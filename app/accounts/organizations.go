@@ -202,6 +202,51 @@ func (s *Service) RemoveMember(ctx context.Context, orgID, actorID int64, actorR
 	})
 }
 
+// SetMemberRole changes a member's role in the organization, with the rules
+// of AddMember and RemoveMember: only an owner may make an owner or change
+// an owner's role, and the last owner stays one. actorRole is the caller's
+// role there. The change is audited with the old and new roles; setting the
+// role a member has already changes nothing.
+func (s *Service) SetMemberRole(ctx context.Context, orgID, actorID int64, actorRole string, userID int64, role string) (storage.Membership, error) {
+	fields := map[string]string{}
+	checkRole(fields, "role", role)
+	if len(fields) > 0 {
+		return storage.Membership{}, invalid(fields)
+	}
+	var m storage.Membership
+	err := s.store.Tx(ctx, func(tx *storage.Tx) (err error) {
+		if m, err = tx.Membership(ctx, orgID, userID); err != nil {
+			return err
+		}
+		if m.Role == role {
+			return nil
+		}
+		if (role == storage.RoleOwner || m.Role == storage.RoleOwner) && actorRole != storage.RoleOwner {
+			return ErrForbidden
+		}
+		if m.Role == storage.RoleOwner {
+			n, err := tx.CountOwners(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return ErrLastOwner
+			}
+		}
+		if err := tx.SetMembershipRole(ctx, orgID, userID, role); err != nil {
+			return err
+		}
+		old := m.Role
+		m.Role = role
+		return tx.AddAudit(ctx, storage.AuditEntry{OrgID: orgID, Actor: Actor(actorID), Action: "member.update",
+			Detail: map[string]any{"user_id": userID, "role": map[string]string{"old": old, "new": role}}})
+	})
+	if err != nil {
+		return storage.Membership{}, err
+	}
+	return m, nil
+}
+
 // NewUser is a user created from the command line, with their organization.
 type NewUser struct {
 	Email    string
