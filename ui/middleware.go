@@ -126,14 +126,25 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 // once when Content-Length says so, and for a body of unknown length
 // (chunked) by reading it first, so that every route answers 413 alike,
 // whether or not its handler reads the body. The routes of streamedBodies
-// have their own limit instead, and their handlers stream the body.
+// have their own limit instead, and their handlers stream the body; a
+// page's upload that says it is over that limit reaches its handler too,
+// whose form then says why.
 func (h *handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.mux != nil {
 			if _, pattern := h.mux.Handler(r); pattern != "" {
 				if sb, ok := h.streamedBodies()[pattern]; ok {
 					if r.ContentLength > sb.limit {
-						h.answer(w, r, tooLarge(sb.limit))
+						if !servesPage(r) {
+							h.answer(w, r, tooLarge(sb.limit))
+							return
+						}
+						// A page's form says so beside its field, so the
+						// page's handler answers, after the access checks,
+						// from a body that fails at its first read as one
+						// read past the limit would; none of it is read.
+						r.Body = overLimit{limit: sb.limit}
+						next.ServeHTTP(w, r)
 						return
 					}
 					if sb.deadline > 0 {
@@ -166,6 +177,14 @@ func (h *handler) limitBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// overLimit is the body of a page's upload that says it is longer than
+// its route's limit: every read fails as http.MaxBytesReader's does past
+// the limit.
+type overLimit struct{ limit int64 }
+
+func (b overLimit) Read([]byte) (int, error) { return 0, &http.MaxBytesError{Limit: b.limit} }
+func (overLimit) Close() error               { return nil }
 
 // csrf applies net/http's CrossOriginProtection to every request that does
 // not carry an Authorization header: browsers, which send the session cookie

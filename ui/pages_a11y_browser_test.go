@@ -7,13 +7,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"lore/app/sync"
 	"lore/ui/browsertest"
 )
 
 // seeded is the fixture with something on every page: workspace A's
-// credentials stored and an export imported into it, a document extracted,
-// and a question asked. Its jobs and documents stand for the route
+// credentials stored, an export imported into it and a week of recent
+// messages, a document extracted, and a question answered and one not. Its jobs and documents stand for the route
 // wildcards that name them.
 type seeded struct {
 	*fixture
@@ -45,8 +47,25 @@ func newSeeded(t *testing.T) *seeded {
 		t.Fatalf("extract job: %+v", job)
 	}
 	s.documentID = up.Document.ID
-	if w := f.do(t, "POST", fmt.Sprintf("/api/organizations/%d/ask", f.orgA.ID), f.memberA.Token, `{"question": "how do I restart ingest?"}`); w.Code != http.StatusOK {
-		t.Fatalf("ask: %d %s", w.Code, w.Body)
+	// a week of recent messages, for the dashboard's chart
+	msgs := sync.New(f.app.Store, f.app.Logger, sync.Options{})
+	if err := msgs.StoreChannelsAndUsers(ctx, f.wsA, []sync.Channel{{ID: "C0RECENT", Name: "recent"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var recent []sync.Message
+	for day := range 7 {
+		for i := range day + 1 {
+			ts := time.Now().Add(-time.Duration(day)*24*time.Hour).Unix() - int64(i)
+			recent = append(recent, sync.Message{TS: fmt.Sprintf("%d.%06d", ts, i), User: "U1", Text: fmt.Sprintf("standup note %d of day %d", i, day)})
+		}
+	}
+	if _, err := msgs.StoreMessages(ctx, nil, f.wsA, "C0RECENT", recent); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"how do I restart ingest?", "what is the parking code of the moon base?"} {
+		if w := f.do(t, "POST", fmt.Sprintf("/api/organizations/%d/ask", f.orgA.ID), f.memberA.Token, fmt.Sprintf(`{"question": %q}`, q)); w.Code != http.StatusOK {
+			t.Fatalf("ask: %d %s", w.Code, w.Body)
+		}
 	}
 	return s
 }

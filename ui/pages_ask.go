@@ -168,11 +168,14 @@ type documentsPage struct {
 }
 
 // MaxLabel is MaxBytes for people: "20 MiB".
-func (p *documentsPage) MaxLabel() string {
-	if p.MaxBytes >= 1<<20 {
-		return fmt.Sprintf("%d MiB", p.MaxBytes>>20)
+func (p *documentsPage) MaxLabel() string { return sizeLabel(p.MaxBytes) }
+
+// sizeLabel is a limit in bytes for people: "20 MiB", or "512 bytes".
+func sizeLabel(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
 	}
-	return fmt.Sprintf("%d bytes", p.MaxBytes)
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // showDocumentsPage lists the organization's documents.
@@ -202,7 +205,10 @@ func (h *handler) submitDocumentUpload(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		pr := h.problemOf(r, err)
 		switch pr.status {
-		case http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge,
+		case http.StatusRequestEntityTooLarge:
+			h.renderDocuments(w, r, pr.status, "the file is larger than the limit of "+sizeLabel(h.app.Config.DocumentLimit()))
+			return
+		case http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout,
 			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
 			h.renderDocuments(w, r, pr.status, pr.message)
 			return

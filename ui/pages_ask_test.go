@@ -282,22 +282,27 @@ func TestDocumentUploadPageRefusals(t *testing.T) {
 	refused(b.upload(docs, "file", "empty.txt", nil), http.StatusUnprocessableEntity, "the file is empty")
 	// Over the limit: the form says it (the page's script checks a chosen
 	// file's size); a body that says its length is refused before it is
-	// read, with the error page naming the limit, and one of unknown
-	// length (chunked) is the form again.
+	// read, and one of unknown length (chunked) once it passes the limit,
+	// each with the form again naming the limit.
 	f.app.Config.MaxDocumentBytes = 1 << 20
 	if page := wantPage(t, b.get(docs), http.StatusOK); !strings.Contains(page, `data-max-bytes="1048576"`) || !strings.Contains(page, "at most 1 MiB") {
 		t.Errorf("the form does not say the limit: %s", page)
 	}
 	big := []byte(strings.Repeat("All the words of a long policy. ", (2<<20)/32))
-	if page := wantPage(t, b.upload(docs, "file", "big.txt", big), http.StatusRequestEntityTooLarge); !strings.Contains(page, "at most 1048576 bytes") {
-		t.Errorf("too big, with a length: %s", page)
+	refused(b.upload(docs, "file", "big.txt", big), http.StatusRequestEntityTooLarge, "the file is larger than the limit of 1 MiB")
+	// the access checks come first: a member is refused, anonymous signs in
+	member := newBrowser(t, f.h)
+	member.signIn(f.memberA.Email)
+	wantPage(t, member.upload(docs, "file", "big.txt", big), http.StatusForbidden)
+	if w := newBrowser(t, f.h).upload(docs, "file", "big.txt", big); w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/login") {
+		t.Errorf("an anonymous upload over the limit: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	part, _ := mw.CreateFormFile("file", "big.txt")
 	part.Write(big)
 	mw.Close()
-	refused(b.do("POST", docs, io.MultiReader(&body), mw.FormDataContentType()), http.StatusRequestEntityTooLarge, "at most 1048576 bytes")
+	refused(b.do("POST", docs, io.MultiReader(&body), mw.FormDataContentType()), http.StatusRequestEntityTooLarge, "the file is larger than the limit of 1 MiB")
 	if err := f.app.Store.Tx(context.Background(), func(tx *storage.Tx) error {
 		return tx.UpdateOrgSettings(context.Background(), f.orgA.ID, map[string]any{"document_upload_enabled": false})
 	}); err != nil {

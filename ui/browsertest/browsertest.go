@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -174,6 +176,22 @@ func (b *Browser) Tap(css string) {
 	b.Do("tap "+css, chromedp.WaitVisible(chromedp.CSS(css)), chromedp.Click(chromedp.CSS(css)))
 }
 
+// SlowUploads makes the tab send at most bytesPerSecond, as a slow line
+// would (DevTools' network throttling), so that a page's progress of an
+// upload can be watched; 0 lifts it.
+func (b *Browser) SlowUploads(bytesPerSecond float64) {
+	b.t.Helper()
+	up := bytesPerSecond
+	if up == 0 {
+		up = -1
+	}
+	b.Do("throttle uploads", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: up}}})
+		return err
+	}))
+}
+
 // Path is the path (and query) of the page shown.
 func (b *Browser) Path() string {
 	b.t.Helper()
@@ -241,11 +259,12 @@ func safeName(s string) string {
 
 // CheckPage checks what every page must hold, at the page shown: each form
 // field has a label, it passes CheckAccessibility, and at a phone's width
-// (390 px) nothing makes the page scroll sideways; it saves a screenshot at
-// that width. It leaves the window at its width before.
+// (390 px) it passes axe again (a table that scrolls there must be
+// reachable by keyboard) and nothing makes it scroll sideways; it saves a
+// screenshot at that width. It leaves the window at its width before.
 func (b *Browser) CheckPage() {
 	b.t.Helper()
-	b.CheckAccessibility()
+	reported := b.checkAccessibility()
 	unlabelled := Get(b, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, select, textarea")]
 		.filter(el => el.type !== "hidden" && el.type !== "submit" && el.labels.length === 0 && !el.getAttribute("aria-label"))
 		.map(el => el.outerHTML)`))
@@ -254,6 +273,9 @@ func (b *Browser) CheckPage() {
 	}
 	b.Do("phone width", chromedp.EmulateViewport(Phone, 844))
 	defer b.Do("desktop width", chromedp.EmulateViewport(1280, 900))
+	if b.axe(b.Path(), fmt.Sprintf(" at %d px", Phone), reported) {
+		b.shot("inaccessible-phone")
+	}
 	wide := Get(b, "sideways scroll", chromedp.Evaluate[[]string](`(() => {
 		const out = [];
 		if (document.documentElement.scrollWidth > window.innerWidth) {

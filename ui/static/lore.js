@@ -1,15 +1,20 @@
 // Lore's pages work without this file; it adds what a form cannot do by
-// itself: secrets checked as they are typed, the copy button, and live job
-// progress. It loads nothing from elsewhere.
+// itself: secrets checked as they are typed, the copy button, live job
+// progress and the bytes an upload has sent. It loads nothing from elsewhere.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", () => {
-  for (const form of document.querySelectorAll("form[data-check-url]")) checkAsYouType(form);
-  for (const button of document.querySelectorAll("button[data-copy]")) copyButton(button);
-  for (const el of document.querySelectorAll("[data-job-url]")) followJob(el);
-  for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) limitFileSize(input);
-  for (const form of document.querySelectorAll("form[data-preview-url]")) previewSettings(form);
-});
+document.addEventListener("DOMContentLoaded", () => enhance(document));
+
+// enhance sets up the elements of a page (or of the page an upload
+// answered with) that this file drives.
+function enhance(root) {
+  for (const form of root.querySelectorAll("form[data-check-url]")) checkAsYouType(form);
+  for (const button of root.querySelectorAll("button[data-copy]")) copyButton(button);
+  for (const el of root.querySelectorAll("[data-job-url]")) followJob(el);
+  for (const input of root.querySelectorAll("input[type=file][data-max-bytes]")) limitFileSize(input);
+  for (const form of root.querySelectorAll("form[data-preview-url]")) previewSettings(form);
+  for (const form of root.querySelectorAll("form[data-upload]")) uploadWithProgress(form);
+}
 
 // limitFileSize refuses a chosen file over the server's limit before it
 // is sent: the server refuses such a body before reading it, with an
@@ -204,4 +209,62 @@ function previewSettings(form) {
       }, 300);
     });
   }
+}
+
+// uploadWithProgress sends a file form as the browser would, but through
+// XMLHttpRequest, whose upload events let the form show the bytes sent;
+// the page the server answers with (after its redirect, or the form again
+// with the reason it refused) is then shown as a navigation shows it.
+function uploadWithProgress(form) {
+  const bar = form.querySelector("[data-upload-progress]");
+  const status = form.querySelector("[data-upload-status]");
+  const button = form.querySelector("button[type=submit]");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      bar.value = Math.floor(100 * e.loaded / e.total);
+      status.textContent = e.loaded < e.total
+        ? bytes(e.loaded) + " of " + bytes(e.total) + " sent (" + bar.value + "%)"
+        : bytes(e.total) + " sent; Lore is storing it…";
+    });
+    // A redirect's page gets its address; the form's own answer (the form
+    // again, saying why) stays at the form's, as a reload should show it.
+    xhr.addEventListener("load", () => showPage(xhr.responseText, xhr.responseURL === form.action ? "" : xhr.responseURL));
+    xhr.addEventListener("error", () => {
+      bar.hidden = true;
+      button.disabled = false;
+      status.className = "field-error";
+      status.textContent = "The upload stopped: the connection to Lore was lost. Send the file again.";
+    });
+    bar.value = 0;
+    bar.hidden = false;
+    button.disabled = true;
+    status.className = "help";
+    status.textContent = "Sending…";
+    xhr.send(new FormData(form));
+  });
+}
+
+// bytes is a byte count for people: "812 KiB", "3.4 MiB".
+function bytes(n) {
+  if (n < 1024 * 1024) return Math.ceil(n / 1024) + " KiB";
+  return (n / 1048576).toFixed(1) + " MiB";
+}
+
+// showPage shows the page of an answer as if the browser had navigated to
+// it: its body and title, and when url is given, that address in a new
+// history entry (going back to the page before reloads that page).
+function showPage(html, url) {
+  const page = new DOMParser().parseFromString(html, "text/html");
+  document.title = page.title;
+  document.body.replaceWith(document.adoptNode(page.body));
+  if (url && url !== location.href) {
+    history.pushState({lore: "upload"}, "", url);
+    window.addEventListener("popstate", () => location.reload(), {once: true});
+  }
+  window.scrollTo(0, 0);
+  enhance(document.body);
 }
