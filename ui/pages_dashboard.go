@@ -5,8 +5,9 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
+
+	"github.com/dustin/go-humanize"
 
 	"lore/app/accounts"
 	"lore/app/answers"
@@ -166,7 +167,7 @@ func newChart(since time.Time, n int, days []storage.DayCount) chart {
 	for _, d := range days {
 		most, total = max(most, d.Messages), total+d.Messages
 	}
-	c.Total = thousands(total)
+	c.Total = humanize.Comma(total)
 	c.Quiet = n - len(days)
 	top := niceCeil(most)
 	step := (c.Right - c.Left) / float64(n)
@@ -177,7 +178,7 @@ func newChart(since time.Time, n int, days []storage.DayCount) chart {
 			continue
 		}
 		h := math.Max(1, height*float64(d.Messages)/float64(top))
-		b := chartBar{Day: d.Day, Messages: thousands(d.Messages), X: c.Left + float64(i)*step + step*0.1, W: step * 0.8,
+		b := chartBar{Day: d.Day, Messages: humanize.Comma(d.Messages), X: c.Left + float64(i)*step + step*0.1, W: step * 0.8,
 			Y: c.Bottom - h, H: h}
 		c.Bars = append(c.Bars, b)
 		if d.Messages == most && c.Busiest.Day.IsZero() {
@@ -190,7 +191,7 @@ func newChart(since time.Time, n int, days []storage.DayCount) chart {
 		ticks = []int64{0, top / 2, top}
 	}
 	for _, v := range ticks {
-		c.YTicks = append(c.YTicks, chartTick{X: c.Left - 6, Y: c.Bottom - height*float64(v)/float64(top), Label: thousands(v)})
+		c.YTicks = append(c.YTicks, chartTick{X: c.Left - 6, Y: c.Bottom - height*float64(v)/float64(top), Label: humanize.Comma(v)})
 	}
 	for i := 0; i < n; i += 30 {
 		c.XTicks = append(c.XTicks, chartTick{X: c.Left + (float64(i)+0.5)*step, Y: c.Bottom + 30,
@@ -213,18 +214,6 @@ func niceCeil(n int64) int64 {
 			}
 		}
 	}
-}
-
-// thousands writes n with commas between groups of three digits: 12,345.
-func thousands(n int64) string {
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // F writes a coordinate for the SVG.

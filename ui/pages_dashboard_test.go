@@ -190,9 +190,4 @@ func TestNewChart(t *testing.T) {
 	if len(empty.Bars) != 0 || empty.Total != "0" || empty.Quiet != 90 || len(empty.YTicks) != 2 {
 		t.Errorf("empty chart %+v", empty)
 	}
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567"} {
-		if got := thousands(n); got != want {
-			t.Errorf("thousands(%d) = %q", n, got)
-		}
-	}
 }

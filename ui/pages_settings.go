@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"lore/app/accounts"
 	"lore/app/scheduler"
 	"lore/app/settings"
@@ -61,7 +63,7 @@ func scheduleText(expr string, next time.Time, off bool) string {
 
 // retentionText warns of what the next retention run deletes.
 func retentionText(p scheduler.RetentionPreview) string {
-	return fmt.Sprintf("This will delete %s messages older than %d days at the next run (%s).", count(p.Messages), p.Days, when(p.NextRun))
+	return fmt.Sprintf("This will delete %s messages older than %d days at the next run (%s).", humanize.Comma(p.Messages), p.Days, when(p.NextRun))
 }
 
 // RetentionText warns of what the next retention run deletes.
@@ -70,19 +72,6 @@ func (pg settingsPage) RetentionText() string {
 		return ""
 	}
 	return retentionText(*pg.Retention)
-}
-
-// count writes a count with thousands separators: 2,134.
-func count(n int64) string {
-	s := strconv.FormatInt(max(n, 0), 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // showSettingsPage shows every setting of the organization.

@@ -281,15 +281,6 @@ func TestSettingsRetentionWarning(t *testing.T) {
 	}
 }
 
-func TestSettingsCount(t *testing.T) {
-	t.Parallel()
-	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 2134: "2,134", 1234567: "1,234,567"} {
-		if got := count(n); got != want {
-			t.Errorf("Count(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // TestSettingsPreview: the page's script gets, for a schedule or a
 // retention being typed, the words the page shows beside it, or the
 // field's problem; nothing is saved.
