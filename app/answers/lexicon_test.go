@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"lore/app/sync"
+	"lore/storage"
 )
 
 // lexiconHistory is a team that writes its own words for things.
@@ -117,5 +118,93 @@ func TestJoinPhrases(t *testing.T) {
 		if got := strings.Join(joinPhrases(strings.Fields(c.in), c.replace), " "); got != c.want {
 			t.Errorf("joinPhrases(%q, %v) = %q, want %q", c.in, c.replace, got, c.want)
 		}
+	}
+}
+
+// A question whose every term is common reads the newest matches, of its two
+// rarest terms together first, and ranks them here by bm25 over their text.
+func TestCommonTermsReadTheNewestMatches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	if _, err := e.store.CreateWorkspace(ctx, e.orgID, "T1", "Acme Corp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sync.StoreChannelsAndUsers(ctx, "T1", []sync.Channel{{ID: "C1", Name: "ops"}}, []sync.User{{ID: "U1", RealName: "Ann"}}); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := e.sync.Directory(ctx, "T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// both terms in more than queryBudget messages, neither in half of them
+	var batch []sync.Message
+	for i := range 4400 {
+		text := fmt.Sprintf("status update %d: lunch is soup and bread", i)
+		switch {
+		case i%11 < 4:
+			text = fmt.Sprintf("status update %d: the dashboard shows all green, nothing to report", i)
+		case i%11 == 4:
+			text = fmt.Sprintf("status update %d: the dashboard is slow again", i)
+		}
+		batch = append(batch, sync.Message{Type: "message", TS: fmt.Sprintf("17%08d.000100", i*600), User: "U1", Text: text})
+	}
+	if _, err := e.sync.StoreMessages(ctx, dir, "T1", "C1", batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.RefreshTermStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := Request{OrgID: e.orgID, Question: "Is the dashboard green?"}
+	if err := checkRequest(&r); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.svc.retrieve(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.plan.Fallback || res.plan.Narrow == "" {
+		t.Fatalf("plan %+v: want the newest matches of common terms, the two rarest together first", res.plan)
+	}
+	if len(res.candidates) == 0 {
+		t.Fatal("no candidates")
+	}
+	// the index's hits (the rest came with their conversation) are ranked,
+	// and among the newest: the 100 newest holding both terms span about
+	// 275 messages, and the 200 newest holding green about 550 more
+	newest, ranked := len(batch)-900, 0
+	for _, c := range res.candidates {
+		if c.rank == 0 {
+			continue
+		}
+		ranked++
+		var i int
+		fmt.Sscanf(c.hit.Body, "status update %d", &i)
+		if i < newest || !strings.Contains(c.hit.Body, "dashboard") {
+			t.Errorf("%s is message %d, %q: not among the newest matches", c.hit.TS, i, c.hit.Body)
+		}
+	}
+	if ranked != candidateLimit {
+		t.Errorf("%d ranked hits, want %d", ranked, candidateLimit)
+	}
+}
+
+// rankRecent ranks as FTS5's bm25 does: more of the terms, and a shorter
+// text, rank higher.
+func TestRankRecent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	p := Plan{Messages: 1000, Terms: []Term{{Word: "dashboard", Stem: "dashboard", DF: 600}, {Word: "green", Stem: "green", DF: 300}}}
+	hits := []storage.MessageHit{
+		{Message: storage.Message{ID: 1, Body: "the dashboard is " + strings.Repeat("very ", 30) + "slow"}},
+		{Message: storage.Message{ID: 2, Body: "the dashboard is slow"}},
+		{Message: storage.Message{ID: 3, Body: "the dashboard is green"}},
+		{Message: storage.Message{ID: 4, Body: "nothing of either"}},
+	}
+	if err := e.svc.rankRecent(context.Background(), p, hits); err != nil {
+		t.Fatal(err)
+	}
+	if !(hits[2].Rank < hits[1].Rank && hits[1].Rank < hits[0].Rank && hits[0].Rank < hits[3].Rank && hits[3].Rank == 0) {
+		t.Errorf("ranks %v, %v, %v, %v: want both terms < one term, short < long < none (0)", hits[0].Rank, hits[1].Rank, hits[2].Rank, hits[3].Rank)
 	}
 }

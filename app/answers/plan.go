@@ -37,31 +37,28 @@ const synonymWeight = 0.8
 // Plan is a question turned into a query.
 type Plan struct {
 	Terms []Term // every content term, each stem once, in question order
-	// Query are the terms the FTS5 query ORs (or ANDs, when Fallback):
-	// the rarest, never those in more than commonShare of the messages.
+	// Query are the terms the FTS5 query ORs: the rarest, within
+	// queryBudget.
 	Query    []Term
-	Fallback bool // every term was common: the rarest alone, its newest matches
+	Fallback bool // even the rarest term matches more than queryBudget rows: it alone, its newest matches
 	Match    string
+	// Narrow, when Fallback, ANDs the two rarest terms: their newest
+	// matches together are read first ("" for a question of one term).
+	Narrow   string
 	SumIDF   float64 // Σ idf over Terms: the most a message can match
 	weights  float64 // Σ idf² over Terms: the whole of coverage
 	Messages int64   // messages in the index
 }
 
 const (
-	// commonShare drops a term found in more than this share of the messages
-	// from the query: FTS5 scores every row a term matches before it sorts,
-	// so an OR with a common word costs a second at a million messages.
-	commonShare = 0.005
-	// commonFloor keeps a term however common it is in a small index: a
-	// term in a few thousand rows is cheap to score anyway.
-	commonFloor = 2000
 	// maxQueryTerms and queryBudget bound the OR: at most this many of the
-	// rarest terms, and no more matching rows between them than the budget
-	// (the rarest term is always taken). FTS5 scores a row in about 2 µs
-	// here (most of it reading each row's length for bm25), so 2,500 rows
-	// keep a search near 5 ms.
+	// rarest terms, and no more rows matching them than the budget. FTS5's
+	// bm25 costs 3 to 6 µs a row here (most of it reading each row's length,
+	// and more on a busy machine) before the sort, so 1,500 rows keep a
+	// search within 5 to 9 ms; a term matching more is common, and its
+	// newest matches stand for it (Fallback).
 	maxQueryTerms = 6
-	queryBudget   = 2500
+	queryBudget   = 1500
 )
 
 // words splits text as FTS5's unicode61 tokenizer does: runs of letters and
@@ -150,25 +147,29 @@ func (s *Service) plan(ctx context.Context, question string) (Plan, error) {
 		p.SumIDF += t.IDF
 		p.weights += t.IDF * t.IDF
 	}
-	p.Query, p.Fallback = chooseQuery(p.Terms, p.Messages)
+	p.Query, p.Fallback = chooseQuery(p.Terms)
 	p.Match = match(p.Query)
+	if p.Fallback && len(p.Terms) > 1 {
+		two := slices.Clone(p.Terms)
+		slices.SortStableFunc(two, func(a, b Term) int { return int(a.rows() - b.rows()) })
+		p.Narrow = "(" + match(two[:1]) + ") AND (" + match(two[1:2]) + ")"
+	}
 	return p, nil
 }
 
 // chooseQuery picks the terms of the FTS5 query: the rarest terms, leaving
-// out the common ones; when all are common, the rarest alone (an AND of two
-// common terms still merges both long lists: 60 ms at a million messages,
-// against 3 for one), whose newest matches are then read. A term without
-// statistics is queried first: the history may have gained it since the
-// last refresh, and a term the index lacks costs nothing.
-func chooseQuery(terms []Term, n int64) ([]Term, bool) {
+// out the common ones, within the budget of rows bm25 may score; when even
+// the rarest matches more (every term is common), the rarest alone, whose
+// newest matches are then read and ranked here. A term without statistics
+// is queried first: the history may have gained it since the last refresh,
+// and a term the index lacks costs nothing.
+func chooseQuery(terms []Term) ([]Term, bool) {
 	sorted := slices.Clone(terms)
 	slices.SortStableFunc(sorted, func(a, b Term) int { return int(a.rows() - b.rows()) })
-	limit := int64(math.Max(commonShare*float64(n), commonFloor))
 	var q []Term
 	var rows int64
 	for _, t := range sorted {
-		if t.rows() > limit || len(q) == maxQueryTerms || (len(q) > 0 && rows+t.rows() > queryBudget) {
+		if len(q) == maxQueryTerms || rows+t.rows() > queryBudget {
 			break
 		}
 		q = append(q, t)
@@ -248,7 +249,7 @@ var stopWords = func() map[string]bool {
 		gets getting got had hadn has hasn have haven having he her here hers herself him himself his how
 		i if in into is isn it its itself just know let like ll me might more most much must mustn my
 		myself need needs no nor not now of off on once one only or other our ours ourselves out over own
-		please probably perhaps maybe actually basically really roughly approximately kind current currently
+		please knows find tell probably perhaps maybe actually basically really roughly approximately kind current currently
 	re same shall she should shouldn so some someone something still such than thanks that the
 		their theirs them themselves then there these they this those through to too under until up us
 		ve very want was wasn way we were weren what whats when where which while who whom whose why will

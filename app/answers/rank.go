@@ -93,8 +93,9 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	var hits []storage.MessageHit
 	if p.Fallback {
 		// Every term is common: scoring all their matches would take a
-		// second; the newest matches, ranked, stand for them.
-		hits, err = s.search.SearchRecent(ctx, p.Match, r.messageScope(), fallbackScan)
+		// second; the newest matches, those of the two rarest terms
+		// together first, ranked here, stand for them.
+		hits, err = s.recent(ctx, p, r.messageScope())
 		slices.SortStableFunc(hits, func(a, b storage.MessageHit) int { return cmpDesc(b.Rank, a.Rank) })
 		hits = hits[:min(len(hits), candidateLimit)]
 	} else {
@@ -134,6 +135,102 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 		}
 	}
 	return res, nil
+}
+
+// recent reads the newest matches of a plan whose terms are all common: of
+// its two rarest terms together, then of the rarest alone, at most
+// fallbackScan in all, each once; ranked by rankRecent.
+func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope) ([]storage.MessageHit, error) {
+	var hits []storage.MessageHit
+	if p.Narrow != "" {
+		var err error
+		if hits, err = s.search.SearchRecent(ctx, p.Narrow, scope, fallbackScan/2); err != nil {
+			return nil, err
+		}
+	}
+	more, err := s.search.SearchRecent(ctx, p.Match, scope, fallbackScan)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, h := range hits {
+		seen[h.ID] = true
+	}
+	for _, h := range more {
+		if len(hits) == fallbackScan {
+			break
+		}
+		if !seen[h.ID] {
+			hits = append(hits, h)
+		}
+	}
+	return hits, s.rankRecent(ctx, p, hits)
+}
+
+// stemMap is the index term of every word of lists, in one stemming pass.
+func (s *Service) stemMap(ctx context.Context, lists ...[]string) (map[string]string, error) {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	stems, err := s.stems(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	stemOf := make(map[string]string, len(all))
+	for i, w := range all {
+		stemOf[w] = stems[i]
+	}
+	return stemOf, nil
+}
+
+// FTS5's bm25 parameters.
+const bm25K1, bm25B = 1.2, 0.75
+
+// rankRecent gives the hits SearchRecent found unranked the rank FTS5's bm25
+// would give their text (the thread context column left out) for a query
+// of all the question's terms: each word weighted by its idf as of the last
+// statistics refresh, lengths measured against the hits' own average.
+// Negative, as SQLite's.
+func (s *Service) rankRecent(ctx context.Context, p Plan, hits []storage.MessageHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	idfs := map[string]float64{}
+	for _, t := range p.Terms {
+		idfs[t.Stem] = idf(p.Messages, t.DF)
+		for _, v := range t.Variants {
+			idfs[v.Stem] = idf(p.Messages, v.DF)
+		}
+	}
+	ws := make([][]string, len(hits))
+	total := 0
+	for i, h := range hits {
+		ws[i] = words(h.Body)
+		total += len(ws[i])
+	}
+	stemOf, err := s.stemMap(ctx, ws...)
+	if err != nil {
+		return err
+	}
+	avg := max(1, float64(total)/float64(len(hits)))
+	tf := map[string]float64{}
+	for i := range hits {
+		clear(tf)
+		for _, w := range ws[i] {
+			if st := stemOf[w]; idfs[st] > 0 {
+				tf[st]++
+			}
+		}
+		var score float64
+		for st, f := range tf {
+			score += idfs[st] * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(len(ws[i]))/avg))
+		}
+		hits[i].Rank = -score
+	}
+	return nil
 }
 
 // expand turns index hits into candidates, with the conversation of the
@@ -265,20 +362,13 @@ func asks(body string) bool { return strings.Contains(body, "?") }
 // sorts them best first, the recency boost applied among the best.
 func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 	// One stemming pass over every word of every candidate.
-	var all []string
+	lists := make([][]string, 0, 2*len(cands))
 	for _, c := range cands {
-		all = append(all, c.words...)
-		all = append(all, c.context...)
+		lists = append(lists, c.words, c.context)
 	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	stems, err := s.stems(ctx, all)
+	stemOf, err := s.stemMap(ctx, lists...)
 	if err != nil {
 		return err
-	}
-	stemOf := make(map[string]string, len(all))
-	for i, w := range all {
-		stemOf[w] = stems[i]
 	}
 	// each index term stands for the question's terms it is or is a
 	// variant of, at full weight or synonymWeight
