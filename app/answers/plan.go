@@ -17,7 +17,7 @@ type Term struct {
 	IDF  float64 // FTS5's bm25 idf for DF
 	// Variants are the other words for it (synonymGroups) that the index
 	// holds; a message with one of them matches the term at synonymWeight.
-	Variants []variant
+	Variants []Variant
 	shape    *regexp.Regexp // how a message writes the value it names, if it names one (valueShapes)
 }
 
@@ -128,7 +128,7 @@ func (s *Service) plan(ctx context.Context, question string) (Plan, error) {
 		t := &p.Terms[i]
 		t.DF = stats.Terms[t.Stem]
 		t.IDF = idf(p.Messages, t.DF)
-		var vs []variant
+		var vs []Variant
 		var vdf int64
 		for _, v := range t.Variants {
 			if v.DF = stats.Terms[v.Stem]; v.DF > 0 {

@@ -70,11 +70,11 @@ func joinPhrases(ws []string, replace bool) []string {
 	return out
 }
 
-// variant is another word for a term, as the index knows it.
-type variant struct {
-	Word string
-	Stem string
-	DF   int64
+// Variant is another word for a term (synonymGroups), as the index knows it.
+type Variant struct {
+	Word string // as the table writes it, quoted in the FTS5 query
+	Stem string // the index's term for it
+	DF   int64  // messages holding it, as of the last statistics refresh
 }
 
 // loadLexicon stems the tables through the index's own tokenizer.
@@ -97,14 +97,14 @@ func (s *Service) loadLexicon(ctx context.Context) (lexicon, error) {
 	for i, w := range all {
 		stemOf[w] = stems[i]
 	}
-	lx := lexicon{synonyms: map[string][]variant{}, shapes: map[string]*regexp.Regexp{}, contrast: map[string][]alternative{}}
+	lx := lexicon{synonyms: map[string][]Variant{}, shapes: map[string]*regexp.Regexp{}, contrast: map[string][]alternative{}}
 	for _, g := range synonymGroups {
 		ws := strings.Fields(g)
 		for _, w := range ws {
 			st := stemOf[w]
 			for _, o := range ws {
 				if so := stemOf[o]; so != st && !hasStem(lx.synonyms[st], so) {
-					lx.synonyms[st] = append(lx.synonyms[st], variant{Word: o, Stem: so})
+					lx.synonyms[st] = append(lx.synonyms[st], Variant{Word: o, Stem: so})
 				}
 			}
 		}
@@ -124,7 +124,7 @@ func (s *Service) loadLexicon(ctx context.Context) (lexicon, error) {
 	return lx, nil
 }
 
-func hasStem(vs []variant, stem string) bool {
+func hasStem(vs []Variant, stem string) bool {
 	for _, v := range vs {
 		if v.Stem == stem {
 			return true
@@ -159,7 +159,7 @@ var contrastGroups = []string{
 
 // lexicon is the synonym, shape and contrast tables as index terms.
 type lexicon struct {
-	synonyms map[string][]variant
+	synonyms map[string][]Variant
 	shapes   map[string]*regexp.Regexp
 	// contrast maps a term to its kind and alternative, for each kind it
 	// names an alternative of
