@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"lore/app"
 	"lore/app/answers"
@@ -118,11 +119,11 @@ func BenchmarkAsk(b *testing.B) {
 			runtime.LockOSThread()
 			for _, q := range questions {
 				wait := threadWait()
-				start, cpu := time.Now(), cpuTime()
+				start, cpu := time.Now(), threadCPU()
 				n, err := a.Answers.Retrieve(ctx, answers.Request{OrgID: orgID, Question: q})
 				took := time.Since(start)
 				retrieval = append(retrieval, took)
-				retrievalCPU = append(retrievalCPU, cpuTime()-cpu)
+				retrievalCPU = append(retrievalCPU, threadCPU()-cpu)
 				retrievalOwn = append(retrievalOwn, took-(threadWait()-wait))
 				if err != nil {
 					b.Fatal(err)
@@ -165,7 +166,7 @@ func BenchmarkAsk(b *testing.B) {
 			_, eo95, _ := percentiles(e2eOwn)
 			var load [3]float64
 			loadAverage(&load)
-			fmt.Fprintf(os.Stderr, "pass %d, %d questions: retrieval p50 %.1f ms, p95 %.1f ms (target <= 15), max %.1f ms, CPU p95 %.1f ms, "+
+			fmt.Fprintf(os.Stderr, "pass %d, %d questions: retrieval p50 %.1f ms, p95 %.1f ms (target <= 15), max %.1f ms, thread CPU p95 %.1f ms, "+
 				"p95 without waiting for a CPU %.1f ms; POST ask p50 %.1f ms, p95 %.1f ms (target <= 30), max %.1f ms, CPU p95 %.1f ms, "+
 				"p95 without waiting for a CPU %.1f ms; %d found sources, %d answered; load average %.1f on %d cores\n",
 				pass, len(questions), ms(r50), ms(r95), ms(rmax), ms(rc95), ms(ro95), ms(e50), ms(e95), ms(emax), ms(ec95), ms(eo95),
@@ -181,6 +182,19 @@ func BenchmarkAsk(b *testing.B) {
 			}
 		}
 	}
+}
+
+// threadCPU is the CPU time the calling thread has used, to the nanosecond
+// (CLOCK_THREAD_CPUTIME_ID; getrusage counts in scheduler ticks): with the
+// retrieval loop locked to its thread, a question's own CPU, the garbage
+// collector's workers on other threads left out.
+func threadCPU() time.Duration {
+	var ts syscall.Timespec
+	const clockThreadCPUTime = 3
+	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		return cpuTime()
+	}
+	return time.Duration(ts.Nano())
 }
 
 // cpuTime is the CPU time the process has used: the questions run one at a
