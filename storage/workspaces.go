@@ -64,6 +64,21 @@ func (s *Store) CreateWorkspace(ctx context.Context, orgID int64, id, name strin
 	return w, err
 }
 
+// NoteWorkspaceURL records a workspace's Slack address
+// ("https://acme.slack.com") when none is known yet: an export's file links
+// name it before a Slack app is connected, and auth.test's URL, stored with
+// a verification, has the last word. A workspace that does not exist is
+// left alone.
+func (s *Store) NoteWorkspaceURL(ctx context.Context, id, url string) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE installations SET team_url = ?
+			WHERE workspace_id = ? AND coalesce(team_url, '') = ''`, url, id); err != nil {
+			return fmt.Errorf("storage: note workspace %s address: %w", id, err)
+		}
+		return nil
+	})
+}
+
 // Workspace returns a workspace of the organization, or ErrNotFound, also
 // when it exists in another organization.
 func (s *Store) Workspace(ctx context.Context, orgID int64, id string) (Workspace, error) {

@@ -154,6 +154,7 @@ type Service struct {
 
 	mu        gosync.Mutex
 	stemCache map[string]string
+	lexicon   lexicon
 }
 
 // New returns the answers service over store.
@@ -168,8 +169,13 @@ func New(ctx context.Context, store *storage.Store, logger *slog.Logger, opts Op
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{}
 	}
-	return &Service{store: store, search: store.Searcher(), stemmer: st, logger: logger, retrievers: opts.Retrievers, models: opts.Models,
-		client: opts.HTTPClient, now: opts.Now, stemCache: map[string]string{}}, nil
+	s := &Service{store: store, search: store.Searcher(), stemmer: st, logger: logger, retrievers: opts.Retrievers, models: opts.Models,
+		client: opts.HTTPClient, now: opts.Now, stemCache: map[string]string{}}
+	if s.lexicon, err = s.loadLexicon(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close releases the service's stemmer and prepared statements.

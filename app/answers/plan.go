@@ -3,6 +3,7 @@ package answers
 import (
 	"context"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -14,35 +15,50 @@ type Term struct {
 	Stem string  // the index's term for it (FTS5's own stemmer)
 	DF   int64   // messages holding it, as of the last statistics refresh
 	IDF  float64 // FTS5's bm25 idf for DF
+	// Variants are the other words for it (synonymGroups) that the index
+	// holds; a message with one of them matches the term at synonymWeight.
+	Variants []Variant
+	shape    *regexp.Regexp // how a message writes the value it names, if it names one (valueShapes)
 }
+
+// rows is how many messages hold the term or one of its variants, at most.
+func (t Term) rows() int64 {
+	n := t.DF
+	for _, v := range t.Variants {
+		n += v.DF
+	}
+	return n
+}
+
+// synonymWeight is how much a term's variant counts for it: the message may
+// mean the same thing in other words, or something near it.
+const synonymWeight = 0.8
 
 // Plan is a question turned into a query.
 type Plan struct {
 	Terms []Term // every content term, each stem once, in question order
-	// Query are the terms the FTS5 query ORs (or ANDs, when Fallback):
-	// the rarest, never those in more than commonShare of the messages.
+	// Query are the terms the FTS5 query ORs: the rarest, within
+	// queryBudget.
 	Query    []Term
-	Fallback bool // every term was common: the rarest alone, its newest matches
+	Fallback bool // even the rarest term matches more than queryBudget rows: it alone, its newest matches
 	Match    string
+	// Narrow, when Fallback, ANDs the two rarest terms: their newest
+	// matches together are read first ("" for a question of one term).
+	Narrow   string
 	SumIDF   float64 // Σ idf over Terms: the most a message can match
+	weights  float64 // Σ idf² over Terms: the whole of coverage
 	Messages int64   // messages in the index
 }
 
 const (
-	// commonShare drops a term found in more than this share of the messages
-	// from the query: FTS5 scores every row a term matches before it sorts,
-	// so an OR with a common word costs a second at a million messages.
-	commonShare = 0.005
-	// commonFloor keeps a term however common it is in a small index: a
-	// term in a few thousand rows is cheap to score anyway.
-	commonFloor = 2000
 	// maxQueryTerms and queryBudget bound the OR: at most this many of the
-	// rarest terms, and no more matching rows between them than the budget
-	// (the rarest term is always taken). FTS5 scores a row in about 2 µs
-	// here (most of it reading each row's length for bm25), so 2,500 rows
-	// keep a search near 5 ms.
+	// rarest terms, and no more rows matching them than the budget. FTS5's
+	// bm25 costs 3 to 6 µs a row here (most of it reading each row's length,
+	// and more on a busy machine) before the sort, so 1,500 rows keep a
+	// search within 5 to 9 ms; a term matching more is common, and its
+	// newest matches stand for it (Fallback).
 	maxQueryTerms = 6
-	queryBudget   = 2500
+	queryBudget   = 1500
 )
 
 // words splits text as FTS5's unicode61 tokenizer does: runs of letters and
@@ -56,7 +72,7 @@ func words(text string) []string {
 // contentWords are text's words without stop words and single letters.
 func contentWords(text string) []string {
 	var out []string
-	for _, w := range words(text) {
+	for _, w := range joinPhrases(words(text), true) {
 		if stopWords[w] || (len(w) < 2 && !unicode.IsDigit(rune(w[0]))) {
 			continue
 		}
@@ -97,8 +113,11 @@ func (s *Service) plan(ctx context.Context, question string) (Plan, error) {
 			continue
 		}
 		seen[st] = true
-		p.Terms = append(p.Terms, Term{Word: w, Stem: st})
+		p.Terms = append(p.Terms, Term{Word: w, Stem: st, Variants: s.lexicon.synonyms[st], shape: s.lexicon.shapes[st]})
 		lookup = append(lookup, st)
+		for _, v := range s.lexicon.synonyms[st] {
+			lookup = append(lookup, v.Stem)
+		}
 	}
 	stats, err := s.store.TermStats(ctx, lookup)
 	if err != nil {
@@ -109,34 +128,52 @@ func (s *Service) plan(ctx context.Context, question string) (Plan, error) {
 		t := &p.Terms[i]
 		t.DF = stats.Terms[t.Stem]
 		t.IDF = idf(p.Messages, t.DF)
-		if t.DF == 0 {
+		var vs []Variant
+		var vdf int64
+		for _, v := range t.Variants {
+			if v.DF = stats.Terms[v.Stem]; v.DF > 0 {
+				vs = append(vs, v)
+				vdf = max(vdf, v.DF)
+			}
+		}
+		t.Variants = vs
+		switch {
+		case t.DF == 0 && vdf > 0:
+			// the history says it in other words only: as rare as they are
+			t.IDF = idf(p.Messages, t.rows())
+		case t.DF == 0:
 			t.IDF *= unseenWeight
 		}
 		p.SumIDF += t.IDF
+		p.weights += t.IDF * t.IDF
 	}
-	p.Query, p.Fallback = chooseQuery(p.Terms, p.Messages)
+	p.Query, p.Fallback = chooseQuery(p.Terms)
 	p.Match = match(p.Query)
+	if p.Fallback && len(p.Terms) > 1 {
+		two := slices.Clone(p.Terms)
+		slices.SortStableFunc(two, func(a, b Term) int { return int(a.rows() - b.rows()) })
+		p.Narrow = "(" + match(two[:1]) + ") AND (" + match(two[1:2]) + ")"
+	}
 	return p, nil
 }
 
 // chooseQuery picks the terms of the FTS5 query: the rarest terms, leaving
-// out the common ones; when all are common, the rarest alone (an AND of two
-// common terms still merges both long lists: 60 ms at a million messages,
-// against 3 for one), whose newest matches are then read. A term without
-// statistics is queried first: the history may have gained it since the
-// last refresh, and a term the index lacks costs nothing.
-func chooseQuery(terms []Term, n int64) ([]Term, bool) {
+// out the common ones, within the budget of rows bm25 may score; when even
+// the rarest matches more (every term is common), the rarest alone, whose
+// newest matches are then read and ranked here. A term without statistics
+// is queried first: the history may have gained it since the last refresh,
+// and a term the index lacks costs nothing.
+func chooseQuery(terms []Term) ([]Term, bool) {
 	sorted := slices.Clone(terms)
-	slices.SortStableFunc(sorted, func(a, b Term) int { return int(a.DF - b.DF) })
-	limit := int64(math.Max(commonShare*float64(n), commonFloor))
+	slices.SortStableFunc(sorted, func(a, b Term) int { return int(a.rows() - b.rows()) })
 	var q []Term
 	var rows int64
 	for _, t := range sorted {
-		if t.DF > limit || len(q) == maxQueryTerms || (len(q) > 0 && rows+t.DF > queryBudget) {
+		if len(q) == maxQueryTerms || rows+t.rows() > queryBudget {
 			break
 		}
 		q = append(q, t)
-		rows += t.DF
+		rows += t.rows()
 	}
 	if len(q) > 0 || len(sorted) == 0 {
 		return q, false
@@ -144,12 +181,16 @@ func chooseQuery(terms []Term, n int64) ([]Term, bool) {
 	return sorted[:1], true
 }
 
-// match is the FTS5 expression of the query terms: each word quoted (so
-// that FTS5 stems it as it stemmed the messages), ORed.
+// match is the FTS5 expression of the query terms and their variants: each
+// word quoted (so that FTS5 stems it as it stemmed the messages), ORed.
 func match(q []Term) string {
-	parts := make([]string, len(q))
-	for i, t := range q {
-		parts[i] = `"` + strings.ReplaceAll(t.Word, `"`, `""`) + `"`
+	var parts []string
+	quote := func(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
+	for _, t := range q {
+		parts = append(parts, quote(t.Word))
+		for _, v := range t.Variants {
+			parts = append(parts, quote(v.Word))
+		}
 	}
 	return strings.Join(parts, " OR ")
 }
@@ -208,7 +249,8 @@ var stopWords = func() map[string]bool {
 		gets getting got had hadn has hasn have haven having he her here hers herself him himself his how
 		i if in into is isn it its itself just know let like ll me might more most much must mustn my
 		myself need needs no nor not now of off on once one only or other our ours ourselves out over own
-		please re same shall she should shouldn so some someone something still such than thanks that the
+		please knows find tell probably perhaps maybe actually basically really roughly approximately kind current currently
+	re same shall she should shouldn so some someone something still such than thanks that the
 		their theirs them themselves then there these they this those through to too under until up us
 		ve very want was wasn way we were weren what whats when where which while who whom whose why will
 		with won would wouldn yes yet you your yours yourself yourselves s t d m`) {

@@ -63,11 +63,14 @@ type candidate struct {
 	words   []string
 	context []string // the words that lend it context (thread or run)
 	rel     float64  // bm25 rank normalised: min(1, -rank / (2.2 Σ idf) / 0.5)
-	cov     float64  // idf-weighted share of the terms in its text and context
+	cov     float64  // idf²-weighted share of the terms in its text and context
 	own     float64  // the same share in its own text
 	matched int      // terms found in its text and context
 	role    float64
 	score   float64
+	// elsewhere: it names another alternative than the question's
+	// (staging, asked about production) and not the question's
+	elsewhere bool
 }
 
 // result is a ranked retrieval.
@@ -90,8 +93,9 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	var hits []storage.MessageHit
 	if p.Fallback {
 		// Every term is common: scoring all their matches would take a
-		// second; the newest matches, ranked, stand for them.
-		hits, err = s.search.SearchRecent(ctx, p.Match, r.messageScope(), fallbackScan)
+		// second; the newest matches, those of the two rarest terms
+		// together first, ranked here, stand for them.
+		hits, err = s.recent(ctx, p, r.messageScope())
 		slices.SortStableFunc(hits, func(a, b storage.MessageHit) int { return cmpDesc(b.Rank, a.Rank) })
 		hits = hits[:min(len(hits), candidateLimit)]
 	} else {
@@ -113,7 +117,8 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 			}
 			for i := range docs {
 				d := &docs[i]
-				cands = append(cands, &candidate{doc: d, rank: d.Rank, words: words(d.Source.Text), context: words(d.Context)})
+				cands = append(cands, &candidate{doc: d, rank: d.Rank, words: joinPhrases(words(d.Source.Text), false),
+					context: joinPhrases(words(d.Context), false)})
 			}
 		}
 	}
@@ -132,6 +137,102 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	return res, nil
 }
 
+// recent reads the newest matches of a plan whose terms are all common: of
+// its two rarest terms together, then of the rarest alone, at most
+// fallbackScan in all, each once; ranked by rankRecent.
+func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope) ([]storage.MessageHit, error) {
+	var hits []storage.MessageHit
+	if p.Narrow != "" {
+		var err error
+		if hits, err = s.search.SearchRecent(ctx, p.Narrow, scope, fallbackScan/2); err != nil {
+			return nil, err
+		}
+	}
+	more, err := s.search.SearchRecent(ctx, p.Match, scope, fallbackScan)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, h := range hits {
+		seen[h.ID] = true
+	}
+	for _, h := range more {
+		if len(hits) == fallbackScan {
+			break
+		}
+		if !seen[h.ID] {
+			hits = append(hits, h)
+		}
+	}
+	return hits, s.rankRecent(ctx, p, hits)
+}
+
+// stemMap is the index term of every word of lists, in one stemming pass.
+func (s *Service) stemMap(ctx context.Context, lists ...[]string) (map[string]string, error) {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	stems, err := s.stems(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	stemOf := make(map[string]string, len(all))
+	for i, w := range all {
+		stemOf[w] = stems[i]
+	}
+	return stemOf, nil
+}
+
+// FTS5's bm25 parameters.
+const bm25K1, bm25B = 1.2, 0.75
+
+// rankRecent gives the hits SearchRecent found unranked the rank FTS5's bm25
+// would give their text (the thread context column left out) for a query
+// of all the question's terms: each word weighted by its idf as of the last
+// statistics refresh, lengths measured against the hits' own average.
+// Negative, as SQLite's.
+func (s *Service) rankRecent(ctx context.Context, p Plan, hits []storage.MessageHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	idfs := map[string]float64{}
+	for _, t := range p.Terms {
+		idfs[t.Stem] = idf(p.Messages, t.DF)
+		for _, v := range t.Variants {
+			idfs[v.Stem] = idf(p.Messages, v.DF)
+		}
+	}
+	ws := make([][]string, len(hits))
+	total := 0
+	for i, h := range hits {
+		ws[i] = words(h.Body)
+		total += len(ws[i])
+	}
+	stemOf, err := s.stemMap(ctx, ws...)
+	if err != nil {
+		return err
+	}
+	avg := max(1, float64(total)/float64(len(hits)))
+	tf := map[string]float64{}
+	for i := range hits {
+		clear(tf)
+		for _, w := range ws[i] {
+			if st := stemOf[w]; idfs[st] > 0 {
+				tf[st]++
+			}
+		}
+		var score float64
+		for st, f := range tf {
+			score += idfs[st] * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(len(ws[i]))/avg))
+		}
+		hits[i].Rank = -score
+	}
+	return nil
+}
+
 // expand turns index hits into candidates, with the conversation of the
 // best of them: a thread's messages, or the run of messages around one in a
 // channel without threads, so that the reply that answers is found and
@@ -146,7 +247,7 @@ func (s *Service) expand(ctx context.Context, hits []storage.MessageHit) ([]*can
 			}
 			return c
 		}
-		c := &candidate{hit: h, conv: conv, words: words(h.Body)}
+		c := &candidate{hit: h, conv: conv, words: joinPhrases(words(h.Body), false)}
 		byID[h.ID] = c
 		out = append(out, c)
 		return c
@@ -261,46 +362,60 @@ func asks(body string) bool { return strings.Contains(body, "?") }
 // sorts them best first, the recency boost applied among the best.
 func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 	// One stemming pass over every word of every candidate.
-	var all []string
+	lists := make([][]string, 0, 2*len(cands))
 	for _, c := range cands {
-		all = append(all, c.words...)
-		all = append(all, c.context...)
+		lists = append(lists, c.words, c.context)
 	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	stems, err := s.stems(ctx, all)
+	stemOf, err := s.stemMap(ctx, lists...)
 	if err != nil {
 		return err
 	}
-	stemOf := make(map[string]string, len(all))
-	for i, w := range all {
-		stemOf[w] = stems[i]
+	// each index term stands for the question's terms it is or is a
+	// variant of, at full weight or synonymWeight
+	type stand struct {
+		term int
+		w    float64
 	}
-	terms := map[string]float64{}
-	for _, t := range p.Terms {
-		terms[t.Stem] = t.IDF
+	terms := map[string][]stand{}
+	qstems := map[string]bool{}
+	qalts := s.lexicon.alternatives(p.Terms)
+	for i, t := range p.Terms {
+		terms[t.Stem] = append(terms[t.Stem], stand{i, 1})
+		qstems[t.Stem] = true
+		for _, v := range t.Variants {
+			terms[v.Stem] = append(terms[v.Stem], stand{i, synonymWeight})
+			qstems[v.Stem] = true
+		}
 	}
-	found := func(ws ...[]string) (float64, int) {
-		hit := map[string]bool{}
-		for _, list := range ws {
+	// found is the idf²-weighted share of the terms c holds (in its text, and
+	// in its context too when asked), and how many: a value of the shape a
+	// term names counts as a variant of it, in the text alone.
+	found := func(c *candidate, withContext bool) (float64, int) {
+		hit := map[int]float64{}
+		lists := [][]string{c.words}
+		if withContext {
+			lists = append(lists, c.context)
+		}
+		for _, list := range lists {
 			for _, w := range list {
-				if st := stemOf[w]; terms[st] > 0 {
-					hit[st] = true
+				for _, sd := range terms[stemOf[w]] {
+					hit[sd.term] = max(hit[sd.term], sd.w)
 				}
 			}
 		}
-		var sum float64
-		for st := range hit {
-			sum += terms[st]
+		for i, t := range p.Terms {
+			if t.shape != nil && hit[i] < synonymWeight && t.shape.MatchString(strings.ToLower(textOf(c))) {
+				hit[i] = synonymWeight
+			}
 		}
-		if p.SumIDF == 0 {
+		var sum float64
+		for i, w := range hit {
+			sum += w * p.Terms[i].IDF * p.Terms[i].IDF
+		}
+		if p.weights == 0 {
 			return 0, len(hit)
 		}
-		return sum / p.SumIDF, len(hit)
-	}
-	qstems := map[string]bool{}
-	for _, t := range p.Terms {
-		qstems[t.Stem] = true
+		return sum / p.weights, len(hit)
 	}
 
 	byID := map[int64]*candidate{}
@@ -321,8 +436,9 @@ func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 		if c.doc == nil && c.conv != nil {
 			c.context = contextWords(c, byID)
 		}
-		c.cov, c.matched = found(c.words, c.context)
-		c.own, _ = found(c.words)
+		c.cov, c.matched = found(c, true)
+		c.own, _ = found(c, false)
+		c.elsewhere = s.lexicon.elsewhere(qalts, stemOf, c.words, c.context)
 		if c.rank == 0 && c.conv != nil {
 			// found through its conversation: the index would have put the
 			// conversation's words in its context column
@@ -338,6 +454,9 @@ func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 		// an acknowledgement ("thanks, will do") says nothing
 		substance := math.Min(1, float64(content)/substantial)
 		c.score = (0.6*c.cov + 0.4*c.rel) * c.role * substance * (0.6 + 0.4*c.own)
+		if c.elsewhere {
+			c.score /= 2
+		}
 	}
 	slices.SortStableFunc(cands, func(a, b *candidate) int { return cmpDesc(a.score, b.score) })
 	recencyBoost(cands)
@@ -456,6 +575,14 @@ func recencyBoost(cands []*candidate) {
 	}
 }
 
+// textOf is a candidate's own text.
+func textOf(c *candidate) string {
+	if c.doc != nil {
+		return c.doc.Source.Text
+	}
+	return c.hit.Body
+}
+
 func posted(c *candidate) time.Time {
 	if c.doc != nil {
 		return c.doc.Source.PostedAt
@@ -479,15 +606,19 @@ func cmpDesc(a, b float64) int {
 //
 //	100 × (0.6 × coverage + 0.4 × min(1, −bm25 / (2.2 × Σ idf) / 0.5))
 //
-// coverage is the idf-weighted share of the question's content terms that
-// the best source holds in its text or its conversation's context; bm25 is
+// coverage is the idf²-weighted share of the question's content terms that
+// the best source holds in its text or its conversation's context (a
+// variant or a value of the shape a term names counting synonymWeight of
+// it): squared, because a question is about its rarest words, and a source
+// holding only its common ones is about something else; bm25 is
 // its rank in the index (SQLite's, negative; 2.2 × Σ idf is the most the
 // question's terms can score) and Σ idf is over the question's content
 // terms, those the history never mentions at half their idf (unseenWeight). A source that matches
 // fewer than two of the terms (when the question has two or more) gets
 // half, and so does a source that holds none of them itself unless it
 // answers a question that does (a welcome message whose thread mentions the
-// VPN is not about the VPN). bm25 scores are not comparable across
+// VPN is not about the VPN), and so does one about another alternative than
+// the question's (staging, asked about production). bm25 scores are not comparable across
 // queries; these shares are.
 func confidence(best *candidate, p Plan) int {
 	v := 100 * (0.6*best.cov + 0.4*best.rel)
@@ -495,6 +626,9 @@ func confidence(best *candidate, p Plan) int {
 		v /= 2
 	}
 	if best.own == 0 && !answersAQuestion(best) {
+		v /= 2
+	}
+	if best.elsewhere {
 		v /= 2
 	}
 

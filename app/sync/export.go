@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -193,6 +194,9 @@ type checkpoint struct {
 	Counts      jsonCounts  `json:"counts"`
 	Older       int64       `json:"older"`
 	Failed      []FailedDay `json:"failed,omitempty"`
+	// TeamURL is the workspace's address as the export's file links name
+	// it, "" until one does (workspaceURL).
+	TeamURL string `json:"team_url,omitempty"`
 }
 
 type jsonCounts struct {
@@ -304,6 +308,12 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	if berr := s.store.BulkIndexing(after, false); berr != nil {
 		err = errors.Join(err, berr)
 	}
+	if cp.TeamURL != "" {
+		// permalinks need the workspace's address before an app is connected
+		if uerr := s.store.NoteWorkspaceURL(after, ws, cp.TeamURL); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
+	}
 	sum.New, sum.Updated, sum.Unchanged, sum.Skipped = cp.Counts.New, cp.Counts.Updated, cp.Counts.Unchanged, cp.Counts.Skipped
 	sum.OlderThanRetention, sum.FailedDays = cp.Older, cp.Failed
 	sum.Duration = time.Since(start)
@@ -360,6 +370,7 @@ func (ex *export) namesTeam() error {
 type dayResult struct {
 	rows     []storage.Prepared
 	profiles []storage.SlackUser
+	teamURL  string // the first a file link names
 	older    int64
 	skipped  int64
 	err      error
@@ -508,6 +519,9 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		} else {
 			batch = append(batch, res.rows...)
 			profiles = append(profiles, res.profiles...)
+			if cp.TeamURL == "" {
+				cp.TeamURL = res.teamURL
+			}
 			pending.Counts.Skipped += res.skipped
 			pending.Older += res.older
 		}
@@ -563,6 +577,9 @@ func (s *Service) decodeDay(ctx context.Context, dir *Directory, ws string, d da
 		if t, _ := ParseTS(m.TS); t.Before(cutoff) {
 			res.older++
 		}
+		for i := 0; i < len(m.Files) && res.teamURL == ""; i++ {
+			res.teamURL = workspaceURL(m.Files[i].Permalink)
+		}
 		if m.User != "" && m.UserProfile != nil && !seen[m.User] && dir.UserName(m.User) == "" {
 			seen[m.User] = true
 			p := m.UserProfile
@@ -581,6 +598,28 @@ func (s *Service) decodeDay(ctx context.Context, dir *Directory, ws string, d da
 		return dayResult{err: err}
 	}
 	return res
+}
+
+// workspaceURL is the workspace's address a Slack link names,
+// "https://acme.slack.com" for https://acme.slack.com/files/… (or
+// acme.enterprise.slack.com), "" for any other link, Slack's shared hosts
+// (files.slack.com, app.slack.com) among them.
+func workspaceURL(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != "https" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	sub, ok := strings.CutSuffix(host, ".slack.com")
+	sub = strings.TrimSuffix(sub, ".enterprise")
+	if !ok || sub == "" || strings.Contains(sub, ".") {
+		return ""
+	}
+	switch sub {
+	case "files", "app", "api", "hooks", "status", "slack-files", "downloads", "edgeapi", "wss-primary":
+		return ""
+	}
+	return "https://" + host
 }
 
 // decodeArray reads a JSON array from r element by element, calling each for

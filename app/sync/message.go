@@ -99,6 +99,10 @@ func (t *blockText) UnmarshalJSON(b []byte) error {
 type File struct {
 	Name  string `json:"name"`
 	Title string `json:"title"`
+	// Permalink is the file's page in the workspace,
+	// https://acme.slack.com/files/…: an export's only record of the
+	// workspace's address.
+	Permalink string `json:"permalink"`
 }
 
 // UserProfile is the author's profile a message carries (newer exports),
