@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -240,12 +241,30 @@ func (w *MessageWriter) close() {
 // them, on other cores, so that the single writer only writes.
 type Prepared struct {
 	Message
-	key  string // workspace, channel and ts, as PutAll's insert returns them
 	args [insertArgs]any
+	// rare is the values most messages leave at their zero (bot, author,
+	// subtype, noise, thread counts, edit), as one JSON object for PutAll's
+	// insert; nil when all are zero. Binding a value costs the driver more
+	// than SQLite's reading a field.
+	rare any
 }
 
 // insertArgs is how many values a row of insertColumns takes.
 const insertArgs = 17
+
+// rareValues are a message's values that most messages leave at their zero,
+// by the names PutAll's insert reads them with.
+type rareValues struct {
+	BotID       string `json:"b,omitempty"`
+	AuthorName  string `json:"a,omitempty"`
+	Subtype     string `json:"s,omitempty"`
+	Noise       int    `json:"n,omitempty"`
+	Bot         int    `json:"o,omitempty"`
+	ReplyCount  int    `json:"r,omitempty"`
+	LatestReply string `json:"l,omitempty"`
+	Edited      int    `json:"e,omitempty"`
+	EditedTS    string `json:"t,omitempty"`
+}
 
 // Prepare computes m's stored values.
 func Prepare(m Message) Prepared {
@@ -259,58 +278,78 @@ func Prepare(m Message) Prepared {
 	if m.LatestReply != "" {
 		latest = sql.NullString{String: m.LatestReply, Valid: true}
 	}
-	return Prepared{Message: m, key: m.WorkspaceID + "\x00" + m.ChannelID + "\x00" + m.TS,
+	p := Prepared{Message: m,
 		args: [insertArgs]any{m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
 			m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest()}}
+	r := rareValues{BotID: m.BotID, AuthorName: m.AuthorName, Subtype: m.Subtype, Noise: bit(m.Noise), Bot: bit(m.Bot),
+		ReplyCount: m.ReplyCount, LatestReply: m.LatestReply, Edited: bit(m.Edited), EditedTS: m.EditedTS}
+	if r != (rareValues{}) {
+		b, _ := json.Marshal(r) // strings and numbers always marshal
+		p.rare = string(b)
+	}
+	return p
+}
+
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // putChunk is how many rows one statement of PutAll inserts: one statement
 // per row costs more in the driver than in SQLite.
 const putChunk = 64
 
+// putRowArgs is how many values a row of PutAll's insert takes: ts,
+// thread_ts, user_id, text, body, digest and the rare values; the chunk's
+// workspace and channel are ?1 and ?2.
+const putRowArgs = 7
+
+// putRowValues is a row of PutAll's insert, in insertColumns' order, its
+// values numbered from ?%[1]d.
+const putRowValues = `(?1, ?2, ?%[1]d, ?%[2]d, ?%[3]d, coalesce(?%[7]d->>'b', ''), coalesce(?%[7]d->>'a', ''), ?%[4]d, ?%[5]d,
+	coalesce(?%[7]d->>'s', ''), coalesce(?%[7]d->>'n', 0), coalesce(?%[7]d->>'o', 0), coalesce(?%[7]d->>'r', 0), ?%[7]d->>'l',
+	coalesce(?%[7]d->>'e', 0), coalesce(?%[7]d->>'t', ''), ?%[6]d)`
+
 // PutAll stores messages as Put does, and returns what it did with each. New
-// messages (all of them, in a first import) go in multi-row inserts; those
-// already stored then take Put's way, so edits and unchanged redeliveries
-// behave as with Put.
+// messages (all of them, in a first import) go in multi-row inserts of one
+// channel's messages; those already stored then take Put's way, so edits and
+// unchanged redeliveries behave as with Put. Nothing is read back when a
+// statement inserted every row of its chunk.
 func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResult, error) {
 	out := make([]PutResult, len(msgs))
-	args := make([]any, 0, putChunk*insertArgs)
-	for start := 0; start < len(msgs); start += putChunk {
-		chunk := msgs[start:min(start+putChunk, len(msgs))]
+	args := make([]any, 0, 2+putChunk*putRowArgs)
+	for start, end := 0, 0; start < len(msgs); start = end {
+		first := &msgs[start]
+		for end = start + 1; end < len(msgs) && end-start < putChunk &&
+			msgs[end].WorkspaceID == first.WorkspaceID && msgs[end].ChannelID == first.ChannelID; end++ {
+		}
+		chunk := msgs[start:end]
 		st, err := w.addStmt(ctx, len(chunk))
 		if err != nil {
 			return nil, err
 		}
-		args = args[:0]
+		args = append(args[:0], first.WorkspaceID, first.ChannelID)
 		for i := range chunk {
 			if chunk[i].TS == "" {
 				return nil, fmt.Errorf("storage: put message in %s/%s: no ts", chunk[i].WorkspaceID, chunk[i].ChannelID)
 			}
-			args = append(args, chunk[i].args[:]...)
+			a := &chunk[i].args
+			args = append(args, a[2], a[3], a[4], a[7], a[8], a[16], chunk[i].rare)
 		}
-		rows, err := st.QueryContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: put messages: %w", err)
 		}
-		inserted := make(map[string]bool, len(chunk))
-		for rows.Next() {
-			var key string
-			if err := rows.Scan(&key); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("storage: put messages: %w", err)
-			}
-			inserted[key] = true
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("storage: put messages: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("storage: put messages: %w", err)
+		inserted, err := w.insertedOf(ctx, res, len(chunk))
+		if err != nil {
+			return nil, err
 		}
 		for i := range chunk {
-			if key := chunk[i].key; inserted[key] {
+			if ts := chunk[i].TS; inserted == nil || inserted[ts] {
 				out[start+i] = PutNew
-				delete(inserted, key) // a second copy of the same ts in the chunk is not new
+				delete(inserted, ts) // a second copy of the same ts in the chunk is not new
 				continue
 			}
 			if out[start+i], err = w.put(ctx, &chunk[i]); err != nil {
@@ -321,14 +360,60 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResul
 	return out, nil
 }
 
+// insertedOf returns the ts of the rows a chunk's insert of n rows stored,
+// nil when it stored all of them. The rows one statement inserts have
+// consecutive rowids ending at the last one it inserted (SQLite gives each
+// new row the largest rowid plus one).
+func (w *MessageWriter) insertedOf(ctx context.Context, res sql.Result, n int) (map[string]bool, error) {
+	stored, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	if stored == int64(n) {
+		return nil, nil
+	}
+	inserted := make(map[string]bool, stored)
+	if stored == 0 {
+		return inserted, nil
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	rows, err := w.tx.QueryContext(ctx, `SELECT ts FROM messages WHERE message_id > ? AND message_id <= ?`, last-stored, last)
+	if err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ts string
+		if err := rows.Scan(&ts); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		inserted[ts] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	return inserted, nil
+}
+
 // addStmt is the multi-row insert of n rows, prepared once per transaction.
 func (w *MessageWriter) addStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st := w.adds[n]; st != nil {
 		return st, nil
 	}
-	q := insertColumns + insertValues + strings.Repeat(", "+insertValues, n-1) +
-		` ON CONFLICT DO NOTHING RETURNING workspace_id || char(0) || channel_id || char(0) || ts`
-	st, err := w.tx.PrepareContext(ctx, q)
+	var q strings.Builder
+	q.WriteString(insertColumns)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		at := 3 + i*putRowArgs
+		fmt.Fprintf(&q, putRowValues, at, at+1, at+2, at+3, at+4, at+5, at+6)
+	}
+	q.WriteString(` ON CONFLICT DO NOTHING`)
+	st, err := w.tx.PrepareContext(ctx, q.String())
 	if err != nil {
 		return nil, fmt.Errorf("storage: prepare message insert: %w", err)
 	}

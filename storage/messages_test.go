@@ -340,3 +340,56 @@ func TestBulkLoadQueuesAsTheTriggerDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestPutAllStoresWhatPutStores: PutAll's insert, which binds the values
+// most messages leave at their zero as one JSON value, stores every field
+// as Put does, for plain messages and for ones with every field set; a
+// chunk with a message already stored tells the new ones apart.
+func TestPutAllStoresWhatPutStores(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	full := msg("2.0", "2.0", "deploy <@U2> now")
+	full.Body = "deploy @maya now"
+	full.BotID, full.AuthorName, full.Subtype = "B1", "deploybot \"quoted\" ü", "bot_message"
+	full.Noise, full.Bot, full.ReplyCount, full.LatestReply = true, true, 3, "9.0"
+	full.Edited, full.EditedTS = true, "3.0"
+	msgs := []Message{msg("1.0", "", "plain"), full, msg("3.0", "2.0", "a reply")}
+	stored := map[bool][]Message{}
+	for _, all := range []bool{false, true} {
+		s := openTest(t)
+		seedWorkspace(t, s, "T1")
+		seedChannel(t, s, "T1", "C1")
+		if all {
+			put(t, s, msgs[0]) // already stored: the chunk's insert stores the others
+			var got []PutResult
+			err := s.WriteMessages(ctx, func(w *MessageWriter) (err error) {
+				got, err = w.PutAll(ctx, prepared(msgs...))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []PutResult{PutUnchanged, PutNew, PutNew}; !slices.Equal(got, want) {
+				t.Errorf("PutAll: %v, want %v", got, want)
+			}
+		} else {
+			put(t, s, msgs...)
+		}
+		list, err := s.ListMessages(ctx, "T1", "C1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range list {
+			list[i].ID = 0
+		}
+		stored[all] = list
+		var bodies int
+		s.read.QueryRow(`SELECT count(*) FROM messages WHERE body IS NOT NULL`).Scan(&bodies)
+		if bodies != 1 {
+			t.Errorf("PutAll %v: %d bodies stored, want only the one that differs from its text", all, bodies)
+		}
+	}
+	if len(stored[true]) != 3 || !slices.Equal(stored[false], stored[true]) {
+		t.Errorf("PutAll stored\n%+v\nPut stored\n%+v", stored[true], stored[false])
+	}
+}
