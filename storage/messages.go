@@ -201,8 +201,10 @@ func (s *Store) messageTx(ctx context.Context, o writeOptions, fn func(tx *Tx) e
 }
 
 // insertColumns are the columns Put and PutAll write, in their argument order.
-const insertColumns = `INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name,
-	text, body, subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest) VALUES `
+const insertColumns = insertInto + `VALUES `
+
+const insertInto = `INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name,
+	text, body, subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest) `
 
 const insertValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
@@ -306,11 +308,16 @@ const putChunk = 64
 // workspace and channel are ?1 and ?2.
 const putRowArgs = 7
 
-// putRowValues is a row of PutAll's insert, in insertColumns' order, its
-// values numbered from ?%[1]d.
-const putRowValues = `(?1, ?2, ?%[1]d, ?%[2]d, ?%[3]d, coalesce(?%[7]d->>'b', ''), coalesce(?%[7]d->>'a', ''), ?%[4]d, ?%[5]d,
-	coalesce(?%[7]d->>'s', ''), coalesce(?%[7]d->>'n', 0), coalesce(?%[7]d->>'o', 0), coalesce(?%[7]d->>'r', 0), ?%[7]d->>'l',
-	coalesce(?%[7]d->>'e', 0), coalesce(?%[7]d->>'t', ''), ?%[6]d)`
+// putInsert is PutAll's insert of a chunk, followed by its rows of
+// putRowArgs values: only the chunk's workspace and channel are numbered
+// (the driver looks each value's name up in a list as long as the names).
+const putInsert = insertInto + `
+	SELECT ?1, ?2, v.column1, v.column2, v.column3, coalesce(v.column7->>'b', ''), coalesce(v.column7->>'a', ''),
+		v.column4, v.column5, coalesce(v.column7->>'s', ''), coalesce(v.column7->>'n', 0), coalesce(v.column7->>'o', 0),
+		coalesce(v.column7->>'r', 0), v.column7->>'l', coalesce(v.column7->>'e', 0), coalesce(v.column7->>'t', ''), v.column6
+	FROM (VALUES `
+
+const putRowValues = `(?, ?, ?, ?, ?, ?, ?)`
 
 // PutAll stores messages as Put does, and returns what it did with each. New
 // messages (all of them, in a first import) go in multi-row inserts of one
@@ -403,17 +410,8 @@ func (w *MessageWriter) addStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st := w.adds[n]; st != nil {
 		return st, nil
 	}
-	var q strings.Builder
-	q.WriteString(insertColumns)
-	for i := range n {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		at := 3 + i*putRowArgs
-		fmt.Fprintf(&q, putRowValues, at, at+1, at+2, at+3, at+4, at+5, at+6)
-	}
-	q.WriteString(` ON CONFLICT DO NOTHING`)
-	st, err := w.tx.PrepareContext(ctx, q.String())
+	q := putInsert + putRowValues + strings.Repeat(", "+putRowValues, n-1) + `) AS v WHERE true ON CONFLICT DO NOTHING`
+	st, err := w.tx.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("storage: prepare message insert: %w", err)
 	}
