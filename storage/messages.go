@@ -107,63 +107,11 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 			return err
 		}
 		defer w.close()
-		if o.bulk {
-			err = bulkInserts(ctx, tx.tx.tx, func() error { return fn(w) })
-		} else {
-			err = fn(w)
-		}
-		if err != nil || o.deferIndex {
+		if err := fn(w); err != nil || o.deferIndex {
 			return err
 		}
 		return indexPending(ctx, tx.tx.tx)
 	})
-}
-
-// bulkInserts runs fn with the per-row insert trigger of migration 00020
-// off (the flag row in for fn only, inside the transaction), then queues for
-// the index what fn inserted, set-wise: the new rows themselves, the parents
-// stored before whose first replies are among them, and the replies stored
-// before of new parents: what the trigger would have queued row by row.
-// A new row is one whose rowid is past the largest before fn (SQLite gives
-// a new row the largest rowid plus one, and a bulk load deletes nothing).
-func bulkInserts(ctx context.Context, tx *sql.Tx, fn func() error) error {
-	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(message_id), 0) FROM messages`).Scan(&last); err != nil {
-		return fmt.Errorf("storage: bulk load: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO message_bulk_load (id) VALUES (1)`); err != nil {
-		return fmt.Errorf("storage: bulk load: %w", err)
-	}
-	if err := fn(); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM message_bulk_load`); err != nil {
-		return fmt.Errorf("storage: bulk load: %w", err)
-	}
-	for _, q := range []string{
-		`INSERT INTO messages_fts_pending (message_id, reindex)
-			SELECT message_id, 0 FROM messages WHERE message_id > ?1
-			ON CONFLICT DO NOTHING`,
-		// as the trigger: among the first three replies when stored
-		`INSERT INTO messages_fts_pending (message_id, reindex)
-			SELECT p.message_id, 1 FROM messages r CROSS JOIN messages p
-				ON p.workspace_id = r.workspace_id AND p.channel_id = r.channel_id AND p.ts = r.thread_ts
-			WHERE r.message_id > ?1 AND r.thread_ts IS NOT NULL AND r.thread_ts <> r.ts AND p.message_id <= ?1
-			  AND (SELECT count(*) FROM messages c
-			       WHERE c.workspace_id = r.workspace_id AND c.channel_id = r.channel_id
-			         AND c.thread_ts = r.thread_ts AND c.ts < r.ts AND c.ts <> c.thread_ts) < 3
-			ON CONFLICT DO NOTHING`,
-		`INSERT INTO messages_fts_pending (message_id, reindex)
-			SELECT r.message_id, 1 FROM messages p CROSS JOIN messages r
-				ON r.workspace_id = p.workspace_id AND r.channel_id = p.channel_id AND r.thread_ts = p.ts
-			WHERE p.message_id > ?1 AND p.thread_ts = p.ts AND r.ts <> p.ts AND r.message_id <= ?1
-			ON CONFLICT DO NOTHING`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, last); err != nil {
-			return fmt.Errorf("storage: bulk load: queue for the index: %w", err)
-		}
-	}
-	return nil
 }
 
 // IndexPending writes the index rows of every queued message in one

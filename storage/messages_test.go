@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -282,63 +281,6 @@ func prepared(msgs ...Message) []Prepared {
 		out[i] = Prepare(m)
 	}
 	return out
-}
-
-// TestBulkLoadQueuesAsTheTriggerDoes: a bulk load, whose transactions queue
-// their inserts for the index set-wise with the per-row trigger off, leaves
-// the index as the trigger does, across batches indexed in between: a reply
-// whose parent was indexed before, a parent whose replies were, a late
-// reply that becomes one of the first three.
-func TestBulkLoadQueuesAsTheTriggerDoes(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	batches := [][]Message{
-		{msg("1.0", "1.0", "alpha question"), msg("2.0", "1.0", "beta answer"), msg("11.0", "10.0", "zeta early reply")},
-		{msg("3.0", "1.0", "gamma"), msg("4.0", "1.0", "delta"), msg("5.0", "1.0", "epsilon"), msg("10.0", "10.0", "theta parent")},
-		{msg("1.5", "1.0", "kappa"), msg("20.0", "", "lambda alone")},
-	}
-	words := []string{"alpha", "beta", "zeta", "gamma", "delta", "epsilon", "theta", "kappa", "lambda"}
-	results := map[bool][]string{}
-	for _, bulk := range []bool{false, true} {
-		s := openTest(t)
-		seedWorkspace(t, s, "T1")
-		seedChannel(t, s, "T1", "C1")
-		opts := []WriteOption{DeferIndex()}
-		if bulk {
-			opts = append(opts, BulkLoad())
-		}
-		for _, b := range batches {
-			if err := s.WriteMessages(ctx, func(w *MessageWriter) error {
-				_, err := w.PutAll(ctx, prepared(b...))
-				return err
-			}, opts...); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.IndexPending(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, w := range words {
-			for _, col := range []string{"body", "context"} {
-				results[bulk] = append(results[bulk], col+":"+w+"="+strings.Join(search(t, s, col+": "+w), ","))
-			}
-		}
-		var flags int
-		s.read.QueryRow(`SELECT count(*) FROM message_bulk_load`).Scan(&flags)
-		if flags != 0 {
-			t.Errorf("bulk %v: the bulk-load flag was committed", bulk)
-		}
-	}
-	if !slices.Equal(results[false], results[true]) {
-		t.Errorf("index after a bulk load differs from the trigger's:\ntrigger: %v\nbulk:    %v", results[false], results[true])
-	}
-	// The index is what the threads say: the parent's context is its first
-	// three replies by ts (kappa, beta, gamma), not delta any more.
-	for _, want := range []string{"context:kappa=1.0", "context:gamma=1.0", "context:delta=", "context:theta=11.0", "context:zeta=10.0"} {
-		if !slices.Contains(results[true], want) {
-			t.Errorf("bulk index lacks %s: %v", want, results[true])
-		}
-	}
 }
 
 // TestPutAllStoresWhatPutStores: PutAll's insert, which binds the values
