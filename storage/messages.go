@@ -444,27 +444,33 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// BulkIndexing switches the index's merge policy, and the write connection's
-// automatic checkpoints, for a bulk load and back.
+// BulkIndexing switches the index's merge policy, and the WAL's checkpoints,
+// for a bulk load and back.
 // FTS5 merges small segments as it goes (automerge 4): during a load of a
 // million messages that merges each row several times over. A load merges
 // none (automerge 0, and crisismerge past the segments a load writes: about
 // one per indexing transaction), and OptimizeIndex merges everything once at
 // the end, which it must do anyway. The merge settings are stored with the
 // index, so an interrupted load that leaves them on costs only unmerged
-// segments until the next write merges them. Fewer, larger
-// automatic checkpoints copy a page the load rewrites often once rather than
-// at every few commits: half the WAL watcher's high-water mark, so that the
-// file stays below the mark and the watcher does not step in at every look.
+// segments until the next write merges them.
+// The write connection's commits do not checkpoint during a load (each
+// checkpoint copied pages and synced the files on the writer's time, every
+// few commits): the WAL watcher checkpoints beside the writer instead
+// (PASSIVE, on its own connection), and once more as the load ends.
 func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 	automerge, crisis := 4, 16 // FTS5's defaults
 	autocheckpoint := 1000     // pages: SQLite's default
 	if on {
 		automerge, crisis = 0, 1000 // FTS5 allows crisismerge up to 1999
-		autocheckpoint = walHighWater / 4096 / 2
+		autocheckpoint = 0
 	}
 	if _, err := s.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autocheckpoint)); err != nil {
 		return fmt.Errorf("storage: bulk load: %w", err)
+	}
+	if on {
+		s.bulkLoads.Add(1)
+	} else if s.bulkLoads.Add(-1) < 0 {
+		s.bulkLoads.Store(0)
 	}
 	for _, q := range []struct {
 		key   string
@@ -472,6 +478,13 @@ func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 	}{{"automerge", automerge}, {"crisismerge", crisis}} {
 		if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)`, q.key, q.value); err != nil {
 			return fmt.Errorf("storage: index %s: %w", q.key, err)
+		}
+	}
+	if !on && s.wal != nil {
+		// What the load wrote, copied now beside the writers rather than by
+		// the next commit's automatic checkpoint.
+		if _, err := s.wal.side.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			return fmt.Errorf("storage: bulk load: checkpoint: %w", err)
 		}
 	}
 	return nil

@@ -335,3 +335,44 @@ func TestPutAllStoresWhatPutStores(t *testing.T) {
 		t.Errorf("PutAll stored\n%+v\nPut stored\n%+v", stored[true], stored[false])
 	}
 }
+
+// TestBulkIndexingSwitchesAndRestores: a bulk load's commits do not
+// checkpoint and the index merges nothing; afterwards both are as before,
+// and what the load wrote is copied out of the WAL.
+func TestBulkIndexingSwitchesAndRestores(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	settings := func() (autocheckpoint, automerge int) {
+		t.Helper()
+		if err := s.write.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&autocheckpoint); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.read.QueryRow(`SELECT v FROM messages_fts_config WHERE k = 'automerge'`).Scan(&automerge); err != nil {
+			automerge = 4 // not stored: FTS5's default
+		}
+		return autocheckpoint, automerge
+	}
+	if err := s.BulkIndexing(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if a, m := settings(); a != 0 || m != 0 || s.bulkLoads.Load() != 1 {
+		t.Errorf("during a load: wal_autocheckpoint %d, automerge %d, %d loads", a, m, s.bulkLoads.Load())
+	}
+	put(t, s, msg("1.0", "", "stored during the load"))
+	if err := s.BulkIndexing(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if a, m := settings(); a != 1000 || m != 4 || s.bulkLoads.Load() != 0 {
+		t.Errorf("after a load: wal_autocheckpoint %d, automerge %d, %d loads", a, m, s.bulkLoads.Load())
+	}
+	var busy, frames, copied int
+	if err := s.wal.side.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if frames != copied {
+		t.Errorf("after a load %d of %d WAL frames are not copied", frames-copied, frames)
+	}
+}
