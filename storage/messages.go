@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -106,11 +107,8 @@ func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) err
 			return err
 		}
 		defer w.close()
-		if err := fn(w); err != nil {
+		if err := fn(w); err != nil || o.deferIndex {
 			return err
-		}
-		if o.deferIndex {
-			return nil
 		}
 		return indexPending(ctx, tx.tx.tx)
 	})
@@ -151,8 +149,10 @@ func (s *Store) messageTx(ctx context.Context, o writeOptions, fn func(tx *Tx) e
 }
 
 // insertColumns are the columns Put and PutAll write, in their argument order.
-const insertColumns = `INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name,
-	text, body, subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest) VALUES `
+const insertColumns = insertInto + `VALUES `
+
+const insertInto = `INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, user_id, bot_id, author_name,
+	text, body, subtype, is_noise, is_bot, reply_count, latest_reply, edited, edited_ts, digest) `
 
 const insertValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
@@ -191,12 +191,30 @@ func (w *MessageWriter) close() {
 // them, on other cores, so that the single writer only writes.
 type Prepared struct {
 	Message
-	key  string // workspace, channel and ts, as PutAll's insert returns them
 	args [insertArgs]any
+	// rare is the values most messages leave at their zero (bot, author,
+	// subtype, noise, thread counts, edit), as one JSON object for PutAll's
+	// insert; nil when all are zero. Binding a value costs the driver more
+	// than SQLite's reading a field.
+	rare any
 }
 
 // insertArgs is how many values a row of insertColumns takes.
 const insertArgs = 17
+
+// rareValues are a message's values that most messages leave at their zero,
+// by the names PutAll's insert reads them with.
+type rareValues struct {
+	BotID       string `json:"b,omitempty"`
+	AuthorName  string `json:"a,omitempty"`
+	Subtype     string `json:"s,omitempty"`
+	Noise       int    `json:"n,omitempty"`
+	Bot         int    `json:"o,omitempty"`
+	ReplyCount  int    `json:"r,omitempty"`
+	LatestReply string `json:"l,omitempty"`
+	Edited      int    `json:"e,omitempty"`
+	EditedTS    string `json:"t,omitempty"`
+}
 
 // Prepare computes m's stored values.
 func Prepare(m Message) Prepared {
@@ -210,58 +228,83 @@ func Prepare(m Message) Prepared {
 	if m.LatestReply != "" {
 		latest = sql.NullString{String: m.LatestReply, Valid: true}
 	}
-	return Prepared{Message: m, key: m.WorkspaceID + "\x00" + m.ChannelID + "\x00" + m.TS,
+	p := Prepared{Message: m,
 		args: [insertArgs]any{m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
 			m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest()}}
+	r := rareValues{BotID: m.BotID, AuthorName: m.AuthorName, Subtype: m.Subtype, Noise: bit(m.Noise), Bot: bit(m.Bot),
+		ReplyCount: m.ReplyCount, LatestReply: m.LatestReply, Edited: bit(m.Edited), EditedTS: m.EditedTS}
+	if r != (rareValues{}) {
+		b, _ := json.Marshal(r) // strings and numbers always marshal
+		p.rare = string(b)
+	}
+	return p
+}
+
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // putChunk is how many rows one statement of PutAll inserts: one statement
 // per row costs more in the driver than in SQLite.
 const putChunk = 64
 
+// putRowArgs is how many values a row of PutAll's insert takes: ts,
+// thread_ts, user_id, text, body, digest and the rare values; the chunk's
+// workspace and channel are ?1 and ?2.
+const putRowArgs = 7
+
+// putInsert is PutAll's insert of a chunk, followed by its rows of
+// putRowArgs values: only the chunk's workspace and channel are numbered
+// (the driver looks each value's name up in a list as long as the names).
+const putInsert = insertInto + `
+	SELECT ?1, ?2, v.column1, v.column2, v.column3, coalesce(v.column7->>'b', ''), coalesce(v.column7->>'a', ''),
+		v.column4, v.column5, coalesce(v.column7->>'s', ''), coalesce(v.column7->>'n', 0), coalesce(v.column7->>'o', 0),
+		coalesce(v.column7->>'r', 0), v.column7->>'l', coalesce(v.column7->>'e', 0), coalesce(v.column7->>'t', ''), v.column6
+	FROM (VALUES `
+
+const putRowValues = `(?, ?, ?, ?, ?, ?, ?)`
+
 // PutAll stores messages as Put does, and returns what it did with each. New
-// messages (all of them, in a first import) go in multi-row inserts; those
-// already stored then take Put's way, so edits and unchanged redeliveries
-// behave as with Put.
+// messages (all of them, in a first import) go in multi-row inserts of one
+// channel's messages; those already stored then take Put's way, so edits and
+// unchanged redeliveries behave as with Put. Nothing is read back when a
+// statement inserted every row of its chunk.
 func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResult, error) {
 	out := make([]PutResult, len(msgs))
-	args := make([]any, 0, putChunk*insertArgs)
-	for start := 0; start < len(msgs); start += putChunk {
-		chunk := msgs[start:min(start+putChunk, len(msgs))]
+	args := make([]any, 0, 2+putChunk*putRowArgs)
+	for start, end := 0, 0; start < len(msgs); start = end {
+		first := &msgs[start]
+		for end = start + 1; end < len(msgs) && end-start < putChunk &&
+			msgs[end].WorkspaceID == first.WorkspaceID && msgs[end].ChannelID == first.ChannelID; end++ {
+		}
+		chunk := msgs[start:end]
 		st, err := w.addStmt(ctx, len(chunk))
 		if err != nil {
 			return nil, err
 		}
-		args = args[:0]
+		args = append(args[:0], first.WorkspaceID, first.ChannelID)
 		for i := range chunk {
 			if chunk[i].TS == "" {
 				return nil, fmt.Errorf("storage: put message in %s/%s: no ts", chunk[i].WorkspaceID, chunk[i].ChannelID)
 			}
-			args = append(args, chunk[i].args[:]...)
+			a := &chunk[i].args
+			args = append(args, a[2], a[3], a[4], a[7], a[8], a[16], chunk[i].rare)
 		}
-		rows, err := st.QueryContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: put messages: %w", err)
 		}
-		inserted := make(map[string]bool, len(chunk))
-		for rows.Next() {
-			var key string
-			if err := rows.Scan(&key); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("storage: put messages: %w", err)
-			}
-			inserted[key] = true
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("storage: put messages: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("storage: put messages: %w", err)
+		inserted, err := w.insertedOf(ctx, res, len(chunk))
+		if err != nil {
+			return nil, err
 		}
 		for i := range chunk {
-			if key := chunk[i].key; inserted[key] {
+			if ts := chunk[i].TS; inserted == nil || inserted[ts] {
 				out[start+i] = PutNew
-				delete(inserted, key) // a second copy of the same ts in the chunk is not new
+				delete(inserted, ts) // a second copy of the same ts in the chunk is not new
 				continue
 			}
 			if out[start+i], err = w.put(ctx, &chunk[i]); err != nil {
@@ -272,13 +315,50 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResul
 	return out, nil
 }
 
+// insertedOf returns the ts of the rows a chunk's insert of n rows stored,
+// nil when it stored all of them. The rows one statement inserts have
+// consecutive rowids ending at the last one it inserted (SQLite gives each
+// new row the largest rowid plus one).
+func (w *MessageWriter) insertedOf(ctx context.Context, res sql.Result, n int) (map[string]bool, error) {
+	stored, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	if stored == int64(n) {
+		return nil, nil
+	}
+	inserted := make(map[string]bool, stored)
+	if stored == 0 {
+		return inserted, nil
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	rows, err := w.tx.QueryContext(ctx, `SELECT ts FROM messages WHERE message_id > ? AND message_id <= ?`, last-stored, last)
+	if err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ts string
+		if err := rows.Scan(&ts); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
+		inserted[ts] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: put messages: %w", err)
+	}
+	return inserted, nil
+}
+
 // addStmt is the multi-row insert of n rows, prepared once per transaction.
 func (w *MessageWriter) addStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st := w.adds[n]; st != nil {
 		return st, nil
 	}
-	q := insertColumns + insertValues + strings.Repeat(", "+insertValues, n-1) +
-		` ON CONFLICT DO NOTHING RETURNING workspace_id || char(0) || channel_id || char(0) || ts`
+	q := putInsert + putRowValues + strings.Repeat(", "+putRowValues, n-1) + `) AS v WHERE true ON CONFLICT DO NOTHING`
 	st, err := w.tx.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("storage: prepare message insert: %w", err)
@@ -364,25 +444,33 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// BulkIndexing switches the index's merge policy, and the write connection's
-// automatic checkpoints, for a bulk load and back.
+// BulkIndexing switches the index's merge policy, and the WAL's checkpoints,
+// for a bulk load and back.
 // FTS5 merges small segments as it goes (automerge 4): during a load of a
-// million messages that merges each row several times over; with 16 it merges
-// far less often, and OptimizeIndex merges everything once at the end. The
-// merge setting is stored with the index, so an interrupted load that leaves
-// it on costs only slower merging until the next load ends. Fewer, larger
-// automatic checkpoints copy a page the load rewrites often once rather than
-// at every few commits: half the WAL watcher's high-water mark, so that the
-// file stays below the mark and the watcher does not step in at every look.
+// million messages that merges each row several times over. A load merges
+// none (automerge 0, and crisismerge past the segments a load writes: about
+// one per indexing transaction), and OptimizeIndex merges everything once at
+// the end, which it must do anyway. The merge settings are stored with the
+// index, so an interrupted load that leaves them on costs only unmerged
+// segments until the next write merges them.
+// The write connection's commits do not checkpoint during a load (each
+// checkpoint copied pages and synced the files on the writer's time, every
+// few commits): the WAL watcher checkpoints beside the writer instead
+// (PASSIVE, on its own connection), and once more as the load ends.
 func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 	automerge, crisis := 4, 16 // FTS5's defaults
 	autocheckpoint := 1000     // pages: SQLite's default
 	if on {
-		automerge, crisis = 16, 64
-		autocheckpoint = walHighWater / 4096 / 2
+		automerge, crisis = 0, 1000 // FTS5 allows crisismerge up to 1999
+		autocheckpoint = 0
 	}
 	if _, err := s.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autocheckpoint)); err != nil {
 		return fmt.Errorf("storage: bulk load: %w", err)
+	}
+	if on {
+		s.bulkLoads.Add(1)
+	} else if s.bulkLoads.Add(-1) < 0 {
+		s.bulkLoads.Store(0)
 	}
 	for _, q := range []struct {
 		key   string
@@ -390,6 +478,13 @@ func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 	}{{"automerge", automerge}, {"crisismerge", crisis}} {
 		if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)`, q.key, q.value); err != nil {
 			return fmt.Errorf("storage: index %s: %w", q.key, err)
+		}
+	}
+	if !on && s.wal != nil {
+		// What the load wrote, copied now beside the writers rather than by
+		// the next commit's automatic checkpoint.
+		if _, err := s.wal.side.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			return fmt.Errorf("storage: bulk load: checkpoint: %w", err)
 		}
 	}
 	return nil

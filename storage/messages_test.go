@@ -282,3 +282,89 @@ func prepared(msgs ...Message) []Prepared {
 	}
 	return out
 }
+
+// TestPutAllStoresWhatPutStores: PutAll's insert, which binds the values
+// most messages leave at their zero as one JSON value, stores every field
+// as Put does, for plain messages and for ones with every field set; a
+// chunk with a message already stored tells the new ones apart.
+func TestPutAllStoresWhatPutStores(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	full := msg("2.0", "2.0", "deploy <@U2> now")
+	full.Body = "deploy @maya now"
+	full.BotID, full.AuthorName, full.Subtype = "B1", "deploybot \"quoted\" ü", "bot_message"
+	full.Noise, full.Bot, full.ReplyCount, full.LatestReply = true, true, 3, "9.0"
+	full.Edited, full.EditedTS = true, "3.0"
+	msgs := []Message{msg("1.0", "", "plain"), full, msg("3.0", "2.0", "a reply")}
+	stored := map[bool][]Message{}
+	for _, all := range []bool{false, true} {
+		s := openTest(t)
+		seedWorkspace(t, s, "T1")
+		seedChannel(t, s, "T1", "C1")
+		if all {
+			put(t, s, msgs[0]) // already stored: the chunk's insert stores the others
+			var got []PutResult
+			err := s.WriteMessages(ctx, func(w *MessageWriter) (err error) {
+				got, err = w.PutAll(ctx, prepared(msgs...))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []PutResult{PutUnchanged, PutNew, PutNew}; !slices.Equal(got, want) {
+				t.Errorf("PutAll: %v, want %v", got, want)
+			}
+		} else {
+			put(t, s, msgs...)
+		}
+		list, err := s.ListMessages(ctx, "T1", "C1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range list {
+			list[i].ID = 0
+		}
+		stored[all] = list
+		var bodies int
+		s.read.QueryRow(`SELECT count(*) FROM messages WHERE body IS NOT NULL`).Scan(&bodies)
+		if bodies != 1 {
+			t.Errorf("PutAll %v: %d bodies stored, want only the one that differs from its text", all, bodies)
+		}
+	}
+	if len(stored[true]) != 3 || !slices.Equal(stored[false], stored[true]) {
+		t.Errorf("PutAll stored\n%+v\nPut stored\n%+v", stored[true], stored[false])
+	}
+}
+
+// TestBulkIndexingSwitchesAndRestores: a bulk load's commits do not
+// checkpoint and the index merges nothing; afterwards both are as before.
+func TestBulkIndexingSwitchesAndRestores(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	settings := func() (autocheckpoint, automerge int) {
+		t.Helper()
+		if err := s.write.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&autocheckpoint); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.read.QueryRow(`SELECT v FROM messages_fts_config WHERE k = 'automerge'`).Scan(&automerge); err != nil {
+			automerge = 4 // not stored: FTS5's default
+		}
+		return autocheckpoint, automerge
+	}
+	if err := s.BulkIndexing(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if a, m := settings(); a != 0 || m != 0 || s.bulkLoads.Load() != 1 {
+		t.Errorf("during a load: wal_autocheckpoint %d, automerge %d, %d loads", a, m, s.bulkLoads.Load())
+	}
+	put(t, s, msg("1.0", "", "stored during the load"))
+	if err := s.BulkIndexing(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if a, m := settings(); a != 1000 || m != 4 || s.bulkLoads.Load() != 0 {
+		t.Errorf("after a load: wal_autocheckpoint %d, automerge %d, %d loads", a, m, s.bulkLoads.Load())
+	}
+}

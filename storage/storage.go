@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -45,6 +46,7 @@ type Store struct {
 	writer     chan struct{} // the one right to write, taken in turn (wal.go)
 	stmts      *stmtCache    // write transactions' prepared statements
 	wal        *walWatch
+	bulkLoads  atomic.Int32 // bulk loads under way (BulkIndexing): the WAL watcher checkpoints beside them
 }
 
 // Option changes how Open behaves.

@@ -20,6 +20,11 @@ const walCheckInterval = time.Second
 // load readers always overlap, and the file grows without bound.
 const walHighWater = 16 << 20
 
+// walBulkLimit bounds the WAL during a bulk load, whose commits do not
+// checkpoint: past it the watcher checkpoints fully in the writers' queue,
+// as it does past walHighWater otherwise.
+const walBulkLimit = 64 * walHighWater
+
 // checkpointBusyTimeout bounds how long one full checkpoint waits for the
 // readers still using the WAL. Readers here never hold a transaction open,
 // so they finish within milliseconds; waiting longer would only hold up
@@ -91,6 +96,15 @@ func (s *Store) startWALWatch(interval time.Duration) error {
 			size := s.sampleWAL()
 			idle := time.Since(time.Unix(0, s.wal.lastWrite.Load())) >= interval
 			if size == 0 || (!idle && size < walHighWater) {
+				continue
+			}
+			if s.bulkLoads.Load() > 0 && size < walBulkLimit {
+				// A bulk load's commits do not checkpoint: copy what they
+				// wrote beside them, without taking the writers' turn. The
+				// WAL starts over once a checkpoint has caught up.
+				if _, err := s.wal.side.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+					s.logger.Warn("could not checkpoint the WAL", slog.Any("error", err))
+				}
 				continue
 			}
 			busy, err := s.checkpointOnce(ctx, checkpointBusyTimeout<<min(misses, 4))

@@ -152,34 +152,52 @@ func runImport(ctx context.Context, env Env, a *app.App, p importjob.Params) err
 	if err != nil && !errors.As(err, &held) {
 		return err
 	}
-	job, err := a.Jobs.Enqueue(ctx, storage.NewJob{OrgID: p.OrgID, WorkspaceID: p.WorkspaceID, Kind: importjob.Kind, Params: p.Encode()})
-	if err != nil {
-		lock.Release()
-		return err
-	}
-	var ran chan error // the run here, when this process runs the job
 	if held != nil {
+		job, err := a.Jobs.Enqueue(ctx, storage.NewJob{OrgID: p.OrgID, WorkspaceID: p.WorkspaceID, Kind: importjob.Kind, Params: p.Encode()})
+		if err != nil {
+			return err
+		}
 		who := "the server"
 		if held.PID != 0 {
 			who = fmt.Sprintf("the server (pid %d)", held.PID)
 		}
 		fmt.Fprintf(env.Stdout, "import job %d queued for %s running on %s; following it (Ctrl-C cancels it)\n", job.ID, who, a.Config.DataDir)
-	} else {
-		defer lock.Release()
-		// This process holds the lock: it is the one runner, so it also
-		// settles what a crashed one left running, then runs its own job.
-		if err := a.Jobs.Recover(ctx); err != nil {
+		job, err = follow(ctx, env, a, job, nil)
+		if err != nil {
+			return err
+		}
+		return report(env, job)
+	}
+	defer lock.Release()
+	// This process holds the lock: it is the one runner, so it also settles
+	// what a crashed one left running. An import of this same export that a
+	// crash (or a killed lore import) left behind is back in the queue: it is
+	// resumed here from its checkpoint, not queued a second time.
+	if err := a.Jobs.Recover(ctx); err != nil {
+		return err
+	}
+	job, err := importjob.QueuedLike(ctx, a.Store, p)
+	switch {
+	case err == nil && job.Attempts > 0:
+		fmt.Fprintf(env.Stdout, "import job %d, interrupted at %d%%, resumed here (no server runs on %s); Ctrl-C cancels it\n",
+			job.ID, job.Progress.Percent, a.Config.DataDir)
+	case err == nil:
+		fmt.Fprintf(env.Stdout, "import job %d, queued earlier, running here (no server runs on %s); Ctrl-C cancels it\n", job.ID, a.Config.DataDir)
+	case errors.Is(err, storage.ErrNotFound):
+		if job, err = a.Jobs.Enqueue(ctx, storage.NewJob{OrgID: p.OrgID, WorkspaceID: p.WorkspaceID, Kind: importjob.Kind, Params: p.Encode()}); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "import job %d running here (no server runs on %s); Ctrl-C cancels it\n", job.ID, a.Config.DataDir)
-		ran = make(chan error, 1)
-		go func() {
-			_, err := a.Jobs.RunJob(context.WithoutCancel(ctx), p.OrgID, job.ID)
-			ran <- err
-		}()
+	default:
+		return err
 	}
+	ran := make(chan error, 1) // the run here
+	go func() {
+		_, err := a.Jobs.RunJob(context.WithoutCancel(ctx), p.OrgID, job.ID)
+		ran <- err
+	}()
 	job, err = follow(ctx, env, a, job, ran)
-	if ran != nil && job.Finished() {
+	if job.Finished() {
 		// The row has ended; the run here returns at once after storing it.
 		if rerr := <-ran; err == nil && rerr != nil {
 			err = rerr

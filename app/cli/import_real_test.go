@@ -105,20 +105,13 @@ func TestImportKillChild(t *testing.T) {
 	t.Fatal("the import ended before it was killed")
 }
 
-// TestImportKilledResumes: a lore import killed with SIGKILL half-way
-// leaves its job running; the next runner (a server's) resumes it from its
-// checkpoint, and the workspace ends with exactly the messages and index
-// of an import that was never interrupted.
-func TestImportKilledResumes(t *testing.T) {
-	t.Parallel()
-	export := killExport(t)
-	cleanDir, _ := importSetup(t)
-	var out testlog.Buffer
-	if err := Run(context.Background(), importEnv(cleanDir, &out, nil, "import", "slack-export", export, "--workspace", "T0ACME")); err != nil {
-		t.Fatalf("clean import: %v\n%s", err, out.String())
-	}
-	const total = 40_000
-
+// killedImport runs a lore import of export in a child process and kills
+// it with SIGKILL once it has committed a checkpoint: its job is left
+// running, part of the messages stored. It returns the data directory, its
+// store, and how many messages the child stored (it skips the test when
+// the child finished first).
+func killedImport(t *testing.T, export string, total int64) (string, *storage.Store, int64) {
+	t.Helper()
 	dir, _ := importSetup(t)
 	store := openStore(t, dir)
 	child := exec.Command(os.Args[0], "-test.run=^TestImportKillChild$")
@@ -147,6 +140,45 @@ func TestImportKilledResumes(t *testing.T) {
 	if list, _ := store.ListJobs(context.Background(), storage.JobFilter{OrgID: 1}); list[0].Status != storage.JobRunning {
 		t.Fatalf("the killed job: %+v", list[0])
 	}
+	return dir, store, n
+}
+
+// cleanImport imports export into a fresh data directory without
+// interruption, for comparison.
+func cleanImport(t *testing.T, export string) string {
+	t.Helper()
+	dir, _ := importSetup(t)
+	var out testlog.Buffer
+	if err := Run(context.Background(), importEnv(dir, &out, nil, "import", "slack-export", export, "--workspace", "T0ACME")); err != nil {
+		t.Fatalf("clean import: %v\n%s", err, out.String())
+	}
+	return dir
+}
+
+// checkResumed checks that the killed job, run again, ended as one
+// uninterrupted import would have: the same messages and index.
+func checkResumed(t *testing.T, job storage.Job, total, killedAt int64, store *storage.Store, cleanDir string) {
+	t.Helper()
+	if job.Status != storage.JobSucceeded || job.Attempts != 2 {
+		t.Fatalf("resumed job: %+v", job)
+	}
+	if sum, _ := importjob.DecodeSummary(job.Result); !sum.Resumed || sum.New+sum.Unchanged != total {
+		t.Errorf("resumed summary: %+v (killed after %d stored)", sum, killedAt)
+	}
+	apptest.SameMessages(t, store, openStore(t, cleanDir), "T0ACME", "message", "message AND 7", "999")
+}
+
+const killTotal = 40_000 // the messages of killExport
+
+// TestImportKilledResumes: a lore import killed with SIGKILL half-way
+// leaves its job running; the next runner (a server's) resumes it from its
+// checkpoint, and the workspace ends with exactly the messages and index
+// of an import that was never interrupted.
+func TestImportKilledResumes(t *testing.T) {
+	t.Parallel()
+	export := killExport(t)
+	cleanDir := cleanImport(t, export)
+	dir, store, n := killedImport(t, export, killTotal)
 
 	serveFor(t, dir, nil)
 	var job storage.Job
@@ -160,11 +192,53 @@ func TestImportKilledResumes(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if job.Status != storage.JobSucceeded || job.Attempts != 2 {
-		t.Fatalf("resumed job: %+v", job)
+	checkResumed(t, job, killTotal, n, store, cleanDir)
+}
+
+// TestImportKilledResumesWithTheNextImport: with no server, the next lore
+// import of the same export resumes the killed job itself (no second job),
+// while an import of another export leaves it queued for its own resume.
+func TestImportKilledResumesWithTheNextImport(t *testing.T) {
+	t.Parallel()
+	export := killExport(t)
+	cleanDir := cleanImport(t, export)
+	dir, store, n := killedImport(t, export, killTotal)
+
+	// Another export (into another workspace): its own job; the killed
+	// one waits in the queue.
+	if _, err := store.CreateWorkspace(context.Background(), 1, "T0OTHER", "Other"); err != nil {
+		t.Fatal(err)
 	}
-	if sum, _ := importjob.DecodeSummary(job.Result); !sum.Resumed || sum.New+sum.Unchanged != total {
-		t.Errorf("resumed summary: %+v (killed after %d stored)", sum, n)
+	other := filepath.Join(t.TempDir(), "other.zip")
+	f, err := os.Create(other)
+	if err != nil {
+		t.Fatal(err)
 	}
-	apptest.SameMessages(t, store, openStore(t, cleanDir), "T0ACME", "message", "message AND 7", "999")
+	if err := importtest.WriteExport(f, []string{"random"}, 1, 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out testlog.Buffer
+	if err := Run(context.Background(), importEnv(dir, &out, nil, "import", "slack-export", other, "--workspace", "T0OTHER")); err != nil {
+		t.Fatalf("import of another export: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "import job 2 running here") {
+		t.Errorf("import of another export:\n%s", out.String())
+	}
+	if job, _ := store.Job(context.Background(), 1, 1); job.Status != storage.JobQueued {
+		t.Fatalf("the killed job after another import: %+v", job)
+	}
+
+	out = testlog.Buffer{}
+	if err := Run(context.Background(), importEnv(dir, &out, nil, "import", "slack-export", export, "--workspace", "T0ACME")); err != nil {
+		t.Fatalf("import again: %v\n%s", err, out.String())
+	}
+	if want := "import job 1, interrupted at "; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "resumed here") {
+		t.Errorf("output lacks %q … resumed here:\n%s", want, out.String())
+	}
+	if list := jobsOf(t, dir); len(list) != 2 {
+		t.Fatalf("jobs: %+v", list)
+	}
+	job, _ := store.Job(context.Background(), 1, 1)
+	checkResumed(t, job, killTotal, n, store, cleanDir)
 }

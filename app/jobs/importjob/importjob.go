@@ -112,6 +112,28 @@ func decodeParams(raw []byte) (Params, error) {
 	return p, nil
 }
 
+// QueuedLike returns the oldest queued import job of p's export and target
+// (the same file, workspace and organization), or storage.ErrNotFound: a
+// command that runs its own import takes that job, which a crash or a
+// shutdown put back in the queue, and resumes it from its checkpoint rather
+// than queue a second one.
+func QueuedLike(ctx context.Context, store *storage.Store, p Params) (storage.Job, error) {
+	active, err := store.ListActiveJobs(ctx, Kind)
+	if err != nil {
+		return storage.Job{}, err
+	}
+	for _, j := range active {
+		if j.Status != storage.JobQueued || j.OrgID != p.OrgID {
+			continue
+		}
+		if q, err := decodeParams(j.Params); err == nil && !q.RemoveAfter && q.WorkspaceID == p.WorkspaceID &&
+			filepath.Clean(q.Path) == filepath.Clean(p.Path) {
+			return j, nil
+		}
+	}
+	return storage.Job{}, fmt.Errorf("importjob: a queued import of %s: %w", p.Path, storage.ErrNotFound)
+}
+
 // DecodeSummary reads an import job's result detail.
 func DecodeSummary(raw []byte) (sync.ImportSummary, error) {
 	var s sync.ImportSummary
