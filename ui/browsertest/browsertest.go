@@ -83,6 +83,9 @@ func New(t testing.TB, baseURL string) *Browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("password-store", "basic"),
 		chromedp.UserDataDir(t.TempDir()),
+		// Chromium puts its singleton socket's folder in TMPDIR and leaves
+		// it behind; in the test's own folder it goes with the test.
+		chromedp.Env("TMPDIR=" + t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
