@@ -106,6 +106,9 @@ func parsePages(templates fs.FS, a *assets) (*pages, error) {
 			return min(max(n, 0), 100)
 		},
 		"when": when,
+		// yes is a *bool's value, false for nil: a template's if takes any
+		// non-nil pointer, a pointer to false too, as true.
+		"yes": func(b *bool) bool { return b != nil && *b },
 		"statusText": func(s credentials.Status) string {
 			switch s {
 			case credentials.StatusNotConfigured:

@@ -65,8 +65,14 @@ func TestDashboardPage(t *testing.T) {
 		{OrgID: f.orgA.ID, Source: "ask", WorkspaceID: f.wsA, ChannelID: "G9", ChannelPrivate: true, Question: "when is the layoff announced?"},
 		{OrgID: f.orgB.ID, Source: "web", Question: "B's own question"},
 	} {
-		if _, err := f.app.Store.CreateQuestion(ctx, q); err != nil {
+		id, err := f.app.Store.CreateQuestion(ctx, q)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if q.Answered { // its asker said it did not help
+			if err := f.app.Store.SetQuestionFeedback(ctx, q.OrgID, id, false); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	path := fmt.Sprintf("/organizations/%d", f.orgA.ID)
@@ -83,6 +89,7 @@ func TestDashboardPage(t *testing.T) {
 		`role="img"`, `<title id="chart-title">`, `<desc id="chart-desc">`,
 		"6 messages from", "87 days had none", "The numbers, day by day",
 		"where is the deploy runbook?", "who owns billing?", "asked in a private channel",
+		"answered, confidence 71 · 👎 did not help",
 		"Next scheduled runs", "every day at 02:00 UTC", "every day at 03:00 UTC",
 		fmt.Sprintf(`href="/organizations/%d/jobs"`, f.orgA.ID),
 	} {
