@@ -8,13 +8,17 @@ import (
 	"slices"
 
 	"lore/app/backfill"
+	"lore/app/documents"
+	"lore/app/jobs/importjob"
 	"lore/app/scheduler"
 	"lore/app/sync"
 	"lore/storage"
 )
 
 // jobKinds are the kinds of job the jobs page filters by, in its order.
-func jobKinds() []string { return []string{"backfill", "import", "retention", "extract"} }
+func jobKinds() []string {
+	return []string{backfill.Kind, importjob.Kind, scheduler.KindRetention, documents.Kind}
+}
 
 // jobsPage lists an organization's jobs and, for admins, starts them.
 type jobsPage struct {
