@@ -92,8 +92,10 @@ var fields = []Field{
 		Help: "Email the admins when a backfill fails."},
 	{Name: "weekly_digest_enabled", Group: GroupNotifications, Kind: Boolean, Default: false,
 		Help: "Email a weekly digest of questions and answers."},
-	{Name: "message_retention_days", Group: GroupRetention, Kind: Integer, Default: int64(365), Min: 30,
-		Help: "Messages older than this many days (at least 30) are deleted."},
+	// At most a century: a cutoff further back than time.Duration reaches
+	// (292 years) would wrap into the future and delete everything.
+	{Name: "message_retention_days", Group: GroupRetention, Kind: Integer, Default: int64(365), Min: 30, Max: 36500,
+		Help: "Messages older than this many days (30 to 36500) are deleted."},
 }
 
 // Table returns the field table, in the order the API and the settings

@@ -35,6 +35,7 @@ func TestValidate(t *testing.T) {
 		{`{"confidence_threshold": 100}`, "confidence_threshold", int64(100)},
 		{`{"backfill_days_back": 365}`, "backfill_days_back", int64(365)},
 		{`{"message_retention_days": 30}`, "message_retention_days", int64(30)},
+		{`{"message_retention_days": 36500}`, "message_retention_days", int64(36500)},
 		{`{"ai_response_length": "detailed"}`, "ai_response_length", "detailed"},
 		{`{"backfill_schedule": "*/15 * * * *"}`, "backfill_schedule", "*/15 * * * *"},
 		{`{"backfill_schedule": "0 2 * * MON-FRI"}`, "backfill_schedule", "0 2 * * MON-FRI"},
@@ -45,6 +46,11 @@ func TestValidate(t *testing.T) {
 		if err != nil || set[tc.field] != tc.want {
 			t.Errorf("Validate(%s) = %v, %v; want %s = %v", tc.body, set, err, tc.field, tc.want)
 		}
+	}
+	// a retention past what a time.Duration reaches would wrap its cutoff
+	// into the future: every message deleted
+	if _, err := settings.Validate(patch(t, `{"message_retention_days": 999999}`)); err == nil {
+		t.Errorf("message_retention_days 999999 accepted")
 	}
 	set, err := settings.Validate(patch(t, `{"custom_system_prompt": "   "}`))
 	if err != nil || set["custom_system_prompt"] != nil {
