@@ -210,7 +210,7 @@ func (h *handler) submitTestMail(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, notify.ErrNotConfigured):
 		h.redirect(w, r, "/instance#smtp", flash{"error", "No test mail was sent: no SMTP server is configured. Save one below (or set LORE_SMTP_URL)."})
 	case err != nil:
-		h.logger.Warn("test mail not sent", "error", err)
+		// the notify service has logged it
 		h.redirect(w, r, "/instance#smtp", flash{"error", "The test mail was not sent: " + err.Error()})
 	default:
 		h.redirect(w, r, "/instance#smtp", flash{"ok", fmt.Sprintf("A test mail went to %s through %s (%s settings, %d attempt(s)); the server said: %s",
