@@ -147,7 +147,11 @@ type chartBar struct {
 
 // Label is the bar's day and count in words.
 func (b chartBar) Label() string {
-	return b.Day.Format("Mon 2 Jan 2006") + ": " + b.Messages + " messages"
+	noun := " messages"
+	if b.Messages == "1" {
+		noun = " message"
+	}
+	return b.Day.Format("Mon 2 Jan 2006") + ": " + b.Messages + noun
 }
 
 // chartTick is a labelled point of an axis.

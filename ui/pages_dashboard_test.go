@@ -106,7 +106,7 @@ func TestDashboardPage(t *testing.T) {
 	if len(bars) != len(days) {
 		t.Fatalf("%d bars, want one per day with messages (%d): %q", len(bars), len(days), bars)
 	}
-	for i, want := range []string{"1 messages", "3 messages", "2 messages"} {
+	for i, want := range []string{"1 message", "3 messages", "2 messages"} {
 		if label := bars[i][1]; label != days[i].Format("Mon 2 Jan 2006")+": "+want {
 			t.Errorf("bar %d is %q, want %s of %s", i, label, want, days[i].Format(time.DateOnly))
 		}
@@ -192,6 +192,9 @@ func TestNewChart(t *testing.T) {
 	}
 	if c.From != day(0) || c.To != day(89) || c.Bars[2].Label() != "Tue 1 Dec 2026: 617 messages" {
 		t.Errorf("from %s to %s, last bar %q", c.From, c.To, c.Bars[2].Label())
+	}
+	if got := (chartBar{Day: day(3), Messages: "1"}).Label(); !strings.HasSuffix(got, ": 1 message") {
+		t.Errorf("a day of one message: %q", got)
 	}
 	empty := newChart(since, 90, nil)
 	if len(empty.Bars) != 0 || empty.Total != "0" || empty.Quiet != 90 || len(empty.YTicks) != 2 {
