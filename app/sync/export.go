@@ -294,8 +294,7 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	sum.Channels = len(folders)
 
 	if err := s.store.BulkIndexing(ctx, true); err != nil {
-		// what it had switched, switched back
-		return ImportSummary{}, errors.Join(err, s.store.BulkIndexing(context.WithoutCancel(ctx), false))
+		return ImportSummary{}, err
 	}
 	err = s.importDays(ctx, ex, ws, cutoff, &cp, run)
 	// Without ctx's cancellation: what was stored is indexed, and the merge
