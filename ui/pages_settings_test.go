@@ -109,7 +109,7 @@ func TestSettingsPageForEachRole(t *testing.T) {
 		}
 		wantContains(t, page, who.Email+"'s page",
 			`<option value="casual">casual</option>`, "One of professional, casual, technical. Default: professional.",
-			"From 0 to 100. Default: 40.", "At least 30. Default: 365.",
+			"From 0 to 100. Default: 40.", "From 30 to 36500. Default: 365.",
 			`value="0 2 * * *"`, "Runs every day at 02:00 UTC; next on ",
 			"Save the settings", `href="`+path+`"`,
 		)
@@ -276,7 +276,7 @@ func TestSettingsRetentionWarning(t *testing.T) {
 	}
 	// Below the minimum is an error beside the field, not a warning.
 	page = wantPage(t, b.post(path, settingsForm(map[string]string{"message_retention_days": "7"})), http.StatusUnprocessableEntity)
-	if !strings.Contains(page, `id="message_retention_days-error">message_retention_days must be at least 30</p>`) || strings.Contains(page, "This will delete") {
+	if !strings.Contains(page, `id="message_retention_days-error">message_retention_days must be 30-36500</p>`) || strings.Contains(page, "This will delete") {
 		t.Fatalf("7 days: %s", page)
 	}
 }
@@ -300,7 +300,7 @@ func TestSettingsPreview(t *testing.T) {
 		{"backfill_schedule=" + url.QueryEscape("0 25 * * *"), "backfill_schedule", "", "backfill_schedule must be a 5-field cron expression"},
 		{"message_retention_days=30", "message_retention_days", "This will delete 1,200 messages older than 30 days at the next run (", ""},
 		{"message_retention_days=60", "message_retention_days", "", ""},
-		{"message_retention_days=ten", "message_retention_days", "", "message_retention_days must be an integer; must be at least 30"},
+		{"message_retention_days=ten", "message_retention_days", "", "message_retention_days must be an integer; must be 30-36500"},
 	} {
 		got := decodeBody[map[string]fieldPreview](t, f.do(t, "GET", base+c.query, f.adminA.Token, ""), http.StatusOK)
 		p, ok := got[c.field]
