@@ -464,21 +464,23 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	var statements []statement
 	if last > through {
 		statements = append(statements,
-			// the indexed parents of new replies among their first ones
+			// the indexed thread rows whose context new messages change: a
+			// parent whose first replies they are among, the replies of a
+			// parent that came after them (one scan of the new rows)
 			statement{`INSERT INTO messages_fts_pending (message_id, reindex)
-			SELECT p.message_id, 1 FROM messages m CROSS JOIN messages p
-				ON p.workspace_id = m.workspace_id AND p.channel_id = m.channel_id AND p.ts = m.thread_ts
-			WHERE m.message_id > ?1 AND m.thread_ts <> m.ts AND p.message_id <= ?1
-			  AND (SELECT count(*) FROM messages r
-			       WHERE r.workspace_id = m.workspace_id AND r.channel_id = m.channel_id
-			         AND r.thread_ts = m.thread_ts AND r.ts < m.ts AND r.ts <> r.thread_ts) < ?2
-			ON CONFLICT DO NOTHING`, []any{through, contextReplies}},
-			// the indexed replies of new parents
-			statement{`INSERT INTO messages_fts_pending (message_id, reindex)
-			SELECT r.message_id, 1 FROM messages m CROSS JOIN messages r
-				ON r.workspace_id = m.workspace_id AND r.channel_id = m.channel_id AND r.thread_ts = m.ts
-			WHERE m.message_id > ?1 AND m.thread_ts = m.ts AND r.ts <> m.ts AND r.message_id <= ?1
-			ON CONFLICT DO NOTHING`, []any{through}})
+			WITH t AS MATERIALIZED (SELECT workspace_id, channel_id, ts, thread_ts FROM messages
+				WHERE message_id > ?1 AND thread_ts IS NOT NULL)
+			SELECT p.message_id, 1 FROM t CROSS JOIN messages p
+				ON p.workspace_id = t.workspace_id AND p.channel_id = t.channel_id AND p.ts = t.thread_ts
+			WHERE t.thread_ts <> t.ts AND p.message_id <= ?1
+			  AND (SELECT count(*) FROM messages r -- of p, so that only a parent found counts
+			       WHERE r.workspace_id = p.workspace_id AND r.channel_id = p.channel_id
+			         AND r.thread_ts = p.ts AND r.ts < t.ts AND r.ts <> r.thread_ts) < ?2
+			UNION ALL
+			SELECT r.message_id, 1 FROM t CROSS JOIN messages r
+				ON r.workspace_id = t.workspace_id AND r.channel_id = t.channel_id AND r.thread_ts = t.ts
+			WHERE t.thread_ts = t.ts AND r.ts <> t.ts AND r.message_id <= ?1
+			ON CONFLICT DO NOTHING`, []any{through, contextReplies}})
 		statements = append(statements, queued...)
 		statements = append(statements,
 			statement{indexRow + `
