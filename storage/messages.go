@@ -269,11 +269,18 @@ const putRowArgs = 7
 // putInsert is PutAll's insert of a chunk, followed by its rows of
 // putRowArgs values: only the chunk's workspace and channel are numbered
 // (the driver looks each value's name up in a list as long as the names).
-const putInsert = insertInto + `
-	SELECT ?1, ?2, v.column1, v.column2, v.column3, coalesce(v.column7->>'b', ''), coalesce(v.column7->>'a', ''),
-		v.column4, v.column5, coalesce(v.column7->>'s', ''), coalesce(v.column7->>'n', 0), coalesce(v.column7->>'o', 0),
-		coalesce(v.column7->>'r', 0), v.column7->>'l', coalesce(v.column7->>'e', 0), coalesce(v.column7->>'t', ''), v.column6
+var putInsert = insertInto + `
+	SELECT ?1, ?2, v.column1, v.column2, v.column3, ` + rareValue("b", "''") + `, ` + rareValue("a", "''") + `,
+		v.column4, v.column5, ` + rareValue("s", "''") + `, ` + rareValue("n", "0") + `, ` + rareValue("o", "0") + `,
+		` + rareValue("r", "0") + `, ` + rareValue("l", "NULL") + `, ` + rareValue("e", "0") + `, ` + rareValue("t", "''") + `, v.column6
 	FROM (VALUES `
+
+// rareValue is the rare value of PutAll's insert named key, zero when the row
+// has none: most rows have no rare values at all, and a NULL test costs
+// SQLite less than a JSON function's call.
+func rareValue(key, zero string) string {
+	return `CASE WHEN v.column7 IS NULL THEN ` + zero + ` ELSE coalesce(v.column7->>'` + key + `', ` + zero + `) END`
+}
 
 const putRowValues = `(?, ?, ?, ?, ?, ?, ?)`
 
