@@ -259,7 +259,7 @@ func bit(b bool) int {
 
 // putChunk is how many rows one statement of PutAll inserts: one statement
 // per row costs more in the driver than in SQLite.
-const putChunk = 64
+const putChunk = 128
 
 // putRowArgs is how many values a row of PutAll's insert takes: ts,
 // thread_ts, user_id, text, body, digest and the rare values; the chunk's
