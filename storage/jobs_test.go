@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 )
 
@@ -73,14 +72,7 @@ func TestJobsChecks(t *testing.T) {
 func TestMigration11KeepsJobsAndEndsRunningOnes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "lore.db"), migrationsFS(), discard, SkipMigrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.MigrateTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, 10)
 	for _, q := range []string{
 		`INSERT INTO organizations (name) VALUES ('Acme')`,
 		`INSERT INTO installations (workspace_id, org_id) VALUES ('T1', 1)`,

@@ -197,7 +197,11 @@ type Prepared struct {
 	// insert; nil when all are zero. Binding a value costs the driver more
 	// than SQLite's reading a field.
 	rare any
+	bad  error // why the message cannot be stored (a ts that is not Slack's), checked where it is prepared
 }
+
+// valid says why the message cannot be stored, if it cannot.
+func (p *Prepared) valid() error { return p.bad }
 
 // insertArgs is how many values a row of insertColumns takes.
 const insertArgs = 17
@@ -228,7 +232,13 @@ func Prepare(m Message) Prepared {
 	if m.LatestReply != "" {
 		latest = sql.NullString{String: m.LatestReply, Valid: true}
 	}
-	p := Prepared{Message: m,
+	var bad error
+	if _, err := TSTime(m.TS); err != nil {
+		bad = fmt.Errorf("storage: put message in %s/%s: %w", m.WorkspaceID, m.ChannelID, err)
+	} else if _, err := TSTime(m.ThreadTS); m.ThreadTS != "" && err != nil {
+		bad = fmt.Errorf("storage: put message %s/%s/%s: thread_ts: %w", m.WorkspaceID, m.ChannelID, m.TS, err)
+	}
+	p := Prepared{Message: m, bad: bad,
 		args: [insertArgs]any{m.WorkspaceID, m.ChannelID, m.TS, threadTS, m.UserID, m.BotID, m.AuthorName,
 			m.Text, body, m.Subtype, m.Noise, m.Bot, m.ReplyCount, latest, m.Edited, m.EditedTS, m.digest()}}
 	r := rareValues{BotID: m.BotID, AuthorName: m.AuthorName, Subtype: m.Subtype, Noise: bit(m.Noise), Bot: bit(m.Bot),
@@ -249,7 +259,7 @@ func bit(b bool) int {
 
 // putChunk is how many rows one statement of PutAll inserts: one statement
 // per row costs more in the driver than in SQLite.
-const putChunk = 64
+const putChunk = 128
 
 // putRowArgs is how many values a row of PutAll's insert takes: ts,
 // thread_ts, user_id, text, body, digest and the rare values; the chunk's
@@ -259,11 +269,18 @@ const putRowArgs = 7
 // putInsert is PutAll's insert of a chunk, followed by its rows of
 // putRowArgs values: only the chunk's workspace and channel are numbered
 // (the driver looks each value's name up in a list as long as the names).
-const putInsert = insertInto + `
-	SELECT ?1, ?2, v.column1, v.column2, v.column3, coalesce(v.column7->>'b', ''), coalesce(v.column7->>'a', ''),
-		v.column4, v.column5, coalesce(v.column7->>'s', ''), coalesce(v.column7->>'n', 0), coalesce(v.column7->>'o', 0),
-		coalesce(v.column7->>'r', 0), v.column7->>'l', coalesce(v.column7->>'e', 0), coalesce(v.column7->>'t', ''), v.column6
+var putInsert = insertInto + `
+	SELECT ?1, ?2, v.column1, v.column2, v.column3, ` + rareValue("b", "''") + `, ` + rareValue("a", "''") + `,
+		v.column4, v.column5, ` + rareValue("s", "''") + `, ` + rareValue("n", "0") + `, ` + rareValue("o", "0") + `,
+		` + rareValue("r", "0") + `, ` + rareValue("l", "NULL") + `, ` + rareValue("e", "0") + `, ` + rareValue("t", "''") + `, v.column6
 	FROM (VALUES `
+
+// rareValue is the rare value of PutAll's insert named key, zero when the row
+// has none: most rows have no rare values at all, and a NULL test costs
+// SQLite less than a JSON function's call.
+func rareValue(key, zero string) string {
+	return `CASE WHEN v.column7 IS NULL THEN ` + zero + ` ELSE coalesce(v.column7->>'` + key + `', ` + zero + `) END`
+}
 
 const putRowValues = `(?, ?, ?, ?, ?, ?, ?)`
 
@@ -287,8 +304,8 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResul
 		}
 		args = append(args[:0], first.WorkspaceID, first.ChannelID)
 		for i := range chunk {
-			if chunk[i].TS == "" {
-				return nil, fmt.Errorf("storage: put message in %s/%s: no ts", chunk[i].WorkspaceID, chunk[i].ChannelID)
+			if err := chunk[i].valid(); err != nil {
+				return nil, err
 			}
 			a := &chunk[i].args
 			args = append(args, a[2], a[3], a[4], a[7], a[8], a[16], chunk[i].rare)
@@ -371,10 +388,10 @@ func (w *MessageWriter) addStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 // inserted, a changed one (an edit) rewrites the row and its index entry, an
 // unchanged one writes nothing. Its channel must be stored.
 func (w *MessageWriter) Put(ctx context.Context, m Message) (PutResult, error) {
-	if m.TS == "" {
-		return 0, fmt.Errorf("storage: put message in %s/%s: no ts", m.WorkspaceID, m.ChannelID)
-	}
 	p := Prepare(m)
+	if err := p.valid(); err != nil {
+		return 0, err
+	}
 	return w.put(ctx, &p)
 }
 
@@ -406,40 +423,84 @@ func (w *MessageWriter) Delete(ctx context.Context, workspaceID, channelID, ts s
 }
 
 // contextReplies is how many of a thread's first replies lend their words to
-// the parent's context column; the triggers of migration 00012 count the same.
+// the parent's context column (indexPending and migration 00020 count the same).
 const contextReplies = 3
 
 // contextLimit bounds a context column, in bytes, so that a long parent does
 // not lengthen every reply's row (longer rows rank lower under bm25).
 const contextLimit = 2000
 
-// indexPending writes the index rows of the queued messages from what
-// messages now holds: the whole row each time (a contentless index cannot
-// update some columns), none for noise. CROSS JOIN keeps the queue the outer
-// loop: the planner would otherwise scan messages.
+// indexRow is the index row of messages m: its body, and its thread's
+// context (a reply its parent's words, a parent its first replies'), the
+// whole row each time (a contentless index cannot update some columns).
+const indexRow = `INSERT INTO messages_fts (rowid, body, context)
+	SELECT m.message_id, coalesce(m.body, m.text), substr(CASE
+		WHEN m.thread_ts IS NULL THEN ''
+		WHEN m.thread_ts <> m.ts THEN coalesce((SELECT coalesce(p.body, p.text) FROM messages p
+			WHERE p.workspace_id = m.workspace_id AND p.channel_id = m.channel_id AND p.ts = m.thread_ts), '')
+		ELSE coalesce((SELECT group_concat(body, ' ') FROM (SELECT coalesce(r.body, r.text) AS body FROM messages r
+			WHERE r.workspace_id = m.workspace_id AND r.channel_id = m.channel_id
+			  AND r.thread_ts = m.ts AND r.ts <> m.ts AND r.is_noise = 0
+			ORDER BY r.ts LIMIT ?2)), '')
+		END, 1, ?3)`
+
+// indexPending writes the index rows of the messages waiting for one: every
+// message above the index's watermark (message_index, migration 00020), and
+// the indexed ones queued in messages_fts_pending (edits, and the thread
+// rows whose context changed). The new messages first queue the indexed
+// thread rows they change: a parent whose first replies they are among, the
+// replies of a parent that arrived after them. None for noise. CROSS JOIN
+// keeps the named table the outer loop.
 func indexPending(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `
-		DELETE FROM messages_fts WHERE rowid IN (SELECT message_id FROM messages_fts_pending WHERE reindex = 1)`); err != nil {
+	var through, last int64
+	if err := tx.QueryRowContext(ctx, `SELECT indexed_through, (SELECT coalesce(max(message_id), 0) FROM messages)
+		FROM message_index`).Scan(&through, &last); err != nil {
 		return fmt.Errorf("storage: index messages: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO messages_fts (rowid, body, context)
-		SELECT m.message_id, coalesce(m.body, m.text), substr(CASE
-			WHEN m.thread_ts IS NULL THEN ''
-			WHEN m.thread_ts <> m.ts THEN coalesce((SELECT coalesce(p.body, p.text) FROM messages p
-				WHERE p.workspace_id = m.workspace_id AND p.channel_id = m.channel_id AND p.ts = m.thread_ts), '')
-			ELSE coalesce((SELECT group_concat(body, ' ') FROM (SELECT coalesce(r.body, r.text) AS body FROM messages r
-				WHERE r.workspace_id = m.workspace_id AND r.channel_id = m.channel_id
-				  AND r.thread_ts = m.ts AND r.ts <> m.ts AND r.is_noise = 0
-				ORDER BY r.ts LIMIT ?)), '')
-			END, 1, ?)
+	type statement struct {
+		q    string
+		args []any
+	}
+	queued := []statement{
+		{`DELETE FROM messages_fts WHERE rowid IN (SELECT message_id FROM messages_fts_pending WHERE message_id <= ?1)`,
+			[]any{through}},
+		{indexRow + `
 		FROM messages_fts_pending q CROSS JOIN messages m ON m.message_id = q.message_id
-		WHERE m.is_noise = 0`, contextReplies, contextLimit)
-	if err != nil {
-		return fmt.Errorf("storage: index messages: %w", err)
+		WHERE q.message_id <= ?1 AND m.is_noise = 0`, []any{through, contextReplies, contextLimit}},
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts_pending`); err != nil {
-		return fmt.Errorf("storage: index messages: %w", err)
+	var statements []statement
+	if last > through {
+		statements = append(statements,
+			// the indexed thread rows whose context new messages change: a
+			// parent whose first replies they are among, the replies of a
+			// parent that came after them (one scan of the new rows)
+			statement{`INSERT INTO messages_fts_pending (message_id, reindex)
+			WITH t AS MATERIALIZED (SELECT workspace_id, channel_id, ts, thread_ts FROM messages
+				WHERE message_id > ?1 AND thread_ts IS NOT NULL)
+			SELECT p.message_id, 1 FROM t CROSS JOIN messages p
+				ON p.workspace_id = t.workspace_id AND p.channel_id = t.channel_id AND p.ts = t.thread_ts
+			WHERE t.thread_ts <> t.ts AND p.message_id <= ?1
+			  AND (SELECT count(*) FROM messages r -- of p, so that only a parent found counts
+			       WHERE r.workspace_id = p.workspace_id AND r.channel_id = p.channel_id
+			         AND r.thread_ts = p.ts AND r.ts < t.ts AND r.ts <> r.thread_ts) < ?2
+			UNION ALL
+			SELECT r.message_id, 1 FROM t CROSS JOIN messages r
+				ON r.workspace_id = t.workspace_id AND r.channel_id = t.channel_id AND r.thread_ts = t.ts
+			WHERE t.thread_ts = t.ts AND r.ts <> t.ts AND r.message_id <= ?1
+			ON CONFLICT DO NOTHING`, []any{through, contextReplies}})
+		statements = append(statements, queued...)
+		statements = append(statements,
+			statement{indexRow + `
+			FROM messages m WHERE m.message_id > ?1 AND m.is_noise = 0`, []any{through, contextReplies, contextLimit}},
+			statement{`UPDATE message_index SET indexed_through = ?`, []any{last}})
+	} else {
+		statements = queued
+	}
+	statements = append(statements, statement{`DELETE FROM messages_fts_pending`, nil})
+	for _, st := range statements {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("storage: index messages: %w", err)
+		}
 	}
 	return nil
 }
@@ -491,30 +552,101 @@ func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 }
 
 // OptimizeIndex merges the index's segments into one, after a bulk load
-// (FTS5's 'optimize'), then refreshes the document frequencies.
+// (FTS5's 'optimize'), and refreshes the document frequencies. It reads them
+// on a reader connection while the writer merges: a merge changes no
+// message's terms, and the read, a scan of the whole index, then costs the
+// writer nothing.
 func (s *Store) OptimizeIndex(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`); err != nil {
+	read := make(chan termCounts, 1)
+	go func() { read <- s.readTermCounts(ctx) }()
+	_, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`)
+	counts := <-read
+	if err != nil {
 		return fmt.Errorf("storage: optimize index: %w", err)
 	}
-	return s.RefreshTermStats(ctx)
+	return s.writeTermCounts(ctx, counts)
 }
 
 // RefreshTermStats recomputes every indexed term's document frequency, and the
-// number of indexed messages, from the index, in one transaction.
+// number of indexed messages, from the index.
 func (s *Store) RefreshTermStats(ctx context.Context) error {
-	return s.Tx(ctx, func(tx *Tx) error {
-		for _, q := range []string{
-			`DELETE FROM message_terms`,
-			`INSERT INTO message_terms (term, documents) SELECT term, doc FROM messages_fts_vocab`,
-			`UPDATE message_term_stats SET documents = (SELECT count(*) FROM messages WHERE is_noise = 0),
-				refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
-		} {
-			if _, err := tx.tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("storage: refresh term statistics: %w", err)
+	return s.writeTermCounts(ctx, s.readTermCounts(ctx))
+}
+
+// termCounts are the index's document frequencies as one read saw them.
+type termCounts struct {
+	terms     []string
+	documents []int64
+	messages  int64 // indexed messages
+	err       error
+}
+
+// readTermCounts reads every term's document frequency from the index, and
+// the number of indexed messages, in one read transaction.
+func (s *Store) readTermCounts(ctx context.Context) (c termCounts) {
+	fail := func(err error) termCounts {
+		return termCounts{err: fmt.Errorf("storage: refresh term statistics: %w", err)}
+	}
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback() // read only
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE is_noise = 0`).Scan(&c.messages); err != nil {
+		return fail(err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT term, doc FROM messages_fts_vocab`)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var term string
+		var docs int64
+		if err := rows.Scan(&term, &docs); err != nil {
+			return fail(err)
+		}
+		c.terms, c.documents = append(c.terms, term), append(c.documents, docs)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return c
+}
+
+// termChunk is how many terms one statement of writeTermCounts inserts.
+const termChunk = 400
+
+// writeTermCounts replaces the stored document frequencies with c, in one
+// transaction.
+func (s *Store) writeTermCounts(ctx context.Context, c termCounts) error {
+	if c.err != nil {
+		return c.err
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM message_terms`); err != nil {
+			return err
+		}
+		args := make([]any, 0, 2*termChunk)
+		for start := 0; start < len(c.terms); start += termChunk {
+			end := min(start+termChunk, len(c.terms))
+			args = args[:0]
+			for i := start; i < end; i++ {
+				args = append(args, c.terms[i], c.documents[i])
+			}
+			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO message_terms (term, documents) VALUES (?, ?)`+
+				strings.Repeat(", (?, ?)", end-start-1), args...); err != nil {
+				return err
 			}
 		}
-		return nil
+		_, err := tx.tx.ExecContext(ctx, `UPDATE message_term_stats SET documents = ?,
+			refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`, c.messages)
+		return err
 	})
+	if err != nil {
+		return fmt.Errorf("storage: refresh term statistics: %w", err)
+	}
+	return nil
 }
 
 // TermStats is the document frequencies of some index terms.

@@ -368,3 +368,75 @@ func TestBulkIndexingSwitchesAndRestores(t *testing.T) {
 		t.Errorf("after a load: wal_autocheckpoint %d, automerge %d, %d loads", a, m, s.bulkLoads.Load())
 	}
 }
+
+func TestMigrationRebuildsTheIndexUnderAWatermark(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openAt(t, 19)
+	seedWorkspace(t, s, "T1")
+	for _, q := range []string{
+		`INSERT INTO channels (workspace_id, channel_id, name) VALUES ('T1', 'C1', 'deploys')`,
+		// as 00012's triggers left them: queued, not yet indexed
+		`INSERT INTO messages (workspace_id, channel_id, ts, thread_ts, text) VALUES
+			('T1', 'C1', '1.1', '1.1', 'where is the quarterly runbook'),
+			('T1', 'C1', '1.2', '1.1', 'moved to notion'),
+			('T1', 'C1', '1.3', NULL, 'lunch at noon')`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "runbook"); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"1.1", "1.2"}) {
+		t.Fatalf("runbook matches %v, want the parent and, by its context, the reply", got)
+	}
+	if got := search(t, s, "notion"); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"1.1", "1.2"}) {
+		t.Fatalf("notion matches %v, want the reply and, by its context, the parent", got)
+	}
+	var through, pending int64
+	s.read.QueryRow(`SELECT indexed_through, (SELECT count(*) FROM messages_fts_pending) FROM message_index`).Scan(&through, &pending)
+	if through != 3 || pending != 0 {
+		t.Fatalf("indexed through %d with %d queued, want 3 and 0", through, pending)
+	}
+	// A new message after the migration is indexed above the watermark.
+	put(t, s, msg("1.4", "", "the quarterly review moved"))
+	if got := search(t, s, "quarterly"); len(got) != 3 {
+		t.Fatalf("quarterly matches %v, want three", got)
+	}
+	// Down and up again keeps every message findable.
+	if err := s.MigrateTo(ctx, 19); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(t, s, "quarterly"); len(got) != 3 {
+		t.Fatalf("after down and up, quarterly matches %v, want three", got)
+	}
+}
+
+func TestNewIdsStayAboveTheWatermark(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	put(t, s, msg("1.1", "", "alpha"), msg("1.2", "", "bravo"))
+	// The newest message goes; the next one must not take its id, or it
+	// would sit at or below the watermark, never indexed.
+	err := s.WriteMessages(context.Background(), func(w *MessageWriter) error {
+		_, err := w.Delete(context.Background(), "T1", "C1", "1.2")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, msg("1.3", "", "charlie"))
+	if got := search(t, s, "charlie"); !slices.Equal(got, []string{"1.3"}) {
+		t.Fatalf("charlie matches %v, want the new message", got)
+	}
+	if got := search(t, s, "bravo"); len(got) != 0 {
+		t.Fatalf("bravo matches %v after its deletion", got)
+	}
+}

@@ -34,6 +34,21 @@ func openTest(t testing.TB) *Store {
 	return s
 }
 
+// openAt opens a fresh database file migrated to version only: to show
+// what a later migration does with rows an older schema held.
+func openAt(t testing.TB, version int64) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "lore.db"), migrationsFS(), discard, SkipMigrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.MigrateTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func tables(t *testing.T, s *Store) []string {
 	t.Helper()
 	rows, err := s.read.Query(`SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY name`)
@@ -262,7 +277,7 @@ func TestEveryOtherCheckRejectsBadValues(t *testing.T) {
 		{`UPDATE channels SET is_archived = -1`, `UPDATE channels SET is_archived = 1`},
 		{`INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, edited) VALUES ('T1', 'C1', '1.1', 1)`},
 		{`INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '1.2', 2)`, `INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '1.2', 1)`},
-		{`INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '2026-03-02')`, `INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '1790530909.253340')`},
+		{`INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '')`, `INSERT INTO messages (workspace_id, channel_id, ts) VALUES ('T1', 'C1', '1790530909.253340')`},
 		{`INSERT INTO messages (workspace_id, channel_id, ts, reply_count) VALUES ('T1', 'C1', '1.3', -1)`, `INSERT INTO messages (workspace_id, channel_id, ts, reply_count) VALUES ('T1', 'C1', '1.3', 2)`},
 		{`UPDATE documents SET size_bytes = -1`, `UPDATE documents SET size_bytes = 10`},
 		{`INSERT INTO chunks (document_id, position, text) VALUES (1, -1, 'x')`, `INSERT INTO chunks (document_id, position, text) VALUES (1, 0, 'x')`},

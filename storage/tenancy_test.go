@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -106,14 +105,7 @@ func TestDeletingAWorkspaceKeepsItsQuestions(t *testing.T) {
 func TestMigrationKeepsJobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "lore.db"), migrationsFS(), discard, SkipMigrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.MigrateTo(ctx, 9); err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, 9)
 	for _, q := range []string{
 		`INSERT INTO organizations (org_id, name) VALUES (1, 'A'), (2, 'B')`,
 		`INSERT INTO installations (workspace_id, org_id) VALUES ('TA1', 1)`,

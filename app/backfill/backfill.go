@@ -306,6 +306,14 @@ func (s *Service) handle(ctx context.Context, raw []byte, job jobs.Run) (jobs.Ou
 
 	err = r.execute(ctx)
 	r.report()
+	if r.changed() {
+		// The answers' query planner weighs words by these frequencies; a
+		// workspace only backfilled had none. Also after a stop or failure:
+		// what was stored stays.
+		if serr := s.store.RefreshTermStats(context.WithoutCancel(ctx)); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
 	var rej errRejected
 	if errors.As(err, &rej) {
 		if merr := s.creds.Rejected(context.WithoutCancel(ctx), conn, rej.code); merr != nil {
@@ -329,6 +337,13 @@ func (s *Service) handle(ctx context.Context, raw []byte, job jobs.Run) (jobs.Ou
 		sum.Notes = []string{}
 	}
 	return jobs.Outcome{Partial: len(sum.Failed) > 0, Detail: sum, Summary: sum.Line()}, nil
+}
+
+// changed tells whether the run stored, changed or deleted any message.
+func (r *run) changed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sum.MessagesNew+r.sum.MessagesUpdated+r.sum.MessagesDeleted > 0
 }
 
 // tsOf is t as a Slack ts.

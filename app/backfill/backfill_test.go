@@ -80,6 +80,10 @@ func TestBackfillStoresEveryMessageOnce(t *testing.T) {
 			t.Errorf("%s sync state = %+v, want a finished run", c.ID, c)
 		}
 	}
+	// The query planner's document frequencies count what was stored.
+	if st, err := e.store.TermStats(context.Background(), nil); err != nil || st.Documents != s.MessagesNew {
+		t.Errorf("term statistics count %d messages (%v), want %d", st.Documents, err, s.MessagesNew)
+	}
 	if u, err := e.store.ListSlackUsers(context.Background(), ws); err != nil || len(u) != 2 || u[0].RealName != "Maya Chen" {
 		t.Errorf("users = %+v, %v", u, err)
 	}
