@@ -314,5 +314,8 @@ func (a *App) Close() error {
 	if a.Answers != nil {
 		a.Answers.Close()
 	}
+	if a.Documents != nil {
+		a.Documents.Close()
+	}
 	return a.Store.Close()
 }

@@ -243,8 +243,8 @@ type ChunkHit struct {
 
 // SearchChunks returns the organization's chunks matching an FTS5 query,
 // best first. Only the organization's documents are ever read.
-func (s *Store) SearchChunks(ctx context.Context, orgID int64, match string, limit int) ([]ChunkHit, error) {
-	rows, err := s.read.QueryContext(ctx, `
+func (q *Searcher) SearchChunks(ctx context.Context, orgID int64, match string, limit int) ([]ChunkHit, error) {
+	rows, err := q.query(ctx, `
 		SELECT d.document_id, d.title, d.filename, c.chunk_id, c.position, c.section, c.page, c.page_end, c.text, bm25(chunks_fts)
 		FROM chunks_fts f JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.document_id = c.document_id
 		WHERE chunks_fts MATCH ? AND d.org_id = ? ORDER BY bm25(chunks_fts) LIMIT ?`, match, orgID, limit)

@@ -16,7 +16,9 @@ func newDoc(orgID int64, filename, sha string, texts ...string) NewDocument {
 
 func chunkTexts(t *testing.T, s *Store, orgID int64, match string) []string {
 	t.Helper()
-	hits, err := s.SearchChunks(context.Background(), orgID, match, 10)
+	q := s.Searcher()
+	defer q.Close()
+	hits, err := q.SearchChunks(context.Background(), orgID, match, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

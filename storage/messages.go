@@ -513,7 +513,8 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 // one per indexing transaction), and OptimizeIndex merges everything once at
 // the end, which it must do anyway. The merge settings are stored with the
 // index, so an interrupted load that leaves them on costs only unmerged
-// segments until the next write merges them.
+// segments until ResetIndexMerging (at the job runner's start) or the
+// resumed load puts them back.
 // The write connection's commits do not checkpoint during a load (each
 // checkpoint copied pages and synced the files on the writer's time, every
 // few commits): the WAL watcher checkpoints beside the writer instead
@@ -533,19 +534,34 @@ func (s *Store) BulkIndexing(ctx context.Context, on bool) error {
 	} else if s.bulkLoads.Add(-1) < 0 {
 		s.bulkLoads.Store(0)
 	}
-	for _, q := range []struct {
-		key   string
-		value int
-	}{{"automerge", automerge}, {"crisismerge", crisis}} {
-		if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)`, q.key, q.value); err != nil {
-			return fmt.Errorf("storage: index %s: %w", q.key, err)
-		}
+	if err := s.indexMerging(ctx, automerge, crisis); err != nil {
+		return err
 	}
 	if !on && s.wal != nil {
 		// What the load wrote, copied now beside the writers rather than by
 		// the next commit's automatic checkpoint.
 		if _, err := s.wal.side.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 			return fmt.Errorf("storage: bulk load: checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// ResetIndexMerging puts the index's merge policy back to FTS5's defaults:
+// a bulk load a crash stopped leaves its own (no merging) stored with the
+// index. Called where no load can run yet, as the job runner starts.
+func (s *Store) ResetIndexMerging(ctx context.Context) error {
+	return s.indexMerging(ctx, 4, 16) // FTS5's defaults
+}
+
+// indexMerging stores the index's automerge and crisismerge settings.
+func (s *Store) indexMerging(ctx context.Context, automerge, crisis int) error {
+	for _, q := range []struct {
+		key   string
+		value int
+	}{{"automerge", automerge}, {"crisismerge", crisis}} {
+		if _, err := s.write.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)`, q.key, q.value); err != nil {
+			return fmt.Errorf("storage: index %s: %w", q.key, err)
 		}
 	}
 	return nil

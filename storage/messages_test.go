@@ -367,6 +367,18 @@ func TestBulkIndexingSwitchesAndRestores(t *testing.T) {
 	if a, m := settings(); a != 1000 || m != 4 || s.bulkLoads.Load() != 0 {
 		t.Errorf("after a load: wal_autocheckpoint %d, automerge %d, %d loads", a, m, s.bulkLoads.Load())
 	}
+
+	// A load a crash stopped leaves the index's own setting behind; the
+	// next start puts it back.
+	if err := s.BulkIndexing(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ResetIndexMerging(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, m := settings(); m != 4 {
+		t.Errorf("after ResetIndexMerging: automerge %d", m)
+	}
 }
 
 func TestMigrationRebuildsTheIndexUnderAWatermark(t *testing.T) {

@@ -167,20 +167,37 @@ func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope
 	return hits, s.rankRecent(ctx, p, hits)
 }
 
-// stemMap is the index term of every word of lists, in one stemming pass.
+// stemMap is the index term of every word of lists, in one stemming pass:
+// the cache's under one lock, FTS5's tokenizer's for the words it lacks.
 func (s *Service) stemMap(ctx context.Context, lists ...[]string) (map[string]string, error) {
-	var all []string
+	n := 0
 	for _, l := range lists {
-		all = append(all, l...)
+		n += len(l)
 	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	stems, err := s.stems(ctx, all)
+	stemOf := make(map[string]string, n/2)
+	var missing []string
+	s.mu.Lock()
+	for _, l := range lists {
+		for _, w := range l {
+			if _, done := stemOf[w]; done {
+				continue
+			}
+			st, ok := s.stemCache[w]
+			if !ok {
+				missing = append(missing, w)
+			}
+			stemOf[w] = st
+		}
+	}
+	s.mu.Unlock()
+	if len(missing) == 0 {
+		return stemOf, nil
+	}
+	stems, err := s.stems(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
-	stemOf := make(map[string]string, len(all))
-	for i, w := range all {
+	for i, w := range missing {
 		stemOf[w] = stems[i]
 	}
 	return stemOf, nil

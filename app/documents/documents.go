@@ -42,6 +42,7 @@ type Options struct {
 // Service stores, extracts, lists, deletes and searches documents.
 type Service struct {
 	store  *storage.Store
+	search *storage.Searcher
 	runner *jobs.Runner
 	logger *slog.Logger
 	dir    string
@@ -53,12 +54,15 @@ type Service struct {
 // (an interrupted extraction starts again from the file), the uploaded
 // file removed once its job has ended.
 func New(store *storage.Store, runner *jobs.Runner, logger *slog.Logger, opts Options) *Service {
-	s := &Service{store: store, runner: runner, logger: logger, dir: opts.UploadDir, chunks: opts.Chunks,
+	s := &Service{store: store, search: store.Searcher(), runner: runner, logger: logger, dir: opts.UploadDir, chunks: opts.Chunks,
 		x: extractor{pdf: pdfReader{child: opts.Child, limits: opts.PDF.withDefaults(), logger: logger}}}
 	runner.Register(Kind, s.runExtract, true)
 	runner.OnDiscard(Kind, discard)
 	return s
 }
+
+// Close releases the service's prepared searches.
+func (s *Service) Close() error { return s.search.Close() }
 
 // UploadDir is where uploaded documents wait for their extraction: apart
 // from the Slack exports' folder, whose sweep knows only import jobs.

@@ -19,7 +19,7 @@ func (s *Service) Retrieve(ctx context.Context, q answers.Query) ([]answers.Hit,
 	if limit <= 0 || limit > maxHits {
 		limit = maxHits
 	}
-	rows, err := s.store.SearchChunks(ctx, q.OrgID, q.Match, limit)
+	rows, err := s.search.SearchChunks(ctx, q.OrgID, q.Match, limit)
 	if err != nil {
 		return nil, fmt.Errorf("documents: retrieve: %w", err)
 	}

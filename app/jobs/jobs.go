@@ -329,6 +329,11 @@ func (r *Runner) Stop(ctx context.Context) error {
 // back to the queue with its checkpoint, unless it was started
 // MaxAttempts times already; any other ends failed ("interrupted").
 func (r *Runner) Recover(ctx context.Context) error {
+	// No job of this runner runs yet: a bulk load a crash stopped may have
+	// left the index unmerging; the load, resumed, switches it off again.
+	if err := r.store.ResetIndexMerging(ctx); err != nil {
+		return err
+	}
 	orphans, err := r.store.ListRunningJobs(ctx)
 	if err != nil {
 		return err

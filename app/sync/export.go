@@ -325,7 +325,8 @@ func (s *Service) ImportExport(ctx context.Context, path string, target ImportTa
 	sum.Channels = len(folders)
 
 	if err := s.store.BulkIndexing(ctx, true); err != nil {
-		return ImportSummary{}, err
+		// what it had switched, switched back
+		return ImportSummary{}, errors.Join(err, s.store.BulkIndexing(context.WithoutCancel(ctx), false))
 	}
 	err = s.importDays(ctx, ex, ws, cutoff, &cp, run)
 	// Without ctx's cancellation: what was stored is indexed, and the merge
