@@ -108,6 +108,12 @@ type Scheduler struct {
 	mu      sync.Mutex
 	gs      gocron.Scheduler // nil until started
 	entries map[string]entry // by name, what gocron has now
+	// run is the context of the jobs gocron runs, cancelled by Stop. The
+	// jobs take it from here rather than as gocron's context parameter:
+	// gocron rewrites that parameter as it stops, racing a job still
+	// running.
+	run    context.Context
+	cancel context.CancelFunc
 }
 
 // entry is one scheduled job as gocron has it.
@@ -170,20 +176,24 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	s.gs = gs
-	if err := s.reconcileLocked(ctx, true); err != nil {
+	s.run, s.cancel = context.WithCancel(context.Background())
+	fail := func(err error) error {
+		s.cancel()
 		gs.Shutdown()
-		s.gs = nil
+		s.gs, s.run, s.cancel = nil, nil, nil
 		return err
 	}
+	if err := s.reconcileLocked(ctx, true); err != nil {
+		return fail(err)
+	}
+	run := s.run
 	if _, err := gs.NewJob(gocron.DurationJob(s.opts.ReconcileEvery),
-		gocron.NewTask(func(ctx context.Context) {
-			if err := s.Reschedule(ctx); err != nil {
+		gocron.NewTask(func() {
+			if err := s.Reschedule(run); err != nil && run.Err() == nil {
 				s.logger.Warn("schedule not reconciled", slog.Any("error", err))
 			}
 		}), gocron.WithName(reconcileJob)); err != nil {
-		gs.Shutdown()
-		s.gs = nil
-		return fmt.Errorf("scheduler: %w", err)
+		return fail(fmt.Errorf("scheduler: %w", err))
 	}
 	gs.Start()
 	s.logger.Info("scheduler started", "jobs", len(s.entries))
@@ -192,16 +202,19 @@ func (s *Scheduler) Start(ctx context.Context) error {
 
 // Stop stops the scheduler: no job starts any more, and running ones are
 // cancelled and waited for (at most StopTimeout). Jobs the runner runs are
-// the runner's to stop.
+// the runner's to stop. It waits without holding the scheduler's lock: the
+// reconcile job, if running, needs it to end.
 func (s *Scheduler) Stop() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.gs == nil {
+	gs, cancel := s.gs, s.cancel
+	s.gs, s.run, s.cancel = nil, nil, nil
+	s.entries = map[string]entry{}
+	s.mu.Unlock()
+	if gs == nil {
 		return nil
 	}
-	err := s.gs.Shutdown()
-	s.gs = nil
-	s.entries = map[string]entry{}
+	cancel()
+	err := gs.Shutdown()
 	if err != nil {
 		return fmt.Errorf("scheduler: stop: %w", err)
 	}
@@ -273,9 +286,9 @@ func (s *Scheduler) reconcileLocked(ctx context.Context, startup bool) error {
 		}
 		var j gocron.Job
 		if ok {
-			j, err = s.gs.Update(have.id, gocron.CronJob(d.cron, false), gocron.NewTask(s.task(d)), opts...)
+			j, err = s.gs.Update(have.id, gocron.CronJob(d.cron, false), gocron.NewTask(s.task(s.run, d)), opts...)
 		} else {
-			j, err = s.gs.NewJob(gocron.CronJob(d.cron, false), gocron.NewTask(s.task(d)), opts...)
+			j, err = s.gs.NewJob(gocron.CronJob(d.cron, false), gocron.NewTask(s.task(s.run, d)), opts...)
 		}
 		if err != nil {
 			return fmt.Errorf("scheduler: schedule %s (%q): %w", d.name, d.cron, err)
@@ -355,8 +368,8 @@ func (s *Scheduler) instanceTask(fn func(ctx context.Context, now time.Time) (st
 
 // task is what gocron runs for d: d's work, then its outcome stored and
 // logged. An error is the outcome, not gocron's business beyond its log.
-func (s *Scheduler) task(d def) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
+func (s *Scheduler) task(ctx context.Context, d def) func() error {
+	return func() error {
 		at := s.clock.Now().UTC()
 		outcome, detail, err := d.run(ctx, at)
 		if err != nil {
