@@ -155,14 +155,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	address := "http://" + displayAddr(ln.Addr())
+	// read before the line that says Lore runs: whoever waits for that line
+	// may stop the server at once
+	token, err := a.Accounts.SetupToken(ctx)
+	if err != nil {
+		return err
+	}
 	if cfg.PublicURL != "" {
 		fmt.Fprintf(env.Stdout, "Lore is running at %s (public URL %s)\n", address, cfg.PublicURL)
 	} else {
 		fmt.Fprintf(env.Stdout, "Lore is running at %s\n", address)
 	}
-	if err := printSetupLink(ctx, env, a, address); err != nil {
-		return err
-	}
+	printSetupLink(env, a, address, token)
 	offerEnvImport(env)
 	logger.Info("serving", "url", address, "public_url", cfg.PublicURL, "data_dir", cfg.DataDir)
 	if *openBrowser && desktop(runtime.GOOS, env.Getenv) {
@@ -210,20 +214,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// printSetupLink prints, while the instance has no user, the link that lets
-// the first signup come from another machine (from this one it needs no
-// token). It goes to stdout, not the log: the token is a secret while it
-// lasts.
-func printSetupLink(ctx context.Context, env Env, a *app.App, address string) error {
-	token, err := a.Accounts.SetupToken(ctx)
-	if err != nil || token == "" {
-		return err
+// printSetupLink prints, while the instance has no user (a setup token),
+// the link that lets the first signup come from another machine (from this
+// one it needs no token). It goes to stdout, not the log: the token is a
+// secret while it lasts.
+func printSetupLink(env Env, a *app.App, address, token string) {
+	if token == "" {
+		return
 	}
 	if a.Config.PublicURL != "" {
 		address = a.Config.PublicURL
 	}
 	fmt.Fprintf(env.Stdout, "No account exists yet. Create the first one from this machine, or from another with the setup token: open %s/?setup=%s\n", address, token)
-	return nil
 }
 
 // displayAddr turns a listening address into one a browser can open: a
