@@ -74,6 +74,7 @@ type MessageWriter struct {
 	tx     *sql.Tx
 	upsert *sql.Stmt
 	delete *sql.Stmt
+	lastID *sql.Stmt         // the highest message_id ever used
 	adds   map[int]*sql.Stmt // multi-row inserts by row count, for PutAll
 }
 
@@ -175,12 +176,19 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
 		upsert.Close()
 		return nil, fmt.Errorf("storage: prepare message delete: %w", err)
 	}
-	return &MessageWriter{tx: tx, upsert: upsert, delete: del, adds: map[int]*sql.Stmt{}}, nil
+	lastID, err := tx.PrepareContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)`)
+	if err != nil {
+		upsert.Close()
+		del.Close()
+		return nil, fmt.Errorf("storage: prepare message writer: %w", err)
+	}
+	return &MessageWriter{tx: tx, upsert: upsert, delete: del, lastID: lastID, adds: map[int]*sql.Stmt{}}, nil
 }
 
 func (w *MessageWriter) close() {
 	w.upsert.Close()
 	w.delete.Close()
+	w.lastID.Close()
 	for _, st := range w.adds {
 		st.Close()
 	}
@@ -310,11 +318,15 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResul
 			a := &chunk[i].args
 			args = append(args, a[2], a[3], a[4], a[7], a[8], a[16], chunk[i].rare)
 		}
+		var before int64
+		if err := w.lastID.QueryRowContext(ctx).Scan(&before); err != nil {
+			return nil, fmt.Errorf("storage: put messages: %w", err)
+		}
 		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: put messages: %w", err)
 		}
-		inserted, err := w.insertedOf(ctx, res, len(chunk))
+		inserted, err := w.insertedOf(ctx, res, len(chunk), before)
 		if err != nil {
 			return nil, err
 		}
@@ -333,10 +345,11 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) ([]PutResul
 }
 
 // insertedOf returns the ts of the rows a chunk's insert of n rows stored,
-// nil when it stored all of them. The rows one statement inserts have
-// consecutive rowids ending at the last one it inserted (SQLite gives each
-// new row the largest rowid plus one).
-func (w *MessageWriter) insertedOf(ctx context.Context, res sql.Result, n int) (map[string]bool, error) {
+// nil when it stored all of them: those with an id above before, the
+// highest id used before the insert (AUTOINCREMENT ids only grow; a row the
+// insert skipped may still have used one up, so the new ids need not be
+// consecutive).
+func (w *MessageWriter) insertedOf(ctx context.Context, res sql.Result, n int, before int64) (map[string]bool, error) {
 	stored, err := res.RowsAffected()
 	if err != nil {
 		return nil, fmt.Errorf("storage: put messages: %w", err)
@@ -348,11 +361,7 @@ func (w *MessageWriter) insertedOf(ctx context.Context, res sql.Result, n int) (
 	if stored == 0 {
 		return inserted, nil
 	}
-	last, err := res.LastInsertId()
-	if err != nil {
-		return nil, fmt.Errorf("storage: put messages: %w", err)
-	}
-	rows, err := w.tx.QueryContext(ctx, `SELECT ts FROM messages WHERE message_id > ? AND message_id <= ?`, last-stored, last)
+	rows, err := w.tx.QueryContext(ctx, `SELECT ts FROM messages WHERE message_id > ?`, before)
 	if err != nil {
 		return nil, fmt.Errorf("storage: put messages: %w", err)
 	}

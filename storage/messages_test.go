@@ -273,6 +273,18 @@ func TestPutAllTellsNewUpdatedUnchanged(t *testing.T) {
 	if want := []PutResult{PutUnchanged, PutUpdated, PutNew, PutUnchanged}; !slices.Equal(got, want) {
 		t.Errorf("PutAll: %v, want %v", got, want)
 	}
+	// A new message before one stored: the stored one's skipped row still
+	// uses up an id, so the new ones' ids are not consecutive.
+	err = s.WriteMessages(ctx, func(w *MessageWriter) (err error) {
+		got, err = w.PutAll(ctx, prepared(msg("0.5", "", "half"), msg("1.0", "", "one"), msg("4.0", "", "four")))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []PutResult{PutNew, PutUnchanged, PutNew}; !slices.Equal(got, want) {
+		t.Errorf("PutAll with a stored message between new ones: %v, want %v", got, want)
+	}
 }
 
 func prepared(msgs ...Message) []Prepared {
