@@ -306,12 +306,13 @@ func (s *Service) handle(ctx context.Context, raw []byte, job jobs.Run) (jobs.Ou
 
 	err = r.execute(ctx)
 	r.report()
-	if r.changed() {
+	if r.changed() && ctx.Err() == nil {
 		// The answers' query planner weighs words by these frequencies; a
-		// workspace only backfilled had none. Also after a stop or failure:
-		// what was stored stays.
-		if serr := s.store.RefreshTermStats(context.WithoutCancel(ctx)); serr != nil {
-			err = errors.Join(err, serr)
+		// workspace only backfilled had none. Also after a failure: what was
+		// stored stays. Not the job's outcome: the messages are stored, and
+		// the next run refreshes them again.
+		if serr := s.store.RefreshTermStats(ctx); serr != nil {
+			r.logger.Warn("term statistics not refreshed", slog.Any("error", serr))
 		}
 	}
 	var rej errRejected
