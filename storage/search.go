@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -136,7 +137,18 @@ func scanHit(row interface{ Scan(...any) error }, rank *float64) (MessageHit, er
 // first under the index's rank (bm25 over body and thread context, weighted
 // 1 and 1.5), at most limit of them.
 func (q *Searcher) SearchScoped(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
-	return q.search(ctx, match, scope, `f.rank`, `f.rank`, limit)
+	where, args := scope.where()
+	rows, err := q.query(ctx, `
+		SELECT `+hitColumns+`, f.rank
+		FROM messages_fts f
+		CROSS JOIN messages m ON m.message_id = f.rowid
+		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
+		WHERE messages_fts MATCH ? AND `+where+`
+		ORDER BY f.rank LIMIT ?`, append(append([]any{match}, args...), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: search messages: %w", err)
+	}
+	return scanHits(rows, limit)
 }
 
 // SearchRanked is SearchScoped in two steps: FTS5 ranks its best rows alone
@@ -165,29 +177,66 @@ func (q *Searcher) SearchRanked(ctx context.Context, match string, scope Message
 // rankedDepth is how many times limit SearchRanked ranks before the scope.
 const rankedDepth = 4
 
-// SearchRecent returns the newest messages in scope matching an FTS5 query
-// (by index row, which follows the order messages were stored), at most
-// limit of them, unranked (Rank 0): for a query of common words, which match
-// a large share of the messages. It stops after limit rows, and it reads no
-// rank because bm25 would first count every row each word matches (50 ms for
-// a word in most of a million messages, against 0.2 to list the newest 200).
-func (q *Searcher) SearchRecent(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
-	return q.search(ctx, match, scope, `0`, `f.rowid DESC`, limit)
+// MessageText is a message's id and readable text: what ranking it in Go
+// takes.
+type MessageText struct {
+	ID   int64
+	Body string
 }
 
-func (q *Searcher) search(ctx context.Context, match string, scope MessageScope, rank, order string, limit int) ([]MessageHit, error) {
+// SearchRecent returns the newest messages in scope matching an FTS5 query
+// (by index row, which follows the order messages were stored), at most
+// limit of them, as their id and text alone: the caller ranks them and reads
+// the few it keeps with MessagesByID. It is for a query of common words,
+// which match a large share of the messages: it stops after limit rows, and
+// it reads no rank because bm25 would first count every row each word
+// matches (50 ms for a word in most of a million messages, against 0.2 to
+// list the newest 200).
+func (q *Searcher) SearchRecent(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageText, error) {
 	where, args := scope.where()
 	rows, err := q.query(ctx, `
-		SELECT `+hitColumns+`, `+rank+`
+		SELECT m.message_id, coalesce(m.body, m.text)
 		FROM messages_fts f
 		CROSS JOIN messages m ON m.message_id = f.rowid
 		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
 		WHERE messages_fts MATCH ? AND `+where+`
-		ORDER BY `+order+` LIMIT ?`, append(append([]any{match}, args...), limit)...)
+		ORDER BY f.rowid DESC LIMIT ?`, append(append([]any{match}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search messages: %w", err)
 	}
-	return scanHits(rows, limit)
+	defer rows.Close()
+	out := make([]MessageText, 0, limit)
+	for rows.Next() {
+		var t MessageText
+		if err := rows.Scan(&t.ID, &t.Body); err != nil {
+			return nil, fmt.Errorf("storage: search messages: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// MessagesByID returns the messages of ids, in that order (Rank 0); an id
+// that names no message is left out. The ids carry their scope: they come
+// from a scoped search.
+func (q *Searcher) MessagesByID(ctx context.Context, ids []int64) ([]MessageHit, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list messages: %w", err)
+	}
+	hits, err := q.listHits(ctx, len(ids), `m.message_id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(hits, func(a, b MessageHit) int { return at[a.ID] - at[b.ID] })
+	return hits, nil
 }
 
 // scanHits reads up to limit hits (the capacity: a hit is a large struct,

@@ -152,7 +152,7 @@ type Service struct {
 	client     *http.Client
 	now        func() time.Time
 
-	mu        gosync.Mutex
+	mu        gosync.RWMutex // guards stemCache
 	stemCache map[string]string
 	lexicon   lexicon
 }

@@ -195,16 +195,17 @@ func TestRankRecent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
 	p := Plan{Messages: 1000, Terms: []Term{{Word: "dashboard", Stem: "dashboard", DF: 600}, {Word: "green", Stem: "green", DF: 300}}}
-	hits := []storage.MessageHit{
-		{Message: storage.Message{ID: 1, Body: "the dashboard is " + strings.Repeat("very ", 30) + "slow"}},
-		{Message: storage.Message{ID: 2, Body: "the dashboard is slow"}},
-		{Message: storage.Message{ID: 3, Body: "the dashboard is green"}},
-		{Message: storage.Message{ID: 4, Body: "nothing of either"}},
+	texts := []storage.MessageText{
+		{ID: 1, Body: "the dashboard is " + strings.Repeat("very ", 30) + "slow"},
+		{ID: 2, Body: "the dashboard is slow"},
+		{ID: 3, Body: "the dashboard is green"},
+		{ID: 4, Body: "nothing of either"},
 	}
-	if err := e.svc.rankRecent(context.Background(), p, hits); err != nil {
+	r, err := e.svc.rankRecent(context.Background(), p, texts)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !(hits[2].Rank < hits[1].Rank && hits[1].Rank < hits[0].Rank && hits[0].Rank < hits[3].Rank && hits[3].Rank == 0) {
-		t.Errorf("ranks %v, %v, %v, %v: want both terms < one term, short < long < none (0)", hits[0].Rank, hits[1].Rank, hits[2].Rank, hits[3].Rank)
+	if !(r[2] < r[1] && r[1] < r[0] && r[0] < r[3] && r[3] == 0) {
+		t.Errorf("ranks %v, %v, %v, %v: want both terms < one term, short < long < none (0)", r[0], r[1], r[2], r[3])
 	}
 }

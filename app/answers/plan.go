@@ -200,7 +200,7 @@ func match(q []Term) string {
 func (s *Service) stems(ctx context.Context, ws []string) ([]string, error) {
 	out := make([]string, len(ws))
 	var missing []string
-	s.mu.Lock()
+	s.mu.RLock()
 	for i, w := range ws {
 		if st, ok := s.stemCache[w]; ok {
 			out[i] = st
@@ -208,7 +208,7 @@ func (s *Service) stems(ctx context.Context, ws []string) ([]string, error) {
 			missing = append(missing, w)
 		}
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -220,7 +220,9 @@ func (s *Service) stems(ctx context.Context, ws []string) ([]string, error) {
 	}
 	s.mu.Lock()
 	if len(s.stemCache)+len(missing) > stemCacheSize {
-		clear(s.stemCache) // a simple bound: words come back fast
+		// a simple bound: words come back fast. Replaced, not cleared: a
+		// retrieval may still read the old one (stemsOf).
+		s.stemCache = make(map[string]string, len(missing))
 	}
 	found := make(map[string]string, len(missing))
 	for i, w := range missing {

@@ -96,8 +96,6 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 		// second; the newest matches, those of the two rarest terms
 		// together first, ranked here, stand for them.
 		hits, err = s.recent(ctx, p, r.messageScope())
-		slices.SortStableFunc(hits, func(a, b storage.MessageHit) int { return cmpDesc(b.Rank, a.Rank) })
-		hits = hits[:min(len(hits), candidateLimit)]
 	} else {
 		hits, err = s.search.SearchRanked(ctx, p.Match, r.messageScope(), candidateLimit)
 	}
@@ -139,12 +137,13 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 
 // recent reads the newest matches of a plan whose terms are all common: of
 // its two rarest terms together, then of the rarest alone, at most
-// fallbackScan in all, each once; ranked by rankRecent.
+// fallbackScan in all, each once. It ranks their text (rankRecent) and reads
+// the best candidateLimit of them whole, best first.
 func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope) ([]storage.MessageHit, error) {
-	var hits []storage.MessageHit
+	var texts []storage.MessageText
 	if p.Narrow != "" {
 		var err error
-		if hits, err = s.search.SearchRecent(ctx, p.Narrow, scope, fallbackScan/2); err != nil {
+		if texts, err = s.search.SearchRecent(ctx, p.Narrow, scope, fallbackScan/2); err != nil {
 			return nil, err
 		}
 	}
@@ -152,68 +151,99 @@ func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope
 	if err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
-	for _, h := range hits {
-		seen[h.ID] = true
+	seen := make(map[int64]bool, len(texts))
+	for _, t := range texts {
+		seen[t.ID] = true
 	}
-	for _, h := range more {
-		if len(hits) == fallbackScan {
+	for _, t := range more {
+		if len(texts) == fallbackScan {
 			break
 		}
-		if !seen[h.ID] {
-			hits = append(hits, h)
+		if !seen[t.ID] {
+			texts = append(texts, t)
 		}
 	}
-	return hits, s.rankRecent(ctx, p, hits)
-}
-
-// stemMap is the index term of every word of lists, in one stemming pass:
-// the cache's under one lock, FTS5's tokenizer's for the words it lacks.
-func (s *Service) stemMap(ctx context.Context, lists ...[]string) (map[string]string, error) {
-	n := 0
-	for _, l := range lists {
-		n += len(l)
-	}
-	stemOf := make(map[string]string, n/2)
-	var missing []string
-	s.mu.Lock()
-	for _, l := range lists {
-		for _, w := range l {
-			if _, done := stemOf[w]; done {
-				continue
-			}
-			st, ok := s.stemCache[w]
-			if !ok {
-				missing = append(missing, w)
-			}
-			stemOf[w] = st
-		}
-	}
-	s.mu.Unlock()
-	if len(missing) == 0 {
-		return stemOf, nil
-	}
-	stems, err := s.stems(ctx, missing)
+	ranks, err := s.rankRecent(ctx, p, texts)
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range missing {
-		stemOf[w] = stems[i]
+	order := make([]int, len(texts))
+	for i := range order {
+		order[i] = i
 	}
-	return stemOf, nil
+	slices.SortStableFunc(order, func(a, b int) int { return cmpDesc(ranks[b], ranks[a]) })
+	order = order[:min(len(order), candidateLimit)]
+	ids := make([]int64, len(order))
+	for i, at := range order {
+		ids[i] = texts[at].ID
+	}
+	hits, err := s.search.MessagesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rankOf := make(map[int64]float64, len(order))
+	for _, at := range order {
+		rankOf[texts[at].ID] = ranks[at]
+	}
+	for i := range hits {
+		hits[i].Rank = rankOf[hits[i].ID]
+	}
+	return hits, nil
+}
+
+// stemFunc returns a word's index term.
+type stemFunc func(w string) string
+
+// stemsOf returns the index term of every word of lists: the cache's, and
+// for the words it lacks FTS5's tokenizer's, in one pass. It reads the cache
+// as it was at the call (a full cache is replaced, never cleared), so that
+// a retrieval's thousands of words need no map of their own.
+func (s *Service) stemsOf(ctx context.Context, lists ...[]string) (stemFunc, error) {
+	var missing []string
+	s.mu.RLock()
+	cache := s.stemCache
+	for _, l := range lists {
+		for _, w := range l {
+			if _, ok := cache[w]; !ok {
+				missing = append(missing, w)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	var fetched map[string]string
+	if len(missing) > 0 {
+		stems, err := s.stems(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		fetched = make(map[string]string, len(missing))
+		for i, w := range missing {
+			fetched[w] = stems[i]
+		}
+	}
+	return func(w string) string {
+		s.mu.RLock()
+		st, ok := cache[w]
+		s.mu.RUnlock()
+		if !ok {
+			st = fetched[w]
+		}
+		return st
+	}, nil
 }
 
 // FTS5's bm25 parameters.
 const bm25K1, bm25B = 1.2, 0.75
 
-// rankRecent gives the hits SearchRecent found unranked the rank FTS5's bm25
-// would give their text (the thread context column left out) for a query
-// of all the question's terms: each word weighted by its idf as of the last
-// statistics refresh, lengths measured against the hits' own average.
-// Negative, as SQLite's.
-func (s *Service) rankRecent(ctx context.Context, p Plan, hits []storage.MessageHit) error {
-	if len(hits) == 0 {
-		return nil
+// rankRecent gives the texts SearchRecent found unranked the rank FTS5's
+// bm25 would give them (the thread context column left out) for a query of
+// all the question's terms: each word weighted by its idf as of the last
+// statistics refresh, lengths measured against the texts' own average.
+// Negative, as SQLite's; 0 for a text holding none of the terms.
+func (s *Service) rankRecent(ctx context.Context, p Plan, texts []storage.MessageText) ([]float64, error) {
+	ranks := make([]float64, len(texts))
+	if len(texts) == 0 {
+		return ranks, nil
 	}
 	idfs := map[string]float64{}
 	for _, t := range p.Terms {
@@ -222,22 +252,22 @@ func (s *Service) rankRecent(ctx context.Context, p Plan, hits []storage.Message
 			idfs[v.Stem] = idf(p.Messages, v.DF)
 		}
 	}
-	ws := make([][]string, len(hits))
+	ws := make([][]string, len(texts))
 	total := 0
-	for i, h := range hits {
-		ws[i] = words(h.Body)
+	for i, t := range texts {
+		ws[i] = words(t.Body)
 		total += len(ws[i])
 	}
-	stemOf, err := s.stemMap(ctx, ws...)
+	stemOf, err := s.stemsOf(ctx, ws...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	avg := max(1, float64(total)/float64(len(hits)))
+	avg := max(1, float64(total)/float64(len(texts)))
 	tf := map[string]float64{}
-	for i := range hits {
+	for i := range texts {
 		clear(tf)
 		for _, w := range ws[i] {
-			if st := stemOf[w]; idfs[st] > 0 {
+			if st := stemOf(w); idfs[st] > 0 {
 				tf[st]++
 			}
 		}
@@ -245,9 +275,9 @@ func (s *Service) rankRecent(ctx context.Context, p Plan, hits []storage.Message
 		for st, f := range tf {
 			score += idfs[st] * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(len(ws[i]))/avg))
 		}
-		hits[i].Rank = -score
+		ranks[i] = -score
 	}
-	return nil
+	return ranks, nil
 }
 
 // expand turns index hits into candidates, with the conversation of the
@@ -383,7 +413,7 @@ func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 	for _, c := range cands {
 		lists = append(lists, c.words, c.context)
 	}
-	stemOf, err := s.stemMap(ctx, lists...)
+	stemOf, err := s.stemsOf(ctx, lists...)
 	if err != nil {
 		return err
 	}
@@ -415,7 +445,7 @@ func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 		}
 		for _, list := range lists {
 			for _, w := range list {
-				for _, sd := range terms[stemOf[w]] {
+				for _, sd := range terms[stemOf(w)] {
 					hit[sd.term] = max(hit[sd.term], sd.w)
 				}
 			}
@@ -512,7 +542,7 @@ func contextWords(c *candidate, byID map[int64]*candidate) []string {
 // conversation (an announcement); comments on a statement less; the
 // question itself, the asker's follow-ups and other questions less still; a
 // message that only repeats the question not at all.
-func role(c *candidate, qstems map[string]bool, stemOf map[string]string) float64 {
+func role(c *candidate, qstems map[string]bool, stemOf stemFunc) float64 {
 	if c.doc != nil {
 		return 1
 	}
@@ -546,14 +576,14 @@ func answersAQuestion(c *candidate) bool {
 
 // repeats tells whether a question-like message says little beyond the
 // question's own terms: never an answer.
-func repeats(ws []string, qstems map[string]bool, stemOf map[string]string) bool {
+func repeats(ws []string, qstems map[string]bool, stemOf stemFunc) bool {
 	var content, shared int
 	for _, w := range ws {
 		if stopWords[w] {
 			continue
 		}
 		content++
-		if qstems[stemOf[w]] {
+		if qstems[stemOf(w)] {
 			shared++
 		}
 	}

@@ -185,14 +185,14 @@ func (lx lexicon) alternatives(terms []Term) map[int]map[int]bool {
 
 // elsewhere tells whether words name, for a kind the question names, only
 // other alternatives than the question's.
-func (lx lexicon) elsewhere(asked map[int]map[int]bool, stemOf map[string]string, lists ...[]string) bool {
+func (lx lexicon) elsewhere(asked map[int]map[int]bool, stemOf stemFunc, lists ...[]string) bool {
 	if len(asked) == 0 {
 		return false
 	}
 	other, same := map[int]bool{}, map[int]bool{}
 	for _, list := range lists {
 		for _, w := range list {
-			for _, a := range lx.contrast[stemOf[w]] {
+			for _, a := range lx.contrast[stemOf(w)] {
 				if alts := asked[a.kind]; alts != nil {
 					if alts[a.alt] {
 						same[a.kind] = true
