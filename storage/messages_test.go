@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -462,5 +463,53 @@ func TestNewIdsStayAboveTheWatermark(t *testing.T) {
 	}
 	if got := search(t, s, "bravo"); len(got) != 0 {
 		t.Fatalf("bravo matches %v after its deletion", got)
+	}
+}
+
+// TestPutAllChecksInGo: PutAll's inserts leave SQLite's CHECKs out, so every
+// value a CHECK of messages would refuse is refused where the message is
+// prepared, by Put and PutAll alike, with nothing stored; and the CHECKs are
+// back for the transaction's next statement.
+func TestPutAllChecksInGo(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	ctx := context.Background()
+	badTS, badThread, negative := msg("1.0", "", "fine"), msg("2.0", "", "fine"), msg("3.0", "", "fine")
+	badTS.TS = strings.Repeat("1", 33)
+	badThread.ThreadTS = "yesterday"
+	negative.ReplyCount = -1
+	for _, c := range []struct {
+		m    Message
+		want string
+	}{{badTS, "not a Slack timestamp"}, {badThread, "thread_ts"}, {negative, "reply_count -1 is negative"}} {
+		for _, all := range []bool{false, true} {
+			err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+				if all {
+					_, err := w.PutAll(ctx, prepared(msg("0.5", "", "stored first"), c.m))
+					return err
+				}
+				_, err := w.Put(ctx, c.m)
+				return err
+			}, BulkLoad())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("PutAll=%v %+v: %v, want an error saying %q", all, c.m, err, c.want)
+			}
+		}
+	}
+	var n int
+	if err := s.read.QueryRow(`SELECT count(*) FROM messages`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d messages stored (%v), want none", n, err)
+	}
+	err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+		if _, err := w.PutAll(ctx, prepared(msg("1.0", "", "one"))); err != nil {
+			return err
+		}
+		_, err := w.tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, channel_id, ts, is_noise) VALUES ('T1', 'C1', '2.0', 7)`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "CHECK") {
+		t.Errorf("an is_noise of 7 after PutAll: %v, want a CHECK constraint error", err)
 	}
 }
