@@ -20,9 +20,9 @@ type Searcher struct {
 	stmts map[string]*sql.Stmt
 }
 
-// Searcher returns a Searcher over the store's readers.
+// Searcher returns a Searcher over the store's search readers.
 func (s *Store) Searcher() *Searcher {
-	return &Searcher{read: s.read, stmts: map[string]*sql.Stmt{}}
+	return &Searcher{read: s.search, stmts: map[string]*sql.Stmt{}}
 }
 
 // Close releases the prepared statements.

@@ -33,14 +33,16 @@ var ErrConflict = errors.New("already exists")
 // sqliteHeader starts every SQLite database file.
 var sqliteHeader = []byte("SQLite format 3\x00")
 
-// Store is an open Lore database: one connection that writes and a pool that
-// reads. SQLite allows one writer at a time; funnelling every write through a
-// single connection makes writers queue in Go instead of failing with
-// "database is locked", while WAL lets the readers go on beside it.
+// Store is an open Lore database: one connection that writes, a pool that
+// reads and a pool that searches. SQLite allows one writer at a time;
+// funnelling every write through a single connection makes writers queue in
+// Go instead of failing with "database is locked", while WAL lets the
+// readers go on beside it.
 type Store struct {
 	path       string
 	write      *sql.DB
 	read       *sql.DB
+	search     *sql.DB // readers that map the file (searchMap), for Searcher
 	migrations fs.FS
 	logger     *slog.Logger
 	writer     chan struct{} // the one right to write, taken in turn (wal.go)
@@ -123,8 +125,16 @@ func Open(ctx context.Context, path string, migrations fs.FS, logger *slog.Logge
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
+	search, err := sql.Open("sqlite", dsn(path, true, searchMap))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	search.SetMaxOpenConns(4)
+	search.SetMaxIdleConns(4)
 
-	s := &Store{path: path, write: write, read: read, migrations: migrations, logger: logger,
+	s := &Store{path: path, write: write, read: read, search: search, migrations: migrations, logger: logger,
 		writer: make(chan struct{}, 1), stmts: newStmtCache(write)}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
@@ -176,9 +186,20 @@ func (s *Store) migrateOnOpen(ctx context.Context, o options) error {
 	return &VersionError{Path: s.path, Have: have, Latest: latest}
 }
 
-// dsn builds the connection string. Order matters: busy_timeout first, so
-// that the pragmas after it wait for a lock rather than fail on one.
-func dsn(path string, readOnly bool) string {
+// searchMap is the pragma of the search readers: they read the file through
+// a memory map (up to 2 GiB, SQLite's most here). A question reads pages of
+// the index and of messages all over the file; through the map they come
+// from the system's file cache with no read call and no copy into each
+// connection's own cache: over a million messages, warm retrieval p95 fell
+// from about 12 to 10.5 ms and p50 from 6 to 5.2 (interleaved runs). The
+// other readers do not map the file: a scan of the whole index (term
+// statistics, after an import) would make all of it resident in the process.
+const searchMap = "mmap_size(2147418112)"
+
+// dsn builds the connection string, with extra pragmas last. Order matters:
+// busy_timeout first, so that the pragmas after it wait for a lock rather
+// than fail on one.
+func dsn(path string, readOnly bool, extra ...string) string {
 	q := url.Values{}
 	for _, p := range []string{
 		"busy_timeout(10000)", // wait up to 10 s for a lock instead of failing at once
@@ -195,6 +216,9 @@ func dsn(path string, readOnly bool) string {
 	// A WAL that a checkpoint restarts is cut back to walHighWater (wal.go)
 	// rather than keeping the size it once grew to.
 	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walHighWater))
+	for _, p := range extra {
+		q.Add("_pragma", p)
+	}
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
@@ -273,7 +297,7 @@ func restrictFiles(path string) error {
 // Close closes both connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
 	s.stopWALWatch()
-	return errors.Join(s.stmts.close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.stmts.close(), s.search.Close(), s.read.Close(), s.write.Close())
 }
 
 // Tx is one write transaction. Entity methods that must commit together (a
