@@ -71,6 +71,7 @@ func (m *Message) digest() int64 {
 // transaction, through statements prepared once for the transaction.
 // Obtain one from Store.WriteMessages.
 type MessageWriter struct {
+	conn   *txConn
 	tx     *sql.Tx
 	upsert *sql.Stmt
 	delete *sql.Stmt
@@ -103,7 +104,7 @@ func DeferIndex() WriteOption { return func(o *writeOptions) { o.deferIndex = tr
 func (s *Store) WriteMessages(ctx context.Context, fn func(w *MessageWriter) error, opts ...WriteOption) error {
 	o := writeOptionsOf(opts)
 	return s.messageTx(ctx, o, func(tx *Tx) error {
-		w, err := prepareWriter(ctx, tx.tx.tx)
+		w, err := prepareWriter(ctx, tx.tx)
 		if err != nil {
 			return err
 		}
@@ -130,17 +131,17 @@ func writeOptionsOf(opts []WriteOption) writeOptions {
 }
 
 // messageTx runs fn in one write transaction; for a bulk load with
-// secure_delete FAST (pages a load frees held nothing secret), restored to
-// ON before the transaction ends, whatever fn did.
+// secure_delete FAST (pages a load frees held nothing secret), set back to
+// ON before the transaction ends, whatever fn did (setPragma).
 func (s *Store) messageTx(ctx context.Context, o writeOptions, fn func(tx *Tx) error) error {
 	return s.Tx(ctx, func(tx *Tx) (err error) {
 		if o.bulk {
-			if _, err := tx.tx.ExecContext(ctx, `PRAGMA secure_delete = FAST`); err != nil {
+			restore, err := tx.tx.setPragma(ctx, `PRAGMA secure_delete = FAST`, `PRAGMA secure_delete = ON`)
+			if err != nil {
 				return fmt.Errorf("storage: bulk load: %w", err)
 			}
 			defer func() {
-				// context.Background: the pragma must be restored even when ctx is done.
-				if _, rerr := tx.tx.ExecContext(context.Background(), `PRAGMA secure_delete = ON`); rerr != nil {
+				if rerr := restore(); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("storage: restore secure_delete: %w", rerr))
 				}
 			}()
@@ -157,7 +158,8 @@ const insertInto = `INSERT INTO messages (workspace_id, channel_id, ts, thread_t
 
 const insertValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
+func prepareWriter(ctx context.Context, conn *txConn) (*MessageWriter, error) {
+	tx := conn.tx
 	upsert, err := tx.PrepareContext(ctx, insertColumns+insertValues+`
 		ON CONFLICT (workspace_id, channel_id, ts) DO UPDATE SET
 			thread_ts = excluded.thread_ts, user_id = excluded.user_id, bot_id = excluded.bot_id,
@@ -182,7 +184,7 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*MessageWriter, error) {
 		del.Close()
 		return nil, fmt.Errorf("storage: prepare message writer: %w", err)
 	}
-	return &MessageWriter{tx: tx, upsert: upsert, delete: del, lastID: lastID, adds: map[int]*sql.Stmt{}}, nil
+	return &MessageWriter{conn: conn, tx: tx, upsert: upsert, delete: del, lastID: lastID, adds: map[int]*sql.Stmt{}}, nil
 }
 
 func (w *MessageWriter) close() {
@@ -306,12 +308,15 @@ func (w *MessageWriter) PutAll(ctx context.Context, msgs []Prepared) (_ []PutRes
 	// an insert's cost. SQLite compiles the pragma into the statements it
 	// prepares, and setting it expires those prepared before: a statement
 	// used after PutAll checks again.
-	if _, err := w.tx.ExecContext(ctx, `PRAGMA ignore_check_constraints = ON`); err != nil {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	restore, err := w.conn.setPragma(ctx, `PRAGMA ignore_check_constraints = ON`, `PRAGMA ignore_check_constraints = OFF`)
+	if err != nil {
 		return nil, fmt.Errorf("storage: put messages: %w", err)
 	}
 	defer func() {
-		// context.Background: the checks must come back even when ctx is done.
-		if _, rerr := w.tx.ExecContext(context.Background(), `PRAGMA ignore_check_constraints = OFF`); rerr != nil {
+		if rerr := restore(); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("storage: put messages: restore checks: %w", rerr))
 		}
 	}()

@@ -513,3 +513,86 @@ func TestPutAllChecksInGo(t *testing.T) {
 		t.Errorf("an is_noise of 7 after PutAll: %v, want a CHECK constraint error", err)
 	}
 }
+
+// TestBulkPragmasComeBackAfterCancel: when a load's context is cancelled,
+// database/sql rolls its transaction back on its own and the pragmas' own
+// restores fail; the write connection still gets secure_delete and the
+// CHECKs back before the next writer.
+func TestBulkPragmasComeBackAfterCancel(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+		if _, err := w.conn.setPragma(ctx, `PRAGMA ignore_check_constraints = ON`, `PRAGMA ignore_check_constraints = OFF`); err != nil {
+			return err
+		}
+		cancel()
+		for w.tx.QueryRowContext(context.Background(), `SELECT 1`).Scan(new(int)) == nil {
+			time.Sleep(time.Millisecond) // until database/sql has rolled the transaction back
+		}
+		return ctx.Err()
+	}, BulkLoad())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled load: %v", err)
+	}
+	var secure, ignore int
+	if err := s.write.QueryRow(`PRAGMA secure_delete`).Scan(&secure); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.write.QueryRow(`PRAGMA ignore_check_constraints`).Scan(&ignore); err != nil {
+		t.Fatal(err)
+	}
+	if secure != 1 || ignore != 0 {
+		t.Errorf("after a cancelled load: secure_delete %d, ignore_check_constraints %d; want 1 and 0", secure, ignore)
+	}
+}
+
+// TestMessagesByIDKeepsOrderAndScope: the hits come in the order of the ids
+// asked for, and a message outside the scope (a private channel, for the
+// web) is left out even when its id is asked for.
+func TestMessagesByIDKeepsOrderAndScope(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	org := seedWorkspace(t, s, "T1")
+	ctx := context.Background()
+	if err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+		if err := w.UpsertChannel(ctx, Channel{WorkspaceID: "T1", ID: "C1", Name: "deploys"}); err != nil {
+			return err
+		}
+		return w.UpsertChannel(ctx, Channel{WorkspaceID: "T1", ID: "C2", Name: "secret", Private: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	private := msg("2.0", "", "in private")
+	private.ChannelID = "C2"
+	put(t, s, msg("1.0", "", "one"), private, msg("3.0", "", "three"))
+	ids := map[string]int64{}
+	rows, err := s.read.Query(`SELECT ts, message_id FROM messages`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var ts string
+		var id int64
+		if err := rows.Scan(&ts, &id); err != nil {
+			t.Fatal(err)
+		}
+		ids[ts] = id
+	}
+	rows.Close()
+	q := s.Searcher()
+	defer q.Close()
+	hits, err := q.MessagesByID(ctx, []int64{ids["3.0"], ids["2.0"], ids["1.0"], 999}, MessageScope{OrgID: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.TS)
+	}
+	if want := []string{"3.0", "1.0"}; !slices.Equal(got, want) {
+		t.Errorf("MessagesByID: %v, want %v", got, want)
+	}
+}

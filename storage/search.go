@@ -216,10 +216,11 @@ func (q *Searcher) SearchRecent(ctx context.Context, match string, scope Message
 	return out, rows.Err()
 }
 
-// MessagesByID returns the messages of ids, in that order (Rank 0); an id
-// that names no message is left out. The ids carry their scope: they come
-// from a scoped search.
-func (q *Searcher) MessagesByID(ctx context.Context, ids []int64) ([]MessageHit, error) {
+// MessagesByID returns the messages of ids that are in scope, in the
+// order of ids (Rank 0); an id that names no such message is left out. The
+// scope is tested again: a channel may have turned private since the ids
+// were found.
+func (q *Searcher) MessagesByID(ctx context.Context, ids []int64, scope MessageScope) ([]MessageHit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -227,7 +228,9 @@ func (q *Searcher) MessagesByID(ctx context.Context, ids []int64) ([]MessageHit,
 	if err != nil {
 		return nil, fmt.Errorf("storage: list messages: %w", err)
 	}
-	hits, err := q.listHits(ctx, len(ids), `m.message_id IN (SELECT value FROM json_each(?))`, string(list))
+	where, args := scope.where()
+	hits, err := q.listHits(ctx, len(ids), `m.message_id IN (SELECT value FROM json_each(?)) AND `+where,
+		append([]any{string(list)}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"sync"
 )
 
@@ -69,9 +70,34 @@ func (c *stmtCache) close() error {
 // ExecContext, QueryContext and QueryRowContext as *sql.Tx, running
 // statements from the cache and noting the ones it lacks.
 type txConn struct {
-	tx     *sql.Tx
-	cache  *stmtCache
-	missed []string
+	tx      *sql.Tx
+	cache   *stmtCache
+	missed  []string
+	restore []string // pragmas to put back once the transaction has ended (setPragma)
+}
+
+// setPragma sets a pragma of the write connection for a while of the
+// transaction, and returns what sets it back (run it before the
+// transaction's other statements need it back). Should that not run, or
+// fail (when ctx is done, database/sql rolls the transaction back on its
+// own, and a finished transaction's statements fail), Store.Tx sets it back
+// once the transaction has ended, before the right to write passes on: the
+// one write connection never keeps a bulk load's pragmas.
+func (t *txConn) setPragma(ctx context.Context, set, restore string) (func() error, error) {
+	t.restore = append(t.restore, restore)
+	if _, err := t.tx.ExecContext(ctx, set); err != nil {
+		return nil, err
+	}
+	return func() error {
+		// context.Background: the pragma must be set back even when ctx is done.
+		if _, err := t.tx.ExecContext(context.Background(), restore); err != nil {
+			return err
+		}
+		if i := slices.Index(t.restore, restore); i >= 0 {
+			t.restore = slices.Delete(t.restore, i, i+1)
+		}
+		return nil
+	}, nil
 }
 
 func (t *txConn) stmt(ctx context.Context, query string) *sql.Stmt {

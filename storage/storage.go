@@ -196,9 +196,9 @@ func (s *Store) migrateOnOpen(ctx context.Context, o options) error {
 // statistics, after an import) would make all of it resident in the process.
 const searchMap = "mmap_size(2147418112)"
 
-// dsn builds the connection string, with extra pragmas last. Order matters:
-// busy_timeout first, so that the pragmas after it wait for a lock rather
-// than fail on one.
+// dsn builds the connection string, with extra pragmas after the common
+// ones. Order matters: busy_timeout first, so that the pragmas after it wait
+// for a lock rather than fail on one.
 func dsn(path string, readOnly bool, extra ...string) string {
 	q := url.Values{}
 	for _, p := range []string{
@@ -294,7 +294,7 @@ func restrictFiles(path string) error {
 	return nil
 }
 
-// Close closes both connection pools, checkpointing the WAL into the main file.
+// Close closes the connection pools, checkpointing the WAL into the main file.
 func (s *Store) Close() error {
 	s.stopWALWatch()
 	return errors.Join(s.stmts.close(), s.search.Close(), s.read.Close(), s.write.Close())
@@ -323,6 +323,14 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	// Once the transaction has ended (the deferred rollback below runs
 	// first), while the right to write is still held.
 	defer func() { s.stmts.fill(context.WithoutCancel(ctx), conn.missed) }()
+	defer func() {
+		// after the rollback below, before the statements are filled
+		for _, q := range conn.restore {
+			if _, rerr := s.write.ExecContext(context.Background(), q); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("storage: %s: %w", q, rerr))
+			}
+		}
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()

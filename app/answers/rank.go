@@ -177,7 +177,7 @@ func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope
 	for i, at := range order {
 		ids[i] = texts[at].ID
 	}
-	hits, err := s.search.MessagesByID(ctx, ids)
+	hits, err := s.search.MessagesByID(ctx, ids, scope)
 	if err != nil {
 		return nil, err
 	}
