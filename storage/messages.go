@@ -71,8 +71,8 @@ func (m *Message) digest() int64 {
 // transaction, through statements prepared once for the transaction.
 // Obtain one from Store.WriteMessages.
 type MessageWriter struct {
-	conn   *txConn
-	tx     *sql.Tx
+	conn   *txConn // the transaction, for setPragma
+	tx     *sql.Tx // conn.tx, which the writer's statements run in
 	upsert *sql.Stmt
 	delete *sql.Stmt
 	lastID *sql.Stmt         // the highest message_id ever used

@@ -133,17 +133,20 @@ func scanHit(row interface{ Scan(...any) error }, rank *float64) (MessageHit, er
 	return h, err
 }
 
+// matchFrom is the messages an FTS5 query (the first argument) matches,
+// with their channels, for a scope's where to follow.
+const matchFrom = `FROM messages_fts f
+		CROSS JOIN messages m ON m.message_id = f.rowid
+		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
+		WHERE messages_fts MATCH ? AND `
+
 // SearchScoped returns the messages in scope matching an FTS5 query, best
 // first under the index's rank (bm25 over body and thread context, weighted
 // 1 and 1.5), at most limit of them.
 func (q *Searcher) SearchScoped(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageHit, error) {
 	where, args := scope.where()
 	rows, err := q.query(ctx, `
-		SELECT `+hitColumns+`, f.rank
-		FROM messages_fts f
-		CROSS JOIN messages m ON m.message_id = f.rowid
-		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
-		WHERE messages_fts MATCH ? AND `+where+`
+		SELECT `+hitColumns+`, f.rank `+matchFrom+where+`
 		ORDER BY f.rank LIMIT ?`, append(append([]any{match}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search messages: %w", err)
@@ -195,11 +198,7 @@ type MessageText struct {
 func (q *Searcher) SearchRecent(ctx context.Context, match string, scope MessageScope, limit int) ([]MessageText, error) {
 	where, args := scope.where()
 	rows, err := q.query(ctx, `
-		SELECT m.message_id, coalesce(m.body, m.text)
-		FROM messages_fts f
-		CROSS JOIN messages m ON m.message_id = f.rowid
-		JOIN channels c ON c.workspace_id = m.workspace_id AND c.channel_id = m.channel_id
-		WHERE messages_fts MATCH ? AND `+where+`
+		SELECT m.message_id, coalesce(m.body, m.text) `+matchFrom+where+`
 		ORDER BY f.rowid DESC LIMIT ?`, append(append([]any{match}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search messages: %w", err)

@@ -174,16 +174,14 @@ func (s *Service) recent(ctx context.Context, p Plan, scope storage.MessageScope
 	slices.SortStableFunc(order, func(a, b int) int { return cmpDesc(ranks[b], ranks[a]) })
 	order = order[:min(len(order), candidateLimit)]
 	ids := make([]int64, len(order))
+	rankOf := make(map[int64]float64, len(order))
 	for i, at := range order {
 		ids[i] = texts[at].ID
+		rankOf[ids[i]] = ranks[at]
 	}
 	hits, err := s.search.MessagesByID(ctx, ids, scope)
 	if err != nil {
 		return nil, err
-	}
-	rankOf := make(map[int64]float64, len(order))
-	for _, at := range order {
-		rankOf[texts[at].ID] = ranks[at]
 	}
 	for i := range hits {
 		hits[i].Rank = rankOf[hits[i].ID]
