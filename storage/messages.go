@@ -620,6 +620,28 @@ func (s *Store) RefreshTermStats(ctx context.Context) error {
 	return s.writeTermCounts(ctx, s.readTermCounts(ctx))
 }
 
+// RefreshTermStatsIfChanged refreshes the document frequencies when the
+// number of indexed messages is not the one they were counted over: live
+// events, retention and deletions change the index between the imports and
+// backfills that refresh it. Edits, which change a few words of a message,
+// are left to the next refresh. It reports whether it refreshed, and the
+// number of messages the frequencies are now counted over.
+func (s *Store) RefreshTermStatsIfChanged(ctx context.Context) (bool, int64, error) {
+	var now, counted int64
+	if err := s.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM messages WHERE is_noise = 0), documents
+		FROM message_term_stats WHERE id = 1`).Scan(&now, &counted); err != nil {
+		return false, 0, fmt.Errorf("storage: refresh term statistics: %w", err)
+	}
+	if now == counted {
+		return false, counted, nil
+	}
+	c := s.readTermCounts(ctx)
+	if err := s.writeTermCounts(ctx, c); err != nil {
+		return false, 0, err
+	}
+	return true, c.messages, nil
+}
+
 // termCounts are the index's document frequencies as one read saw them.
 type termCounts struct {
 	terms     []string

@@ -214,6 +214,54 @@ func TestTermStats(t *testing.T) {
 	}
 }
 
+// TestTermStatsRefreshWhenTheIndexChanged: messages stored one at a time
+// (live events) and deleted (retention) bring the frequencies up to date at
+// the next refresh; a refresh with nothing changed writes nothing.
+func TestTermStatsRefreshWhenTheIndexChanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	refresh := func(wantRefreshed bool, wantCount int64) {
+		t.Helper()
+		refreshed, n, err := s.RefreshTermStatsIfChanged(ctx)
+		if err != nil || refreshed != wantRefreshed || n != wantCount {
+			t.Fatalf("refresh = %v, %d, %v; want %v, %d", refreshed, n, err, wantRefreshed, wantCount)
+		}
+	}
+	refresh(false, 0)
+	put(t, s, msg("1.0", "", "deploy the release"), msg("2.0", "", "release notes"))
+	refresh(true, 2)
+	if st, err := s.TermStats(ctx, []string{"deploi"}); err != nil || st.Terms["deploi"] != 1 {
+		t.Fatalf("term stats after the first messages: %+v, %v", st, err)
+	}
+	var at string
+	s.read.QueryRow(`SELECT refreshed_at FROM message_term_stats`).Scan(&at)
+	refresh(false, 2)
+	var again string
+	s.read.QueryRow(`SELECT refreshed_at FROM message_term_stats`).Scan(&again)
+	if again != at {
+		t.Errorf("an unchanged index was counted again: %s, then %s", at, again)
+	}
+	err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+		_, err := w.Delete(ctx, "T1", "C1", "1.0")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, msg("3.0", "", "release lunch"), msg("4.0", "", "lunch"))
+	refresh(true, 3)
+	st, err := s.TermStats(ctx, []string{"releas", "lunch", "deploi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents != 3 || st.Terms["releas"] != 2 || st.Terms["lunch"] != 2 || st.Terms["deploi"] != 0 {
+		t.Errorf("term stats after the changes: %+v", st)
+	}
+}
+
 func TestPutNeedsItsChannel(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)

@@ -4,7 +4,8 @@
 // workspace on the organization's backfill_schedule (while
 // auto_backfill_enabled), a daily retention run and, when
 // weekly_digest_enabled, the weekly digest; for the instance it takes a
-// nightly backup and re-verifies every workspace's Slack credentials daily.
+// nightly backup, re-verifies every workspace's Slack credentials daily and
+// brings the index's document frequencies up to date.
 //
 // The schedule follows the settings: a settings change, or an organization
 // created, reschedules at once through Reschedule (the settings and accounts
@@ -53,6 +54,7 @@ const (
 	RetentionCron       = "0 3 * * *"
 	BackupCron          = "30 3 * * *"
 	CredentialCheckCron = "0 4 * * *"
+	IndexStatisticsCron = "30 4 * * *"
 	DigestCron          = "0 8 * * 1"
 )
 
@@ -60,6 +62,7 @@ const (
 const (
 	BackupJob          = "backup"
 	CredentialCheckJob = "credential-check"
+	IndexStatisticsJob = "index-statistics"
 	reconcileJob       = "reconcile"
 )
 
@@ -325,6 +328,8 @@ func (s *Scheduler) desired(ctx context.Context) (map[string]def, error) {
 		out[CredentialCheckJob] = def{name: CredentialCheckJob, what: CredentialCheckJob, cron: CredentialCheckCron,
 			run: s.instanceTask(func(ctx context.Context, _ time.Time) (string, error) { return check(ctx) })}
 	}
+	out[IndexStatisticsJob] = def{name: IndexStatisticsJob, what: IndexStatisticsJob, cron: IndexStatisticsCron,
+		run: s.instanceTask(s.indexStatistics)}
 	orgs, err := s.store.ListOrganizations(ctx)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
@@ -152,8 +153,9 @@ func (f *fixture) patch(body string) {
 	}
 }
 
-// Jobs gocron holds with the defaults: backfill, retention, reconcile.
-const defaultTimers = 3
+// Jobs gocron holds with the defaults: backfill, retention, index
+// statistics, reconcile.
+const defaultTimers = 4
 
 func TestBackfillFiresAtTheScheduledMinute(t *testing.T) {
 	f := newFixture(t, "")
@@ -427,7 +429,7 @@ func TestOrganizationDeletedLosesItsJobs(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}
 	}
-	f.advance(2*time.Minute, 1) // past 02:00: nothing of the organization runs
+	f.advance(2*time.Minute, 2) // past 02:00: nothing of the organization runs (the index statistics and reconcile remain)
 	settle()
 	if strings.Contains(logs.String(), "scheduled job") {
 		t.Fatalf("a job of the deleted organization ran:\n%s", logs.String())
@@ -467,5 +469,53 @@ func TestPreviewRetentionCountsWhatTheNextRunDeletes(t *testing.T) {
 	f.clock.Advance(nextRun.Sub(start))
 	if ended := f.runRetention(); !strings.Contains(ended.Summary, "2 messages older than 30 days") {
 		t.Fatalf("the run: %s %q", ended.Status, ended.Summary)
+	}
+}
+
+// TestIndexStatisticsCountAgainAt0430WhenMessagesChanged: messages stored
+// since the last count (live events) are counted at 04:30; the schedule shows
+// the run.
+func TestIndexStatisticsCountAgainAt0430WhenMessagesChanged(t *testing.T) {
+	f := newFixture(t, "")
+	ctx := context.Background()
+	err := f.store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
+		if err := w.UpsertChannel(ctx, storage.Channel{WorkspaceID: f.ws, ID: "C1", Name: "deploys"}); err != nil {
+			return err
+		}
+		for i, text := range []string{"the runbook moved to notion", "where is the runbook"} {
+			ts := fmt.Sprintf("17000000%02d.000100", i)
+			if _, err := w.Put(ctx, storage.Message{WorkspaceID: f.ws, ChannelID: "C1", TS: ts, UserID: "U1", Text: text, Body: text}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.startScheduler()
+	at := time.Date(2026, 12, 1, 4, 30, 0, 0, time.UTC)
+	f.advance(at.Sub(start)-time.Minute, defaultTimers) // 04:29:30
+	settle()
+	if st, _ := f.store.TermStats(ctx, []string{"runbook"}); st.Documents != 0 {
+		t.Fatalf("counted before 04:30: %+v", st)
+	}
+	f.advance(time.Minute, defaultTimers)
+	var e scheduler.Entry
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		entries, err := f.sched.Schedule(ctx, f.org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e = entries[len(entries)-1]; e.LastRun != nil {
+			break
+		}
+	}
+	if e.Job != scheduler.IndexStatisticsJob || e.LastOutcome != storage.RunSucceeded || e.Every != "every day at 04:30 UTC" ||
+		!strings.Contains(e.LastDetail, "refreshed over 2 messages") {
+		t.Fatalf("index statistics entry = %+v", e)
+	}
+	if st, err := f.store.TermStats(ctx, []string{"runbook"}); err != nil || st.Documents != 2 || st.Terms["runbook"] != 2 {
+		t.Fatalf("term stats after 04:30 = %+v, %v", st, err)
 	}
 }

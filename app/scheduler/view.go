@@ -15,7 +15,7 @@ import (
 // Entry is one scheduled job of an organization as the API shows it.
 type Entry struct {
 	Name string `json:"name"` // stable: "org-3-backfill"
-	Job  string `json:"job"`  // backfill, retention, digest, backup, credential-check
+	Job  string `json:"job"`  // backfill, retention, digest, backup, credential-check, index-statistics
 	Cron string `json:"cron"` // 5-field, UTC
 	// Every is the schedule in words: "every day at 02:00 UTC".
 	Every string `json:"every"`
@@ -40,7 +40,7 @@ type JobRef struct {
 }
 
 // Schedule returns every job of the organization, with the instance's
-// nightly backup and credential check that cover it: cron, next run (UTC),
+// nightly backup, credential check and index statistics that cover it: cron, next run (UTC),
 // the schedule in words, and the last run and its outcome. It answers from
 // the settings, so it is the same whether or not this process's scheduler
 // runs; a missing organization is storage.ErrNotFound.
@@ -64,6 +64,7 @@ func (s *Scheduler) Schedule(ctx context.Context, orgID int64) ([]Entry, error) 
 	if s.tasks.CheckCredentials != nil {
 		items = append(items, item{CredentialCheckJob, CredentialCheckJob, CredentialCheckCron, true})
 	}
+	items = append(items, item{IndexStatisticsJob, IndexStatisticsJob, IndexStatisticsCron, true})
 	now := s.clock.Now().UTC()
 	out := make([]Entry, 0, len(items))
 	for _, it := range items {

@@ -137,3 +137,18 @@ func (s *Scheduler) retentionHandler(ctx context.Context, raw []byte, run jobs.R
 	return jobs.Outcome{Detail: d, Summary: fmt.Sprintf("%d messages older than %d days deleted (before %s), %d threads reindexed, %d bytes reclaimed",
 		res.Messages, set.Int("message_retention_days"), cutoff.Format(time.DateOnly), res.Threads, freed)}, nil
 }
+
+// indexStatistics brings the index's document frequencies, which the
+// answers' query planner weighs words by, up to what live events and
+// retention changed since an import or backfill last counted them.
+func (s *Scheduler) indexStatistics(ctx context.Context, _ time.Time) (string, error) {
+	refreshed, n, err := s.store.RefreshTermStatsIfChanged(ctx)
+	switch {
+	case err != nil:
+		return "", err
+	case refreshed:
+		return fmt.Sprintf("word counts refreshed over %d messages", n), nil
+	default:
+		return fmt.Sprintf("unchanged since the last count (%d messages)", n), nil
+	}
+}
