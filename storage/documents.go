@@ -236,18 +236,37 @@ type ChunkHit struct {
 	Page       int
 	PageEnd    int
 	Text       string
+	// UpdatedAt is when the document was last uploaded or replaced.
+	UpdatedAt time.Time
 	// BM25 is FTS5's bm25() over text and context: lower (more negative)
 	// is a better match, as the messages index ranks.
 	BM25 float64
 }
 
-// SearchChunks returns the organization's chunks matching an FTS5 query,
-// best first. Only the organization's documents are ever read.
-func (q *Searcher) SearchChunks(ctx context.Context, orgID int64, match string, limit int) ([]ChunkHit, error) {
+// ChunkScope is which chunks a search may see: one organization's, of
+// documents last updated in [Since, Until) (zero for no bound).
+type ChunkScope struct {
+	OrgID        int64
+	Since, Until time.Time
+}
+
+// SearchChunks returns the chunks in scope matching an FTS5 query, best
+// first. Only the organization's documents are ever read.
+func (q *Searcher) SearchChunks(ctx context.Context, scope ChunkScope, match string, limit int) ([]ChunkHit, error) {
+	where, args := `d.org_id = ?`, []any{match, scope.OrgID}
+	if !scope.Since.IsZero() {
+		where += ` AND d.updated_at >= ?`
+		args = append(args, formatTime(scope.Since))
+	}
+	if !scope.Until.IsZero() {
+		where += ` AND d.updated_at < ?`
+		args = append(args, formatTime(scope.Until))
+	}
 	rows, err := q.query(ctx, `
-		SELECT d.document_id, d.title, d.filename, c.chunk_id, c.position, c.section, c.page, c.page_end, c.text, bm25(chunks_fts)
+		SELECT d.document_id, d.title, d.filename, c.chunk_id, c.position, c.section, c.page, c.page_end, c.text, d.updated_at,
+			bm25(chunks_fts)
 		FROM chunks_fts f JOIN chunks c ON c.chunk_id = f.rowid JOIN documents d ON d.document_id = c.document_id
-		WHERE chunks_fts MATCH ? AND d.org_id = ? ORDER BY bm25(chunks_fts) LIMIT ?`, match, orgID, limit)
+		WHERE chunks_fts MATCH ? AND `+where+` ORDER BY bm25(chunks_fts) LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search chunks: %w", err)
 	}
@@ -255,7 +274,12 @@ func (q *Searcher) SearchChunks(ctx context.Context, orgID int64, match string, 
 	hits := []ChunkHit{}
 	for rows.Next() {
 		var h ChunkHit
-		if err := rows.Scan(&h.DocumentID, &h.Title, &h.Filename, &h.ChunkID, &h.Position, &h.Section, &h.Page, &h.PageEnd, &h.Text, &h.BM25); err != nil {
+		var updated string
+		if err := rows.Scan(&h.DocumentID, &h.Title, &h.Filename, &h.ChunkID, &h.Position, &h.Section, &h.Page, &h.PageEnd, &h.Text,
+			&updated, &h.BM25); err != nil {
+			return nil, fmt.Errorf("storage: search chunks: %w", err)
+		}
+		if h.UpdatedAt, err = parseTime(updated); err != nil {
 			return nil, fmt.Errorf("storage: search chunks: %w", err)
 		}
 		hits = append(hits, h)

@@ -18,7 +18,7 @@ func chunkTexts(t *testing.T, s *Store, orgID int64, match string) []string {
 	t.Helper()
 	q := s.Searcher()
 	defer q.Close()
-	hits, err := q.SearchChunks(context.Background(), orgID, match, 10)
+	hits, err := q.SearchChunks(context.Background(), ChunkScope{OrgID: orgID}, match, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -302,6 +302,57 @@ func (d *docs) Retrieve(_ context.Context, q Query) ([]Hit, error) {
 		Text: "Runbooks: every service has one in Notion, under Engineering, Runbooks."}, Rank: -20}}, nil
 }
 
+// datedDocs is a Retriever of one document that mentions the runbooks'
+// old place, dated at (zero for a retriever that gives no date).
+type datedDocs struct{ at time.Time }
+
+func (d datedDocs) Retrieve(context.Context, Query) ([]Hit, error) {
+	return []Hit{{Source: Source{DocumentID: 7, Title: "Ops handbook", Position: 2, PostedAt: d.at,
+		Text: "Runbooks: the runbooks used to be kept in Confluence, ask ops."}, Rank: -5}}, nil
+}
+
+// TestADocumentAmongTheSourcesKeepsTheLaterMessageFirst: a document that
+// competes with the messages, dated or not, leaves the recency boost to put
+// the later Notion message before the Confluence reply it supersedes.
+func TestADocumentAmongTheSourcesKeepsTheLaterMessageFirst(t *testing.T) {
+	t.Parallel()
+	for _, at := range []time.Time{{}, time.Unix(1690000000, 0)} {
+		e := newEnv(t, Options{Retrievers: []Retriever{datedDocs{at}}})
+		if _, err := e.store.CreateWorkspace(context.Background(), e.orgID, "T1", "Acme Corp"); err != nil {
+			t.Fatal(err)
+		}
+		e.history(t, "T1", testChannels, testHistory)
+		a := e.ask(t, Request{Question: "Where are the runbooks?"})
+		if len(a.Sources) == 0 || a.Sources[0].TS != "1702000000.000100" {
+			t.Errorf("document dated %v: sources %v, want the Notion message first", at, keys(a))
+		}
+	}
+}
+
+// TestDatesBoundTheSourcesNotTheirContext: since and until bound the
+// sources a thread brings, while the thread's question, outside them, still
+// lends its words to the reply that answers it.
+func TestDatesBoundTheSourcesNotTheirContext(t *testing.T) {
+	t.Parallel()
+	e := newHistory(t)
+	between := time.Unix(1700000050, 0) // after the thread's question, before its answer
+	a := e.ask(t, Request{Question: "Where do the runbooks live?", Until: between})
+	for _, s := range a.Sources {
+		if !s.PostedAt.Before(between) {
+			t.Errorf("until %s: a source of %s (%s)", between, s.PostedAt, s.TS)
+		}
+	}
+	a = e.ask(t, Request{Question: "Where do the runbooks live?", Since: between, Until: time.Unix(1701000000, 0)})
+	if !a.Answered || len(a.Sources) == 0 || a.Sources[0].TS != "1700000100.000100" {
+		t.Fatalf("since %s: answered %v, sources %v; want the Confluence reply", between, a.Answered, keys(a))
+	}
+	for _, s := range a.Sources {
+		if s.PostedAt.Before(between) {
+			t.Errorf("since %s: a source of %s (%s)", between, s.PostedAt, s.TS)
+		}
+	}
+}
+
 func TestDocumentsComeThroughTheRetrieverOnTheWebOnly(t *testing.T) {
 	t.Parallel()
 	d := &docs{}

@@ -71,6 +71,9 @@ type candidate struct {
 	// elsewhere: it names another alternative than the question's
 	// (staging, asked about production) and not the question's
 	elsewhere bool
+	// lends: it is outside the question's dates, read for the context it
+	// lends its conversation and never a source
+	lends bool
 }
 
 // result is a ranked retrieval.
@@ -102,7 +105,7 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	cands, err := s.expand(ctx, hits)
+	cands, err := s.expand(ctx, hits, r.Since, r.Until)
 	if err != nil {
 		return result{}, err
 	}
@@ -120,7 +123,7 @@ func (s *Service) retrieve(ctx context.Context, r Request) (result, error) {
 			}
 		}
 	}
-	if err := s.score(ctx, p, cands); err != nil {
+	if cands, err = s.score(ctx, p, cands); err != nil {
 		return result{}, err
 	}
 	res.candidates = cands
@@ -281,8 +284,13 @@ func (s *Service) rankRecent(ctx context.Context, p Plan, texts []storage.Messag
 // expand turns index hits into candidates, with the conversation of the
 // best of them: a thread's messages, or the run of messages around one in a
 // channel without threads, so that the reply that answers is found and
-// quoted rather than the question.
-func (s *Service) expand(ctx context.Context, hits []storage.MessageHit) ([]*candidate, error) {
+// quoted rather than the question. A conversation's messages posted outside
+// [since, until) (zero for no bound) only lend their words as context
+// (lends): the filters bound what is cited.
+func (s *Service) expand(ctx context.Context, hits []storage.MessageHit, since, until time.Time) ([]*candidate, error) {
+	within := func(h storage.MessageHit) bool {
+		return (since.IsZero() || !h.PostedAt.Before(since)) && (until.IsZero() || h.PostedAt.Before(until))
+	}
 	byID := map[int64]*candidate{}
 	var out []*candidate
 	add := func(h storage.MessageHit, conv *conversation) *candidate {
@@ -312,9 +320,9 @@ func (s *Service) expand(ctx context.Context, hits []storage.MessageHit) ([]*can
 			return nil, err
 		}
 		for _, m := range conv.members {
-			add(m, conv)
+			add(m, conv).lends = !within(m)
 		}
-		add(h, conv)
+		add(h, conv).lends = false
 	}
 	for _, c := range out {
 		if r, ok := ranks[c.hit.ID]; ok {
@@ -404,8 +412,9 @@ func author(m storage.MessageHit) string {
 func asks(body string) bool { return strings.Contains(body, "?") }
 
 // score computes every candidate's coverage, relevance, role and score, and
-// sorts them best first, the recency boost applied among the best.
-func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
+// returns those that may be sources best first, the recency boost applied
+// among the best.
+func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) ([]*candidate, error) {
 	// One stemming pass over every word of every candidate.
 	lists := make([][]string, 0, 2*len(cands))
 	for _, c := range cands {
@@ -413,7 +422,7 @@ func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 	}
 	stemOf, err := s.stemsOf(ctx, lists...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// each index term stands for the question's terms it is or is a
 	// variant of, at full weight or synonymWeight
@@ -503,10 +512,11 @@ func (s *Service) score(ctx context.Context, p Plan, cands []*candidate) error {
 			c.score /= 2
 		}
 	}
+	cands = slices.DeleteFunc(cands, func(c *candidate) bool { return c.lends })
 	slices.SortStableFunc(cands, func(a, b *candidate) int { return cmpDesc(a.score, b.score) })
 	recencyBoost(cands)
 	slices.SortStableFunc(cands, func(a, b *candidate) int { return cmpDesc(a.score, b.score) })
-	return nil
+	return cands, nil
 }
 
 // contextWords are the words that lend a message context in its
@@ -590,24 +600,27 @@ func repeats(ws []string, qstems map[string]bool, stemOf stemFunc) bool {
 
 // recencyBoost multiplies the scores of the competing candidates (those
 // within competing of the best) by up to maxRecencyBoost, in proportion to
-// how late each was posted among them.
+// how late each was posted among them. A source without a date (a
+// retriever's that gives none) is left as it is, and does not stretch the
+// span the others are placed in.
 func recencyBoost(cands []*candidate) {
 	if len(cands) < 2 || cands[0].score <= 0 {
 		return
 	}
 	var top []*candidate
+	var first, last time.Time
 	for _, c := range cands {
-		if c.score >= competing*cands[0].score && len(top) < 10 {
-			top = append(top, c)
+		if c.score < competing*cands[0].score || len(top) == 10 {
+			continue
 		}
-	}
-	first, last := posted(top[0]), posted(top[0])
-	for _, c := range top {
-		t := posted(c)
-		if t.Before(first) {
+		top = append(top, c)
+		switch t := posted(c); {
+		case t.IsZero():
+		case first.IsZero():
+			first, last = t, t
+		case t.Before(first):
 			first = t
-		}
-		if t.After(last) {
+		case t.After(last):
 			last = t
 		}
 	}
@@ -616,7 +629,9 @@ func recencyBoost(cands []*candidate) {
 		return
 	}
 	for _, c := range top {
-		c.score *= 1 + (maxRecencyBoost-1)*float64(posted(c).Sub(first))/float64(span)
+		if t := posted(c); !t.IsZero() {
+			c.score *= 1 + (maxRecencyBoost-1)*float64(t.Sub(first))/float64(span)
+		}
 	}
 }
 

@@ -5,12 +5,15 @@ import (
 	"fmt"
 
 	"lore/app/answers"
+	"lore/storage"
 )
 
 // Retrieve is the answers service's search of documents (answers.Retriever):
 // the question's planned words, as the answers service planned them for
-// the messages, over the organization's chunks, each cited with its title,
-// section and page and linked to its chunk on the document's page.
+// the messages, over the organization's chunks of documents last updated
+// within the question's since and until, each cited with its title, section
+// and page, dated by its document's last update, and linked to its chunk on
+// the document's page.
 func (s *Service) Retrieve(ctx context.Context, q answers.Query) ([]answers.Hit, error) {
 	if q.Match == "" {
 		return nil, nil
@@ -19,7 +22,7 @@ func (s *Service) Retrieve(ctx context.Context, q answers.Query) ([]answers.Hit,
 	if limit <= 0 || limit > maxHits {
 		limit = maxHits
 	}
-	rows, err := s.search.SearchChunks(ctx, q.OrgID, q.Match, limit)
+	rows, err := s.search.SearchChunks(ctx, storage.ChunkScope{OrgID: q.OrgID, Since: q.Since, Until: q.Until}, q.Match, limit)
 	if err != nil {
 		return nil, fmt.Errorf("documents: retrieve: %w", err)
 	}
@@ -31,7 +34,7 @@ func (s *Service) Retrieve(ctx context.Context, q answers.Query) ([]answers.Hit,
 	for _, r := range rows {
 		hits = append(hits, answers.Hit{
 			Source: answers.Source{Kind: answers.KindDocument, DocumentID: r.DocumentID, Title: r.Title,
-				Section: r.Section, Page: r.Page, Position: r.Position,
+				Section: r.Section, Page: r.Page, Position: r.Position, PostedAt: r.UpdatedAt,
 				Text:      excerpt(r.Text, words, excerptWords),
 				Permalink: fmt.Sprintf("/documents/%d#chunk-%d", r.DocumentID, r.Position)},
 			Rank:    r.BM25,

@@ -43,7 +43,7 @@ func (s *Service) Search(ctx context.Context, orgID int64, query string, limit i
 	for i, t := range terms {
 		quoted[i] = `"` + t + `"`
 	}
-	rows, err := s.search.SearchChunks(ctx, orgID, strings.Join(quoted, " OR "), limit)
+	rows, err := s.search.SearchChunks(ctx, storage.ChunkScope{OrgID: orgID}, strings.Join(quoted, " OR "), limit)
 	if err != nil {
 		return nil, err
 	}
