@@ -152,16 +152,19 @@ func (w *MessageWriter) SaveHistoryRun(ctx context.Context, workspaceID, channel
 	return nil
 }
 
-// FinishHistoryRun ends the channel's history run: the covered range grows
-// by its window, and the channel counts as synced at at.
-func (w *MessageWriter) FinishHistoryRun(ctx context.Context, workspaceID, channelID string, at time.Time) error {
-	_, err := w.tx.ExecContext(ctx, `UPDATE channel_sync SET
-			oldest_ts = CASE WHEN oldest_ts IS NULL OR run_oldest < oldest_ts THEN run_oldest ELSE oldest_ts END,
-			newest_ts = CASE WHEN newest_ts IS NULL OR run_latest > newest_ts THEN run_latest ELSE newest_ts END,
+// FinishHistoryRun ends the channel's history run over r's window: the
+// covered range grows by it, and the channel counts as synced at at. A run
+// that ended on its first page saved no state before, so the row may not
+// hold the run yet, or not exist.
+func (w *MessageWriter) FinishHistoryRun(ctx context.Context, workspaceID, channelID string, r HistoryRun, at time.Time) error {
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO channel_sync (workspace_id, channel_id, oldest_ts, newest_ts, last_synced_at, last_error)
+		VALUES (?1, ?2, ?3, ?4, ?5, '')
+		ON CONFLICT DO UPDATE SET
+			oldest_ts = CASE WHEN oldest_ts IS NULL OR ?3 < oldest_ts THEN ?3 ELSE oldest_ts END,
+			newest_ts = CASE WHEN newest_ts IS NULL OR ?4 > newest_ts THEN ?4 ELSE newest_ts END,
 			run_oldest = NULL, run_latest = NULL, run_upper = NULL, run_cursor = NULL,
-			last_synced_at = ?3, last_error = ''
-		WHERE workspace_id = ?1 AND channel_id = ?2 AND run_latest IS NOT NULL`,
-		workspaceID, channelID, formatTime(at))
+			last_synced_at = ?5, last_error = ''`,
+		workspaceID, channelID, r.Oldest, r.Latest, formatTime(at))
 	if err != nil {
 		return fmt.Errorf("storage: finish history run of %s/%s: %w", workspaceID, channelID, err)
 	}

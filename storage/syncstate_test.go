@@ -85,11 +85,19 @@ func TestSyncState(t *testing.T) {
 		if c := state(); c.Run != run || !c.Member {
 			t.Fatalf("run in progress = %+v, want %+v", c.Run, run)
 		}
-		write(func(w *MessageWriter) error { return w.FinishHistoryRun(ctx, "T1", "C1", at) })
+		write(func(w *MessageWriter) error { return w.FinishHistoryRun(ctx, "T1", "C1", run, at) })
 	}
 	c := state()
 	if c.Run.Active() || c.OldestTS != "1700000000.000000" || c.NewestTS != "1700900000.000000" || !c.LastSyncedAt.Equal(at) {
 		t.Fatalf("after two runs = %+v", c)
+	}
+	// A run that ends on its first page saved no state: it still counts.
+	later := at.Add(time.Hour)
+	write(func(w *MessageWriter) error {
+		return w.FinishHistoryRun(ctx, "T1", "C1", HistoryRun{Oldest: "1700800000.000000", Latest: "1701000000.000000"}, later)
+	})
+	if c := state(); c.Run.Active() || c.OldestTS != "1700000000.000000" || c.NewestTS != "1701000000.000000" || !c.LastSyncedAt.Equal(later) {
+		t.Fatalf("after a one-page run = %+v", c)
 	}
 
 	// Include and exclude; a channel the workspace lacks is not found.

@@ -743,7 +743,7 @@ func (r *run) history(ctx context.Context, c storage.ChannelSync) error {
 				}
 			}
 			if !more {
-				return w.FinishHistoryRun(ctx, r.p.WorkspaceID, c.ID, r.s.opts.Now())
+				return w.FinishHistoryRun(ctx, r.p.WorkspaceID, c.ID, run, r.s.opts.Now())
 			}
 			return w.SaveHistoryRun(ctx, r.p.WorkspaceID, c.ID, next)
 		})

@@ -161,6 +161,39 @@ func TestDeletedWhileNobodyListened(t *testing.T) {
 	}
 }
 
+// TestCatchUpReadsAChannelOfOnePage: a channel whose history fits in one
+// page is covered by its first backfill, so the catch-up after a socket
+// drop reads it and stores what was posted meanwhile.
+func TestCatchUpReadsAChannelOfOnePage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.fake.AddUser(slackfake.User{ID: "U1", Name: "maya", RealName: "Maya Chen"})
+	e.fake.AddChannel(slackfake.Channel{ID: "C01", Name: "general", Member: true})
+	now := time.Now().Unix()
+	e.fake.Post("C01", slackfake.Message{TS: fmt.Sprintf("%d.000100", now-3600), User: "U1", Text: "before the drop"})
+	if j := e.backfill(t, ctx, backfill.Request{}); j.Status != storage.JobSucceeded {
+		t.Fatalf("first backfill: %+v", j)
+	}
+	c, err := e.store.ChannelSyncOf(ctx, ws, "C01")
+	if err != nil || c.NewestTS == "" || c.OldestTS == "" {
+		t.Fatalf("after a one-page run the channel's sync state = %+v, %v", c, err)
+	}
+	missed := fmt.Sprintf("%d.000100", now-60)
+	e.fake.Post("C01", slackfake.Message{TS: missed, User: "U1", Text: "posted while the socket was down"})
+	j, err := e.runner.Enqueue(ctx, storage.NewJob{OrgID: e.org, WorkspaceID: ws, Kind: backfill.Kind,
+		Params: []byte(fmt.Sprintf(`{"org_id":%d,"workspace_id":%q,"catch_up":true}`, e.org, ws))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = e.runJob(t, ctx, j.ID); j.Status != storage.JobSucceeded {
+		t.Fatalf("catch-up: %+v", j)
+	}
+	if _, err := e.store.Message(ctx, ws, "C01", missed); err != nil {
+		t.Errorf("the message posted during the drop: %v (catch-up %q)", err, j.Summary)
+	}
+}
+
 // TestCancelMidwayResumes cancels a backfill in the middle of a channel's
 // history and runs it again: it resumes from the stored cursor (no page
 // read twice but the one in flight) and ends with every message once.
