@@ -841,6 +841,10 @@ func (r *run) repliesWorker(ctx context.Context, channels []string) error {
 func (r *run) thread(ctx context.Context, t storage.ThreadSync) error {
 	cursor, after := t.Cursor, t.After
 	for {
+		// The last page's range ends where Slack's answer may end: a reply
+		// posted since (stored live meanwhile) is not missing from it. A
+		// minute's margin covers the clocks' skew.
+		asked := tsOf(r.s.opts.Now().Add(-time.Minute))
 		var resp page
 		err := r.call(ctx, func() error {
 			resp = page{}
@@ -862,7 +866,7 @@ func (r *run) thread(ctx context.Context, t storage.ThreadSync) error {
 				top = m.TS
 			}
 		}
-		to := ""
+		to := asked
 		if more {
 			to = top
 		}

@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
 	"lore/app/backfill"
 	"lore/app/credentials"
 	"lore/app/slackfake"
+	"lore/app/sync"
 	"lore/storage"
 )
 
@@ -191,6 +195,43 @@ func TestCatchUpReadsAChannelOfOnePage(t *testing.T) {
 	}
 	if _, err := e.store.Message(ctx, ws, "C01", missed); err != nil {
 		t.Errorf("the message posted during the drop: %v (catch-up %q)", err, j.Summary)
+	}
+}
+
+// TestLiveReplyDuringAThreadReadStays: a reply posted, and stored live,
+// just after Slack answered a thread's replies is not taken for one deleted
+// while nobody listened.
+func TestLiveReplyDuringAThreadReadStays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.fake.AddUser(slackfake.User{ID: "U1", Name: "maya", RealName: "Maya Chen"})
+	e.fake.AddChannel(slackfake.Channel{ID: "C01", Name: "general", Member: true})
+	base := time.Now().Add(-20 * 24 * time.Hour).Unix()
+	parent := fmt.Sprintf("%d.000100", base)
+	e.fake.Post("C01", slackfake.Message{TS: parent, User: "U1", Text: "old question"})
+	e.fake.Post("C01", slackfake.Message{TS: fmt.Sprintf("%d.000200", base+1), ThreadTS: parent, User: "U1", Text: "old answer"})
+	live := sync.New(e.store, slog.New(slog.DiscardHandler), sync.Options{})
+	liveTS := fmt.Sprintf("%d.000300", time.Now().Unix())
+	var once gosync.Once
+	e.fake.Handle("conversations.replies", func(w http.ResponseWriter, r *http.Request) {
+		answer := httptest.NewRecorder()
+		e.fake.ServeWorkspace(answer, r)
+		once.Do(func() {
+			late := sync.Message{Type: "message", TS: liveTS, ThreadTS: parent, User: "U1", Text: "late live reply"}
+			e.fake.Post("C01", slackfake.Message{TS: late.TS, ThreadTS: late.ThreadTS, User: late.User, Text: late.Text})
+			if _, err := live.StoreMessages(ctx, nil, ws, "C01", []sync.Message{late}); err != nil {
+				t.Error(err)
+			}
+		})
+		w.Write(answer.Body.Bytes())
+	})
+	j := e.backfill(t, ctx, backfill.Request{})
+	if _, err := e.store.Message(ctx, ws, "C01", liveTS); err != nil {
+		t.Fatalf("the live reply after the backfill (%s, %q): %v", j.Status, j.Summary, err)
+	}
+	if s := summary(t, j); s.MessagesDeleted != 0 {
+		t.Errorf("summary %+v, want nothing deleted", s)
 	}
 }
 
