@@ -490,7 +490,9 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 	}
 	flush := func() error {
 		if next == cp.DaysDone {
-			return nil
+			// Nothing new since the last checkpoint; a resumed import may
+			// still find the rows a crash left before their index.
+			return s.store.IndexPending(ctx, storage.BulkLoad())
 		}
 		var c Counts
 		err := s.store.WriteMessages(ctx, func(w *storage.MessageWriter) error {
@@ -509,12 +511,11 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		if err != nil {
 			return fmt.Errorf("sync: import: %w", err)
 		}
-		if unindexed += c.New + c.Updated; indexDue(unindexed) {
-			if err := s.store.IndexPending(ctx, storage.BulkLoad()); err != nil {
-				return fmt.Errorf("sync: import: %w", err)
-			}
-			unindexed = 0
-		}
+		// The checkpoint follows the commit at once: the index rows may take
+		// seconds, and a cancel or crash then would replay days already
+		// stored, counted as unchanged. What is not indexed yet waits above
+		// the index's watermark for the next IndexPending, here or at the
+		// resumed import's end.
 		cp.DaysDone = next
 		cp.Counts.New += c.New
 		cp.Counts.Updated += c.Updated
@@ -530,6 +531,12 @@ func (s *Service) importDays(ctx context.Context, ex *export, ws string, cutoff 
 		}
 		if err := run.SaveCheckpoint(ctx, data); err != nil {
 			return fmt.Errorf("sync: import: save checkpoint: %w", err)
+		}
+		if unindexed += c.New + c.Updated; indexDue(unindexed) {
+			if err := s.store.IndexPending(ctx, storage.BulkLoad()); err != nil {
+				return fmt.Errorf("sync: import: %w", err)
+			}
+			unindexed = 0
 		}
 		return nil
 	}

@@ -42,35 +42,39 @@ func TestImportCancelledHalfWayResumesExactly(t *testing.T) {
 	clean := newEnv(t, "T058E2SZ5", Limits{BatchSize: 50})
 	clean.importFile(t, zip, ImportTarget{WorkspaceID: "T058E2SZ5"})
 
-	e := newEnv(t, "T058E2SZ5", Limits{BatchSize: 50})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r := &memRun{onSave: func(n int) {
-		if n == 4 {
-			cancel()
+	// With IndexBatch 1 every batch is indexed after its checkpoint: the
+	// cancel then comes between the two.
+	for _, limits := range []Limits{{BatchSize: 50}, {BatchSize: 50, IndexBatch: 1}} {
+		e := newEnv(t, "T058E2SZ5", limits)
+		ctx, cancel := context.WithCancel(context.Background())
+		r := &memRun{onSave: func(n int) {
+			if n == 4 {
+				cancel()
+			}
+		}}
+		first, err := e.svc.ImportExport(ctx, zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, r)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("%+v: cancelled import: %v", limits, err)
 		}
-	}}
-	first, err := e.svc.ImportExport(ctx, zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, r)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled import: %v", err)
-	}
-	n, _ := e.store.CountMessages(context.Background(), "T058E2SZ5")
-	if n == 0 || n >= 600 || first.New != n {
-		t.Fatalf("after cancel: %d stored, summary says %d new", n, first.New)
-	}
-	// What was stored before the cancel is searchable at once.
-	if got := e.search(t, "T058E2SZ5", "the"); len(got) == 0 {
-		t.Error("the messages stored before the cancel are not indexed")
-	}
+		n, _ := e.store.CountMessages(context.Background(), "T058E2SZ5")
+		if n == 0 || n >= 600 || first.New != n {
+			t.Fatalf("%+v: after cancel: %d stored, summary says %d new", limits, n, first.New)
+		}
+		// What was stored before the cancel is searchable at once.
+		if got := e.search(t, "T058E2SZ5", "the"); len(got) == 0 {
+			t.Errorf("%+v: the messages stored before the cancel are not indexed", limits)
+		}
 
-	resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memRun{cp: r.Checkpoint()})
-	if err != nil {
-		t.Fatal(err)
+		resumed, err := e.svc.ImportExport(context.Background(), zip, ImportTarget{WorkspaceID: "T058E2SZ5"}, &memRun{cp: r.Checkpoint()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !resumed.Resumed || resumed.New != 600 || resumed.Unchanged != 0 {
+			t.Errorf("%+v: resumed summary: %+v", limits, resumed)
+		}
+		sameMessages(t, e, clean, "T058E2SZ5")
 	}
-	if !resumed.Resumed || resumed.New != 600 || resumed.Unchanged != 0 {
-		t.Errorf("resumed summary: %+v", resumed)
-	}
-	sameMessages(t, e, clean, "T058E2SZ5")
 }
 
 // fileRun is a jobs.Run that keeps the checkpoint in a file, written atomically, as the job
