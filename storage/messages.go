@@ -502,6 +502,16 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 	var statements []statement
 	if last > through {
 		statements = append(statements,
+			// a parent stored before its first reply came has no thread_ts
+			// (a live message gets one only once replied to, and Slack does
+			// not always say so): the reply makes it its thread's parent, so
+			// that it gains its replies' words and a deletion of it reaches
+			// them; the update trigger queues it when indexed
+			statement{`UPDATE messages AS p SET thread_ts = p.ts
+			FROM (SELECT DISTINCT workspace_id, channel_id, thread_ts FROM messages
+				WHERE message_id > ?1 AND thread_ts IS NOT NULL AND thread_ts <> ts) AS t
+			WHERE p.workspace_id = t.workspace_id AND p.channel_id = t.channel_id AND p.ts = t.thread_ts
+			  AND p.thread_ts IS NULL`, []any{through}},
 			// the indexed thread rows whose context new messages change: a
 			// parent whose first replies they are among, the replies of a
 			// parent that came after them (one scan of the new rows)

@@ -262,6 +262,45 @@ func TestTermStatsRefreshWhenTheIndexChanged(t *testing.T) {
 	}
 }
 
+// TestAParentStoredBeforeItsRepliesBecomesTheirParent: a live message has
+// no thread_ts until it is replied to; its first reply makes it the thread's
+// parent, so it gains the reply's words, and deleting it takes its words out
+// of the reply's context.
+func TestAParentStoredBeforeItsRepliesBecomesTheirParent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, indexed := range []bool{true, false} {
+		s := openTest(t)
+		seedWorkspace(t, s, "T1")
+		seedChannel(t, s, "T1", "C1")
+		if indexed {
+			put(t, s, msg("4.0", "", "how do I restart kubernetes"))
+			put(t, s, msg("5.0", "4.0", "use the blue runbook"))
+		} else {
+			put(t, s, msg("4.0", "", "how do I restart kubernetes"), msg("5.0", "4.0", "use the blue runbook"))
+		}
+		if m, err := s.Message(ctx, "T1", "C1", "4.0"); err != nil || m.ThreadTS != "4.0" {
+			t.Fatalf("indexed apart %v: parent = %+v, %v; want thread_ts 4.0", indexed, m, err)
+		}
+		if got := search(t, s, "context: runbook"); !slices.Equal(got, []string{"4.0"}) {
+			t.Errorf("indexed apart %v: the parent by its reply's words: %v", indexed, got)
+		}
+		if got := search(t, s, "context: kubernetes"); !slices.Equal(got, []string{"5.0"}) {
+			t.Errorf("indexed apart %v: the reply by its parent's words: %v", indexed, got)
+		}
+		err := s.WriteMessages(ctx, func(w *MessageWriter) error {
+			_, err := w.Delete(ctx, "T1", "C1", "4.0")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := search(t, s, "context: kubernetes"); len(got) != 0 {
+			t.Errorf("indexed apart %v: the deleted parent's words still find %v", indexed, got)
+		}
+	}
+}
+
 func TestPutNeedsItsChannel(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
