@@ -523,7 +523,7 @@ func indexPending(ctx context.Context, tx *sql.Tx) error {
 			WHERE t.thread_ts <> t.ts AND p.message_id <= ?1
 			  AND (SELECT count(*) FROM messages r -- of p, so that only a parent found counts
 			       WHERE r.workspace_id = p.workspace_id AND r.channel_id = p.channel_id
-			         AND r.thread_ts = p.ts AND r.ts < t.ts AND r.ts <> r.thread_ts) < ?2
+			         AND r.thread_ts = p.ts AND r.ts < t.ts AND r.ts <> r.thread_ts AND r.is_noise = 0) < ?2
 			UNION ALL
 			SELECT r.message_id, 1 FROM t CROSS JOIN messages r
 				ON r.workspace_id = t.workspace_id AND r.channel_id = t.channel_id AND r.thread_ts = t.ts

@@ -301,6 +301,23 @@ func TestAParentStoredBeforeItsRepliesBecomesTheirParent(t *testing.T) {
 	}
 }
 
+// TestANoiseReplyIsNotAmongTheFirstReplies: a join inside a thread takes no
+// place among the three first replies that lend a parent their words, so a
+// fourth reply coming later is one of them.
+func TestANoiseReplyIsNotAmongTheFirstReplies(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	seedWorkspace(t, s, "T1")
+	seedChannel(t, s, "T1", "C1")
+	join := msg("4.1", "4.0", "maya joined")
+	join.Noise, join.Subtype = true, "channel_join"
+	put(t, s, msg("4.0", "4.0", "question"), join, msg("4.2", "4.0", "second"), msg("4.3", "4.0", "third"))
+	put(t, s, msg("4.4", "4.0", "fourthword"))
+	if got := search(t, s, "context: fourthword"); !slices.Equal(got, []string{"4.0"}) {
+		t.Errorf("the parent by its third reply that is not noise: %v", got)
+	}
+}
+
 func TestPutNeedsItsChannel(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
